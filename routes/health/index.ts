@@ -1,0 +1,28 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../../src/app-factory.ts";
+import type { AppContext } from "../../src/context.ts";
+import { API_VERSION } from "../../src/version.ts";
+
+const HealthSchema = z
+  .object({
+    status: z.literal("ok"),
+    version: z.string(),
+    uptime_s: z.number(),
+  })
+  .openapi("Health");
+
+const route = createRoute({
+  method: "get",
+  path: "/healthz",
+  summary: "Liveness",
+  tags: ["ops"],
+  responses: { 200: { description: "the process is up", content: { "application/json": { schema: HealthSchema } } } },
+});
+
+const startedAt = performance.now();
+
+export function healthRouter(_ctx: AppContext) {
+  return createRouter().openapi(route, (c) =>
+    c.json({ status: "ok" as const, version: API_VERSION, uptime_s: Math.round((performance.now() - startedAt) / 10) / 100 }, 200),
+  );
+}

@@ -1,0 +1,11 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppContext } from "../src/context.ts";
+import { healthRouter } from "./health/index.ts";
+
+/**
+ * Every resource router, mounted at "/": routers declare their full paths (`/v1/...`), so
+ * a route's URL can be read off its own file. One line per resource.
+ */
+export function mountRoutes(app: OpenAPIHono, ctx: AppContext): void {
+  app.route("/", healthRouter(ctx));
+}

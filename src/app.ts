@@ -1,0 +1,97 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { routePath } from "hono/route";
+import { timingSafeEqual } from "hono/utils/buffer";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { defaultHook } from "./app-factory.ts";
+import type { AppContext } from "./context.ts";
+import { httpMetrics } from "./metrics.ts";
+import { HttpProblem, problem } from "./problem.ts";
+import { renderDocsPage } from "./docs-page.ts";
+import { mountRoutes } from "../routes/index.ts";
+import { API_VERSION } from "./version.ts";
+
+export const API_TITLE = "SPICE toolkit API";
+
+
+declare module "hono" {
+  interface ContextVariableMap {
+    ctx: AppContext;
+  }
+}
+
+/** The whole HTTP surface; no I/O happens here until a request asks for a service. */
+export function createApp(ctx: AppContext) {
+  const app = new OpenAPIHono({ defaultHook });
+  const metrics = httpMetrics(ctx.registry);
+  const { logger, config } = ctx;
+
+  app.use("*", requestId());
+  app.use("*", async (c, next) => {
+    c.set("ctx", ctx);
+    const start = performance.now();
+    await next();
+    const ms = performance.now() - start;
+    const route = routePath(c) ?? "unmatched";
+    metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.duration.observe({ method: c.req.method, route }, ms / 1000);
+    logger.info(
+      { req_id: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 },
+      "request",
+    );
+  });
+  // Before routing, for every route (SPEC §3 SPICE_MAX_BODY).
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: config.maxBody,
+      onError: (c) => problem(c, 413, "Payload too large", `request body exceeds ${config.maxBody} bytes`),
+    }),
+  );
+  if (config.apiToken) {
+    const expected = config.apiToken;
+    app.use("/v1/*", async (c, next) => {
+      const header = c.req.header("authorization") ?? "";
+      const m = /^Bearer\s+(.+)$/i.exec(header);
+      if (!m || !(await timingSafeEqual(m[1]!.trim(), expected))) {
+        c.header("WWW-Authenticate", 'Bearer realm="spice"');
+        return problem(c, 401, "Unauthorized", m ? "invalid bearer token" : "missing bearer token");
+      }
+      await next();
+    });
+  }
+
+  mountRoutes(app, ctx);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  const openApiConfig = {
+    openapi: "3.1.0",
+    info: {
+      title: API_TITLE,
+      version: API_VERSION,
+      description: "Challenger, reasoner, verifier, corpus and trainer endpoints of the SPICE self-play toolkit.",
+    },
+    security: config.apiToken ? [{ bearer: [] }] : [],
+  };
+  app.doc31("/openapi.json", openApiConfig);
+  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(openApiConfig))));
+  app.get("/metrics", async (c) =>
+    c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
+  );
+
+  app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    if (err instanceof HttpProblem) return problem(c, err.status, err.title, err.detail, err.extra);
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      return problem(c, status, status === 400 ? "Bad request" : "Request failed", err.message);
+    }
+    logger.error({ req_id: c.get("requestId"), err }, "unhandled error");
+    return problem(c, 500, "Internal server error", "the error was logged; quote the request id when reporting it");
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bun
+import { Command, CommanderError } from "commander";
+import { API_VERSION } from "../version.ts";
+import { registerServe } from "./serve.ts";
+import { addSettingsOptions, EXIT_USAGE } from "./util.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("spice")
+    .description("SPICE self-play toolkit: challenger, reasoner, verifier, corpus and trainer")
+    .version(API_VERSION)
+    .showSuggestionAfterError(true)
+    // Every command inherits these: bad flags exit 2 with commander's one-line message.
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `spice: ${s.slice(7)}` : s) });
+  addSettingsOptions(program);
+  registerServe(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed help, the version or the one-line error.
+      process.exit(err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : EXIT_USAGE);
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) await main(process.argv);

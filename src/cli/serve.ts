@@ -1,0 +1,26 @@
+import type { Command } from "commander";
+import { ConfigError } from "../config.ts";
+import { startServer, stopOnSignals, type StartupTask } from "../server.ts";
+import { commandConfig, fail } from "./util.ts";
+
+/** First-use work for `spice serve`: the default model and the sample corpus. */
+export const defaultStartupTasks: StartupTask[] = [];
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the HTTP API (challenger, reasoner, verify, corpus, trainer) on SPICE_HOST:SPICE_PORT")
+    .option("--no-warmup", "skip building the default model and ingesting the sample corpus at start-up")
+    .action(async (opts: { warmup: boolean }, cmd: Command) => {
+      const config = commandConfig(cmd);
+      try {
+        const running = await startServer(config, opts.warmup ? defaultStartupTasks : []);
+        stopOnSignals(running);
+        process.stderr.write(`spice: serving on ${running.url} (docs: ${running.url}/docs)\n`);
+      } catch (err) {
+        if (err instanceof ConfigError) fail(err.message);
+        if ((err as { code?: string }).code === "EADDRINUSE") fail(`port ${config.port} is already in use (set SPICE_PORT / --port)`);
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,56 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { ConfigError, loadConfig, SETTINGS, type Config, type ConfigFlags, type ConfigKey } from "../config.ts";
+
+/** Exit code for unusable input (bad flags, missing file, invalid config): SPEC §3. */
+export const EXIT_USAGE = 2;
+
+/** Unusable input: one clear line on stderr, exit 2. */
+export function fail(message: string): never {
+  process.stderr.write(`spice: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The SPEC §3 settings as global flags, so every command understands `--data-dir` and friends. */
+export function addSettingsOptions(program: Command): Command {
+  for (const key of Object.keys(SETTINGS) as ConfigKey[]) {
+    const s = SETTINGS[key];
+    program.addOption(new Option(`${s.flag} <value>`, `${s.help} [env ${s.env}]`));
+  }
+  return program;
+}
+
+/** Settings for a command: env + global flags, validated once; a bad value exits 2 naming it. */
+export function commandConfig(cmd: Command): Config {
+  try {
+    return loadConfig(cmd.optsWithGlobals() as ConfigFlags);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+/** An integer flag parser; commander reports a bad value in one line and main() exits 2. */
+export function intArg(name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer in ${min}…${max}.`);
+    }
+    return n;
+  };
+}
+
+/** A float flag in [min, max]. */
+export function floatArg(name: string, min = -Infinity, max = Infinity) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a number in ${min}…${max}.`);
+    }
+    return n;
+  };
+}

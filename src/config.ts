@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+/**
+ * Process settings (SPEC §3). One schema, read once at start-up from the environment
+ * (`SPICE_*`) and overridden by kebab-case CLI flags. Every failure names the setting in
+ * both spellings so the user knows what to fix wherever they set it.
+ */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export const DEVICES = ["cpu", "cuda", "webgpu", "auto"] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === "" ? undefined : s))
+  .optional();
+
+export const ConfigSchema = z.object({
+  host: z.string().trim().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(8787),
+  dataDir: z.string().trim().min(1).default("data"),
+  model: optionalString,
+  policyUrl: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  device: z.enum(DEVICES).default("cpu"),
+  apiToken: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  logLevel: z.enum(LOG_LEVELS).default("info"),
+  maxBody: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigKey = keyof Config;
+
+/** Setting name → environment variable and flag, the contract of SPEC §3. */
+export const SETTINGS: Record<ConfigKey, { env: string; flag: string; help: string }> = {
+  host: { env: "SPICE_HOST", flag: "--host", help: "interface to listen on (default 127.0.0.1)" },
+  port: { env: "SPICE_PORT", flag: "--port", help: "HTTP port (default 8787)" },
+  dataDir: { env: "SPICE_DATA_DIR", flag: "--data-dir", help: "runtime state: SQLite, LanceDB, models (default data/)" },
+  model: { env: "SPICE_MODEL", flag: "--model", help: "local transformers.js model folder (default: the built spice-lm-tiny)" },
+  policyUrl: { env: "SPICE_POLICY_URL", flag: "--policy-url", help: "OpenAI-compatible base URL; replaces the in-process model" },
+  device: { env: "SPICE_DEVICE", flag: "--device", help: "cpu (default) | cuda | webgpu | auto" },
+  apiToken: { env: "SPICE_API_TOKEN", flag: "--api-token", help: "bearer token guarding /v1/* (required on non-loopback hosts)" },
+  logLevel: { env: "SPICE_LOG_LEVEL", flag: "--log-level", help: "trace | debug | info (default) | warn | error | fatal | silent" },
+  maxBody: { env: "SPICE_MAX_BODY", flag: "--max-body", help: "largest accepted request body in bytes (default 10 MiB)" },
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Flags as commander gives them (camelCase keys); unknown keys are ignored. */
+export type ConfigFlags = Partial<Record<ConfigKey, string | number | undefined>>;
+
+export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(SETTINGS) as ConfigKey[]) {
+    const fromFlag = flags[key];
+    const fromEnv = env[SETTINGS[key].env];
+    const value = fromFlag ?? fromEnv;
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? "") as ConfigKey;
+    const s = SETTINGS[key];
+    const where = s ? `${s.env} / ${s.flag}` : key || "configuration";
+    const given = key && raw[key] !== undefined ? ` (got ${JSON.stringify(key === "apiToken" ? "***" : raw[key])})` : "";
+    throw new ConfigError(`invalid setting ${where}: ${issue.message}${given}`);
+  }
+  return parsed.data;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Serving beyond loopback without a token would expose the trainer controls to the network. */
+export function assertServable(config: Config): void {
+  if (!isLoopback(config.host) && !config.apiToken) {
+    throw new ConfigError(
+      `refusing to listen on non-loopback host ${config.host} without SPICE_API_TOKEN / --api-token`,
+    );
+  }
+}

@@ -1,0 +1,47 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** RFC 9457 problem details; `type` stays about:blank, `title` is the stable part. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  request_id?: string;
+  [extra: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+export function problemBody(status: number, title: string, detail?: string, extra: Record<string, unknown> = {}): ProblemBody {
+  return { type: "about:blank", title, status, ...(detail ? { detail } : {}), ...extra };
+}
+
+export function problem(
+  c: Context,
+  status: ContentfulStatusCode,
+  title: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+): Response {
+  const body = problemBody(status, title, detail, {
+    instance: c.req.path,
+    request_id: c.get("requestId"),
+    ...extra,
+  });
+  return c.body(JSON.stringify(body), status, { "content-type": PROBLEM_CONTENT_TYPE });
+}
+
+/** Thrown by handlers and services; the app's onError turns it into a problem response. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ? `${title}: ${detail}` : title);
+    this.name = "HttpProblem";
+  }
+}
