@@ -1,0 +1,92 @@
+/** A chat turn; roles render it through the model's chat template when it has one. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** A prompt is raw text, or chat messages the backend renders. */
+export type Prompt = string | ChatMessage[];
+
+export interface GenerateOptions {
+  /** Completions per prompt. */
+  n?: number;
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  stop?: string[];
+  seed?: number;
+  /** Called with each piece of decoded text as it is generated (streaming). */
+  onToken?: (event: TokenEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface TokenEvent {
+  prompt: number;
+  sample: number;
+  text: string;
+}
+
+/** Why a completion ended: `stop` = end-of-sequence token or a stop string, `length` = maxTokens reached. */
+export type FinishReason = "stop" | "length";
+
+export interface Completion {
+  text: string;
+  /** Generated token ids, EOS included when generated; null when the backend cannot tell. */
+  tokenIds: number[] | null;
+  /** log π(token) under the model's own distribution (before temperature and top-p), aligned with tokenIds. */
+  logprobs: number[] | null;
+  finishReason: FinishReason;
+}
+
+export interface GenerationResult {
+  /** The prompt text the model saw (after the chat template). */
+  prompt: string;
+  promptTokenIds: number[] | null;
+  completions: Completion[];
+}
+
+export interface PolicyInfo {
+  backend: "transformers" | "openai" | "scripted";
+  model: string;
+  /** Max prompt + generated tokens; null when unknown. */
+  contextLength: number | null;
+}
+
+export interface Policy {
+  readonly info: PolicyInfo;
+  generate(prompts: Prompt[], options?: GenerateOptions): Promise<GenerationResult[]>;
+  /** Token count of a rendered prompt (an estimate where the backend has no tokenizer). */
+  countTokens(text: string): Promise<number>;
+  /** The longest prefix of `text` that fits in `maxTokens` tokens. */
+  truncateToTokens(text: string, maxTokens: number): Promise<string>;
+  /** Renders a prompt exactly as generate() would feed it. */
+  render(prompt: Prompt): string;
+  close(): Promise<void>;
+}
+
+export type PolicyErrorKind = "unavailable" | "timeout" | "bad_response" | "invalid_request";
+
+/** A failure of the policy backend, classified so that callers can answer 502/503/504/400. */
+export class PolicyError extends Error {
+  constructor(
+    readonly kind: PolicyErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PolicyError";
+  }
+}
+
+export const DEFAULT_GENERATE = {
+  n: 1,
+  temperature: 1.0,
+  topP: 1.0,
+  maxTokens: 256,
+} as const;
+
+/** Plain rendering used when a model has no chat template (and for completion endpoints). */
+export function renderPlain(prompt: Prompt): string {
+  if (typeof prompt === "string") return prompt;
+  const parts = prompt.map((m) => (m.role === "system" ? `${m.content}\n\n` : m.role === "user" ? `User: ${m.content}\n\n` : `Assistant: ${m.content}\n\n`));
+  return `${parts.join("")}Assistant:`;
+}
