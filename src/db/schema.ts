@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { foreignKey, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The whole SQLite schema. Change it here, then `bun run db:generate --name <what>` and commit
@@ -22,3 +22,111 @@ export const runs = sqliteTable("runs", {
 export type Run = typeof runs.$inferSelect;
 export type NewRun = typeof runs.$inferInsert;
 
+
+/**
+ * One committed self-play iteration. A row exists only when everything the iteration produced
+ * (segments, tasks, rollouts, metrics, the learner state it led to) is committed with it, in one
+ * transaction: the row is the commit marker that a resumed run continues from.
+ */
+export const iterations = sqliteTable(
+  "iterations",
+  {
+    runId: text("run_id").notNull().references(() => runs.id),
+    iteration: integer("iteration").notNull(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }).notNull(),
+    /** Corpus sampler state after this iteration's draw (restored on resume). */
+    samplerState: text("sampler_state", { mode: "json" }),
+    /** Learner step and state file after this iteration's update (null in rollout-only mode). */
+    learnerStep: integer("learner_step"),
+    learnerState: text("learner_state"),
+    metrics: text("metrics", { mode: "json" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.iteration] })],
+);
+
+/** A corpus segment drawn in an iteration, and how the challenger fared on it. */
+export const segmentsUsed = sqliteTable(
+  "segments_used",
+  {
+    runId: text("run_id").notNull(),
+    iteration: integer("iteration").notNull(),
+    slot: integer("slot").notNull(),
+    docId: text("doc_id"),
+    attempts: integer("attempts").notNull(),
+    skipped: integer("skipped", { mode: "boolean" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.iteration, t.slot] }),
+    foreignKey({ columns: [t.runId, t.iteration], foreignColumns: [iterations.runId, iterations.iteration] }),
+  ],
+);
+
+/** A challenger output in the scored group of a segment: raw text, parsed form, validity, reward. */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: text("run_id").notNull(),
+    iteration: integer("iteration").notNull(),
+    slot: integer("slot").notNull(),
+    sample: integer("sample").notNull(),
+    raw: text("raw").notNull(),
+    parsed: text("parsed", { mode: "json" }),
+    valid: integer("valid", { mode: "boolean" }).notNull(),
+    reason: text("reason"),
+    taskType: text("task_type"),
+    answerType: text("answer_type"),
+    passRate: real("pass_rate"),
+    reward: real("reward").notNull(),
+    advantage: real("advantage").notNull(),
+  },
+  (t) => [
+    uniqueIndex("tasks_slot_sample").on(t.runId, t.iteration, t.slot, t.sample),
+    foreignKey({ columns: [t.runId, t.iteration], foreignColumns: [iterations.runId, iterations.iteration] }),
+  ],
+);
+
+/** A reasoner rollout on a valid task. */
+export const rollouts = sqliteTable(
+  "rollouts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    taskId: integer("task_id").notNull().references(() => tasks.id),
+    sample: integer("sample").notNull(),
+    text: text("text").notNull(),
+    extracted: text("extracted"),
+    correct: integer("correct", { mode: "boolean" }).notNull(),
+    reward: real("reward").notNull(),
+    advantage: real("advantage").notNull(),
+  },
+  (t) => [uniqueIndex("rollouts_task_sample").on(t.taskId, t.sample)],
+);
+
+/** Scalar metrics per iteration, long format, for /v1/trainer/runs/:id/metrics and plots. */
+export const metrics = sqliteTable(
+  "metrics",
+  {
+    runId: text("run_id").notNull(),
+    iteration: integer("iteration").notNull(),
+    name: text("name").notNull(),
+    value: real("value").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.iteration, t.name] }),
+    foreignKey({ columns: [t.runId, t.iteration], foreignColumns: [iterations.runId, iterations.iteration] }),
+  ],
+);
+
+/** Kept learner checkpoints (weights + optimiser state + step), newest last. */
+export const checkpoints = sqliteTable(
+  "checkpoints",
+  {
+    runId: text("run_id").notNull().references(() => runs.id),
+    iteration: integer("iteration").notNull(),
+    step: integer("step").notNull(),
+    path: text("path").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.iteration] })],
+);

@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { REWARD_FUNCTIONS } from "../spice/rewards.ts";
+
+/**
+ * The trainer configuration (SPEC §3): one JSON object, the same for `spice train --config F`
+ * and `POST /v1/trainer/start`. The SPEC's keys are the contract; the rest are additions with
+ * defaults. Defaults are sized for the project's own tiny model on a 2-core CPU; the paper's
+ * values for real models are in PAPER_PRESET.
+ */
+export const TrainerConfigSchema = z
+  .object({
+    iterations: z.number().int().min(1).max(1_000_000).default(20).describe("self-play iterations to run"),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1).describe("seed for corpus sampling and generation; a run repeats exactly"),
+    batch_docs: z.number().int().min(1).max(4096).default(2).describe("B: documents sampled per iteration"),
+    challenger_samples: z.number().int().min(1).max(64).default(4).describe("G: challenger outputs per document (one round)"),
+    reasoner_rollouts: z.number().int().min(1).max(64).default(4).describe("K: reasoner rollouts per valid task"),
+    max_attempts: z.number().int().min(1).max(100_000).default(8).describe("challenger samples drawn per document before it is skipped (paper: 1024)"),
+    task_types: z.array(z.enum(["mcq", "free_form"])).min(1).default(["mcq", "free_form"]).describe("task types the challenger may choose"),
+    reward: z.enum(REWARD_FUNCTIONS).default("variance").describe("challenger reward: variance (SPICE) | threshold | one_minus_p | rzero"),
+    use_corpus: z.boolean().default(true).describe("false: the challenger writes tasks with no document (the paper's no-corpus ablation)"),
+    challenger_policy: z.string().min(1).nullable().default(null).describe("null = self-play; an OpenAI-compatible URL or a model folder = a fixed challenger"),
+    temperature: z.number().min(0).max(5).default(1.0).describe("sampling temperature for both roles"),
+    top_p: z.number().gt(0).max(1).default(1.0).describe("nucleus sampling for both roles"),
+    max_new_tokens: z.number().int().min(1).max(32_768).default(96).describe("generation limit per completion"),
+    learner: z.enum(["embedded", "rollout-only"]).default("rollout-only").describe("embedded = jax-js Dr. GRPO updates in process; rollout-only = write scored groups as JSON Lines"),
+    learning_rate: z.number().positive().max(1).default(1e-3).describe("learner step size (paper: 1e-6 for 4B models)"),
+    checkpoint_every: z.number().int().min(1).default(10).describe("keep a checkpoint every N iterations"),
+    keep_checkpoints: z.number().int().min(1).default(3).describe("how many kept checkpoints to retain"),
+    rollout_path: z.string().min(1).nullable().default(null).describe("rollout-only: JSON Lines file for scored groups (default <data>/runs/<run>/groups.jsonl)"),
+  })
+  .strict();
+
+export type TrainerConfig = z.infer<typeof TrainerConfigSchema>;
+export type TrainerConfigInput = z.input<typeof TrainerConfigSchema>;
+
+/** The paper's settings for 4B–8B models (SPEC §3 example). */
+export const PAPER_PRESET: TrainerConfigInput = {
+  iterations: 640,
+  seed: 1,
+  batch_docs: 8,
+  challenger_samples: 8,
+  reasoner_rollouts: 8,
+  max_attempts: 1024,
+  task_types: ["mcq", "free_form"],
+  reward: "variance",
+  use_corpus: true,
+  challenger_policy: null,
+  temperature: 1.0,
+  max_new_tokens: 512,
+  learner: "embedded",
+  learning_rate: 1e-6,
+  checkpoint_every: 10,
+};
+
+export class TrainerConfigError extends Error {
+  override name = "TrainerConfigError";
+}
+
+/** Validate a parsed JSON object; the error names the first bad field by its JSON path. */
+export function parseTrainerConfig(raw: unknown): TrainerConfig {
+  const r = TrainerConfigSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const msgs = r.error.issues.map((i) => {
+    const field = i.path.length ? i.path.join(".") : i.code === "unrecognized_keys" ? (i as { keys: string[] }).keys.join(", ") : "(config)";
+    return `${field}: ${i.message}`;
+  });
+  throw new TrainerConfigError(`invalid trainer config: ${msgs.join("; ")}`);
+}
+
+/** Read and validate a config file; unreadable or non-JSON files get their own clear message. */
+export async function readTrainerConfig(path: string): Promise<TrainerConfig> {
+  const file = Bun.file(path);
+  if (!(await file.exists())) throw new TrainerConfigError(`config file not found: ${path}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await file.text());
+  } catch (err) {
+    throw new TrainerConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseTrainerConfig(raw);
+}
