@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { API_VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
+import { registerModel } from "./model.ts";
 import { addSettingsOptions, EXIT_USAGE } from "./util.ts";
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `spice: ${s.slice(7)}` : s) });
   addSettingsOptions(program);
   registerServe(program);
+  registerModel(program);
   return program;
 }
 
