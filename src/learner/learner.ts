@@ -1,0 +1,176 @@
+// The embedded learner: Dr. GRPO policy-gradient updates on the project's own GPT-2 model, in-process
+// with jax-js, implementing the trainer's `Learner` interface (update + snapshot).
+import { jit, numpy as np, tree, type OwnedFunction } from "@jax-js/jax";
+import { DEFAULT_ADAMW, type AdamWConfig, makeTrainStep, type TrainStep } from "./adamw.ts";
+import { type Row, chunk, packRows, type PackedBatch } from "./batch.ts";
+import { type CheckpointState, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { exportOnnx, readOnnxWeights } from "./export.ts";
+import { policyGradientLoss, tokenLogprobs, type PgBatch } from "./loss.ts";
+import type { GptConfig, HostParams, Params } from "./model.ts";
+import { TrainState, rowsArray } from "./train-state.ts";
+import type { Learner, ScoredGroup, UpdateStats } from "./types.ts";
+
+export type LearnerOptions = {
+  adamw?: Partial<AdamWConfig>;
+  /** L in the Dr. GRPO constant G × L: the trainer's max_new_tokens. */
+  maxGenLength: number;
+  /** Trajectories per optimizer step; an update with more is split into PPO-style minibatches. */
+  microBatch?: number;
+  /** Passes over each update's trajectories. */
+  epochs?: number;
+  /** PPO ratio clip ε; it only matters once a batch is reused (epochs > 1 or several minibatches). */
+  clipEps?: number;
+  /** Sequence lengths are rounded up to a multiple of this so few programs are compiled. */
+  lengthBucket?: number;
+  /** Fallback tokenizer for groups that carry text only (no token ids). */
+  tokenize?: (text: string) => number[];
+};
+
+type Resolved = Required<Omit<LearnerOptions, "tokenize" | "adamw">> & Pick<LearnerOptions, "tokenize">;
+
+type PgRecord = PgBatch;
+
+export class EmbeddedLearner implements Learner {
+  private readonly o: Resolved;
+  private readonly pgStep: TrainStep<PgRecord>;
+  private readonly logprobFn: OwnedFunction<(p: Params, ids: np.Array, targets: np.Array) => np.Array>;
+
+  private constructor(
+    readonly cfg: GptConfig,
+    private readonly state: TrainState,
+    private readonly baseOnnx: Uint8Array,
+    opts: LearnerOptions,
+  ) {
+    this.o = {
+      maxGenLength: opts.maxGenLength,
+      microBatch: opts.microBatch ?? 16,
+      epochs: opts.epochs ?? 1,
+      clipEps: opts.clipEps ?? 0.2,
+      lengthBucket: opts.lengthBucket ?? 32,
+      tokenize: opts.tokenize,
+    };
+    if (!(this.o.maxGenLength > 0)) throw new Error("maxGenLength must be positive");
+    const clipEps = this.o.clipEps;
+    this.pgStep = makeTrainStep<PgRecord>((p, b) => policyGradientLoss(cfg, p, b, clipEps), state.opt);
+    this.logprobFn = jit((p: Params, ids: np.Array, targets: np.Array) => tokenLogprobs(cfg, p, ids, targets));
+  }
+
+  /** A learner starting from the weights in an ONNX model file (and its config). */
+  static fromOnnx(onnx: Uint8Array, cfg: GptConfig, opts: LearnerOptions): EmbeddedLearner {
+    return EmbeddedLearner.fromHost(onnx, cfg, readOnnxWeights(onnx), opts);
+  }
+
+  static fromHost(onnx: Uint8Array, cfg: GptConfig, host: HostParams, opts: LearnerOptions): EmbeddedLearner {
+    const adamw = { ...DEFAULT_ADAMW, ...opts.adamw };
+    return new EmbeddedLearner(cfg, new TrainState(cfg, adamw, host), onnx, opts);
+  }
+
+  /** Resumes weights, AdamW moments and step exactly; the optimizer settings come from the checkpoint. */
+  static fromCheckpoint(onnx: Uint8Array, cfg: GptConfig, path: string, opts: LearnerOptions): EmbeddedLearner {
+    const ck: CheckpointState = loadCheckpoint(path);
+    const adamw = { ...DEFAULT_ADAMW, ...(ck.meta.optimizer as Partial<AdamWConfig>), ...opts.adamw };
+    return new EmbeddedLearner(cfg, TrainState.fromCheckpoint(cfg, adamw, ck), onnx, opts);
+  }
+
+  get step(): number {
+    return this.state.step;
+  }
+
+  async update(groups: ScoredGroup[]): Promise<UpdateStats> {
+    const t0 = performance.now();
+    const { rows, skipped } = this.rowsOf(groups);
+    const batches = chunk(rows, this.o.microBatch);
+    // Each minibatch step estimates the whole update's loss, hence the × minibatch count.
+    for (const r of rows) r.coef = (r.coef ?? 0) * batches.length;
+    const packed = batches.map((b) => packRows(b, this.o.microBatch, this.o.lengthBucket, this.cfg.nPositions));
+    const reuse = packed.length * this.o.epochs > 1;
+    const oldLp = reuse ? await Promise.all(packed.map((p) => this.logprobs(p))) : [];
+    let lossSum = 0;
+    let gradNorm = 0;
+    let steps = 0;
+    for (let e = 0; e < this.o.epochs; e++) {
+      for (let i = 0; i < packed.length; i++) {
+        const r = await this.state.apply(this.pgStep, this.pgBatch(packed[i], reuse ? oldLp[i] : null));
+        lossSum += r.loss;
+        gradNorm = r.gradNorm;
+        steps++;
+      }
+    }
+    return {
+      steps,
+      step: this.state.step,
+      loss: steps ? lossSum / steps : 0,
+      gradNorm,
+      tokens: packed.reduce((n, p) => n + p.tokens, 0),
+      trajectories: rows.length,
+      skipped,
+      ms: performance.now() - t0,
+    };
+  }
+
+  snapshot(): Promise<Uint8Array> {
+    return this.state.hostParams().then((host) => exportOnnx(this.baseOnnx, host));
+  }
+
+  async saveCheckpoint(dir: string, keep = 3, meta: Record<string, unknown> = {}): Promise<string> {
+    return saveCheckpoint(dir, await this.state.toCheckpoint(meta), keep);
+  }
+
+  hostParams(): Promise<HostParams> {
+    return this.state.hostParams();
+  }
+
+  dispose(): void {
+    this.state.dispose();
+    this.pgStep.dispose();
+    this.logprobFn.dispose();
+  }
+
+  /** Trajectories with a non-zero advantage, as rows; the rest are counted as skipped. */
+  private rowsOf(groups: ScoredGroup[]): { rows: Row[]; skipped: number } {
+    const rows: Row[] = [];
+    let skipped = 0;
+    const groupCount = groups.length;
+    for (const g of groups) {
+      const G = g.completions.length;
+      const prompt = g.prompt_token_ids ?? this.o.tokenize?.(g.prompt) ?? null;
+      for (let i = 0; i < G; i++) {
+        const adv = g.advantages[i] ?? 0;
+        const completion = g.token_ids?.[i] ?? this.o.tokenize?.(g.completions[i]) ?? null;
+        if (adv === 0 || !Number.isFinite(adv) || !prompt || !completion || completion.length === 0) {
+          skipped++;
+          continue;
+        }
+        const tokens = [...prompt, ...completion];
+        if (tokens.length - 1 > this.cfg.nPositions) {
+          skipped++;
+          continue;
+        }
+        const coef = adv / (G * this.o.maxGenLength * groupCount);
+        rows.push({ tokens, lossStart: Math.max(1, prompt.length), coef });
+      }
+    }
+    return { rows, skipped };
+  }
+
+  private pgBatch(p: PackedBatch, oldLp: np.Array | null): PgRecord {
+    const { rows, length } = p;
+    return {
+      ids: rowsArray(p.ids, rows, length),
+      targets: rowsArray(p.targets, rows, length),
+      mask: rowsArray(p.mask, rows, length),
+      coef: rowsArray(p.coef, rows, 1),
+      oldLp: oldLp ?? np.zeros([rows, length]),
+      useOld: np.array(oldLp ? 1 : 0),
+    };
+  }
+
+  private async logprobs(p: PackedBatch): Promise<np.Array> {
+    const lp = this.logprobFn(
+      tree.ref(this.state.params),
+      rowsArray(p.ids, p.rows, p.length),
+      rowsArray(p.targets, p.rows, p.length),
+    );
+    return lp.blockUntilReady();
+  }
+}
