@@ -17,8 +17,9 @@ export function readInitializers(onnxBytes: Uint8Array): Map<string, Initializer
   const out = new Map<string, Initializer>();
   for (const t of model.graph?.initializer ?? []) {
     if (t.dataType !== FLOAT || !t.rawData || !t.name) continue;
-    // Copy: the decoded bytes are a view into the whole file at an arbitrary offset.
-    const bytes = t.rawData.slice();
+    // Copy (Uint8Array.from, not slice: on a Buffer slice is a view): the decoded
+    // bytes sit inside the whole file at an arbitrary, unaligned offset.
+    const bytes = Uint8Array.from(t.rawData);
     out.set(t.name, { dims: (t.dims ?? []).map(toNumber), data: new Float32Array(bytes.buffer, 0, bytes.byteLength / 4) });
   }
   return out;
