@@ -1,0 +1,134 @@
+import { and, asc, desc, eq, inArray, notInArray } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { checkpoints, iterations, metrics, rollouts, runs, segmentsUsed, tasks, type Run } from "../db/schema.ts";
+import type { TrainerConfig } from "./config.ts";
+import type { IterationRecord } from "./record.ts";
+
+/** Runs that can be resumed: anything not finished or failed. */
+const OPEN_STATES = ["running", "paused", "stopped"] as const;
+
+export function createRun(db: Db, id: string, config: TrainerConfig, tied: { corpusHash: string | null; modelHash: string | null }): Run {
+  return db
+    .insert(runs)
+    .values({ id, seed: config.seed, config, corpusHash: tied.corpusHash, modelHash: tied.modelHash, status: "running" })
+    .returning()
+    .get();
+}
+
+/** A new run supersedes unfinished ones: they are marked stopped, so only one run is "running". */
+export function stopOpenRuns(db: Db): void {
+  db.update(runs).set({ status: "stopped", updatedAt: new Date() }).where(inArray(runs.status, ["running", "paused"])).run();
+}
+
+export function latestOpenRun(db: Db): Run | undefined {
+  return db.select().from(runs).where(inArray(runs.status, [...OPEN_STATES])).orderBy(desc(runs.createdAt)).limit(1).get();
+}
+
+export function getRun(db: Db, id: string): Run | undefined {
+  return db.select().from(runs).where(eq(runs.id, id)).get();
+}
+
+export function listRuns(db: Db): Run[] {
+  return db.select().from(runs).orderBy(asc(runs.createdAt)).all();
+}
+
+export function setRunStatus(db: Db, id: string, status: Run["status"], note?: string): void {
+  db.update(runs)
+    .set({ status, updatedAt: new Date(), ...(note !== undefined ? { note } : {}) })
+    .where(eq(runs.id, id))
+    .run();
+}
+
+/** The last committed iteration of a run: where a restart continues from. */
+export function lastIteration(db: Db, runId: string) {
+  return db.select().from(iterations).where(eq(iterations.runId, runId)).orderBy(desc(iterations.iteration)).limit(1).get();
+}
+
+/**
+ * Commit everything an iteration produced in one transaction. The iteration row goes first and
+ * is the commit marker; its primary key makes a second commit of the same iteration fail rather
+ * than duplicate rows.
+ */
+export function commitIteration(db: Db, rec: IterationRecord): void {
+  db.transaction((tx) => {
+    tx.insert(iterations)
+      .values({
+        runId: rec.runId,
+        iteration: rec.iteration,
+        startedAt: rec.startedAt,
+        finishedAt: rec.finishedAt,
+        samplerState: rec.samplerState ?? null,
+        learnerStep: rec.learnerStep,
+        learnerState: rec.learnerState,
+        metrics: rec.metrics,
+      })
+      .run();
+    for (const seg of rec.segments) {
+      tx.insert(segmentsUsed)
+        .values({ runId: rec.runId, iteration: rec.iteration, slot: seg.slot, docId: seg.docId, attempts: seg.attempts, skipped: seg.skipped })
+        .run();
+      for (const t of seg.tasks) {
+        const { id } = tx
+          .insert(tasks)
+          .values({
+            runId: rec.runId,
+            iteration: rec.iteration,
+            slot: seg.slot,
+            sample: t.sample,
+            raw: t.raw,
+            parsed: t.parsed ?? null,
+            valid: t.valid,
+            reason: t.reason,
+            taskType: t.taskType,
+            answerType: t.answerType,
+            passRate: t.passRate,
+            reward: t.reward,
+            advantage: t.advantage,
+          })
+          .returning({ id: tasks.id })
+          .get();
+        if (t.rollouts.length) tx.insert(rollouts).values(t.rollouts.map((r) => ({ ...r, taskId: id }))).run();
+      }
+    }
+    const scalars = Object.entries(rec.metrics).filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1]));
+    if (scalars.length) {
+      tx.insert(metrics)
+        .values(scalars.map(([name, value]) => ({ runId: rec.runId, iteration: rec.iteration, name, value })))
+        .run();
+    }
+    tx.update(runs).set({ updatedAt: rec.finishedAt }).where(eq(runs.id, rec.runId)).run();
+  });
+}
+
+/** Metrics of a run as one row per iteration: `{iteration, <name>: value, …}`. */
+export function runMetrics(db: Db, runId: string, names?: string[]): Array<Record<string, number>> {
+  const rows = db
+    .select()
+    .from(metrics)
+    .where(names?.length ? and(eq(metrics.runId, runId), inArray(metrics.name, names)) : eq(metrics.runId, runId))
+    .orderBy(asc(metrics.iteration))
+    .all();
+  const byIter = new Map<number, Record<string, number>>();
+  for (const r of rows) {
+    let row = byIter.get(r.iteration);
+    if (!row) byIter.set(r.iteration, (row = { iteration: r.iteration }));
+    row[r.name] = r.value;
+  }
+  return [...byIter.values()];
+}
+
+export function recordCheckpoint(db: Db, runId: string, iteration: number, step: number, path: string): void {
+  db.insert(checkpoints).values({ runId, iteration, step, path, createdAt: new Date() }).onConflictDoNothing().run();
+}
+
+/** Forget all but the newest `keep` checkpoints; returns the paths dropped so the caller deletes them. */
+export function pruneCheckpoints(db: Db, runId: string, keep: number): string[] {
+  const all = db.select().from(checkpoints).where(eq(checkpoints.runId, runId)).orderBy(desc(checkpoints.iteration)).all();
+  const drop = all.slice(keep);
+  if (drop.length) {
+    db.delete(checkpoints)
+      .where(and(eq(checkpoints.runId, runId), notInArray(checkpoints.iteration, all.slice(0, keep).map((c) => c.iteration))))
+      .run();
+  }
+  return drop.map((c) => c.path);
+}
