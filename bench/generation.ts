@@ -17,7 +17,7 @@ const arg = (flag: string, dflt: number) => {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const NEW_TOKENS = arg("--new-tokens", 48);
-const REPS = arg("--reps", 5);
+const REPS = arg("--reps", 15);
 
 const PROMPTS = [
   "The river",
