@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AutoModelForCausalLM, Tensor } from "@huggingface/transformers";
+import { buildModel, DEFAULT_LM, ensureModel } from "../../models/index.ts";
+import { TransformersPolicy } from "./transformers.ts";
+import { PolicyError } from "./types.ts";
+
+let dataDir: string;
+let dir: string;
+let policy: TransformersPolicy;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "spice-policy-"));
+  dir = ensureModel(dataDir, DEFAULT_LM);
+  policy = await TransformersPolicy.load(dir, { maxBatch: 16, maxWaitMs: 5 });
+});
+afterAll(async () => {
+  await policy.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const prompts = ["The cat", "Once upon a time in a small village by the sea,", "Question: what is 2+2?"];
+
+describe("TransformersPolicy", () => {
+  test("a left-padded greedy batch decodes each row as it would alone", async () => {
+    const batched = await policy.generate(prompts, { temperature: 0, maxTokens: 12 });
+    for (const [i, p] of prompts.entries()) {
+      const [alone] = await policy.generate([p], { temperature: 0, maxTokens: 12 });
+      expect(batched[i]!.completions[0]!.tokenIds).toEqual(alone!.completions[0]!.tokenIds);
+    }
+    const c = batched[0]!.completions[0]!;
+    expect(c.tokenIds!.length).toBe(12);
+    expect(c.finishReason).toBe("length");
+    expect(batched[0]!.promptTokenIds!.length).toBeGreaterThan(0);
+  });
+
+  test("seeded sampling repeats; another seed differs", async () => {
+    const opts = { n: 4, temperature: 1, topP: 0.9, maxTokens: 16, seed: 42 };
+    const a = await policy.generate(prompts, opts);
+    const b = await policy.generate(prompts, opts);
+    const c = await policy.generate(prompts, { ...opts, seed: 43 });
+    const ids = (r: typeof a) => r.flatMap((g) => g.completions.map((x) => x.tokenIds));
+    expect(ids(a)).toEqual(ids(b));
+    expect(ids(a)).not.toEqual(ids(c));
+  });
+
+  test("log-probs equal a full forward pass of prompt + completion", async () => {
+    const [r] = await policy.generate([prompts[1]!], { temperature: 1, maxTokens: 10, seed: 3 });
+    const all = [...r!.promptTokenIds!, ...r!.completions[0]!.tokenIds!];
+    const model = await AutoModelForCausalLM.from_pretrained(dir);
+    const t = (xs: number[]) => new Tensor("int64", BigInt64Array.from(xs.map(BigInt)), [1, xs.length]);
+    const { logits } = (await model({ input_ids: t(all), attention_mask: t(all.map(() => 1)) })) as { logits: Tensor };
+    const [, , V] = logits.dims as number[];
+    const data = logits.data as Float32Array;
+    const P = r!.promptTokenIds!.length;
+    r!.completions[0]!.logprobs!.forEach((lp, k) => {
+      const row = data.subarray((P + k - 1) * V!, (P + k) * V!);
+      const max = Math.max(...row);
+      const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
+      expect(Math.abs(lp - (row[all[P + k]!]! - lse))).toBeLessThan(1e-4);
+    });
+    await model.dispose();
+  });
+
+  test("stop strings end a row early with the text cut before them", async () => {
+    const [free] = await policy.generate([prompts[0]!], { temperature: 0, maxTokens: 30 });
+    const text = free!.completions[0]!.text;
+    const stop = text.slice(6, 8);
+    const [stopped] = await policy.generate([prompts[0]!], { temperature: 0, maxTokens: 30, stop: [stop] });
+    const c = stopped!.completions[0]!;
+    expect(c.finishReason).toBe("stop");
+    expect(c.text).toBe(text.slice(0, text.indexOf(stop)));
+  });
+
+  test("streams text that adds up to the completion", async () => {
+    const pieces: string[] = [];
+    const [r] = await policy.generate([prompts[2]!], { temperature: 0, maxTokens: 20, onToken: (e) => pieces.push(e.text) });
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join("")).toBe(r!.completions[0]!.text);
+  });
+
+  test("concurrent callers are grouped into batches", async () => {
+    const before = policy.batchSizes.length;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => policy.generate([`caller ${i}`], { maxTokens: 4, seed: i })));
+    expect(policy.batchSizes.slice(before)).toEqual([8]);
+  });
+
+  test("a prompt longer than the context is refused", async () => {
+    const long = "word ".repeat(3000);
+    expect(policy.generate([long])).rejects.toBeInstanceOf(PolicyError);
+    expect(await policy.countTokens(await policy.truncateToTokens(long, 100))).toBeLessThanOrEqual(100);
+  });
+
+  test("swapWeights replaces the weights; a running batch finishes on the old ones", async () => {
+    const opts = { temperature: 0, maxTokens: 300 };
+    const [before] = await policy.generate([prompts[1]!], opts);
+    const other = buildModel({ kind: "causal-lm", preset: "tiny", seed: 2, outDir: join(dataDir, "other") });
+    const otherBytes = readFileSync(join(other.dir, "onnx", "model.onnx"));
+    let finished = false;
+    const inFlight = policy.generate([prompts[1]!], opts).finally(() => (finished = true));
+    await Bun.sleep(15); // let the batch start
+    await policy.swapWeights(otherBytes);
+    expect(finished).toBe(false);
+    expect((await inFlight)[0]!.completions[0]!.tokenIds).toEqual(before!.completions[0]!.tokenIds);
+    const [after] = await policy.generate([prompts[1]!], opts);
+    expect(after!.completions[0]!.tokenIds).not.toEqual(before!.completions[0]!.tokenIds);
+    await policy.swapWeights(readFileSync(join(dir, "onnx", "model.onnx")));
+    const [back] = await policy.generate([prompts[1]!], opts);
+    expect(back!.completions[0]!.tokenIds).toEqual(before!.completions[0]!.tokenIds);
+  });
+});
