@@ -4,6 +4,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeTokenizerCorpus } from "../../models/make-tokenizer-corpus.ts";
+import { TOKENIZER_CORPUS_PATH } from "../../models/tokenizer.ts";
 import { buildModel, ensureModel, gpt2ParameterShapes, PRESETS, readInitializers, replaceInitializers, trainBpe } from "../../models/index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spice-models-build-"));
@@ -88,6 +90,10 @@ describe("initializer contract", () => {
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 describe("tokenizer training", () => {
+  test("the committed corpus is what the seeded generator writes", () => {
+    expect(makeTokenizerCorpus(7, 200_000)).toBe(readFileSync(TOKENIZER_CORPUS_PATH, "utf8"));
+  });
+
   test("is deterministic and learns frequent pairs first", () => {
     const text = "the cat sat on the mat. the hat, the bat! ".repeat(20) + "boxed{1} boxed{2}";
     const a = trainBpe(text, 40);
