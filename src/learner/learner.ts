@@ -90,12 +90,13 @@ export class EmbeddedLearner implements Learner {
     let steps = 0;
     for (let e = 0; e < this.o.epochs; e++) {
       for (let i = 0; i < packed.length; i++) {
-        const r = await this.state.apply(this.pgStep, this.pgBatch(packed[i], reuse ? oldLp[i] : null));
+        const r = await this.state.apply(this.pgStep, this.pgBatch(packed[i], reuse ? oldLp[i].ref : null));
         lossSum += r.loss;
         gradNorm = r.gradNorm;
         steps++;
       }
     }
+    for (const lp of oldLp) lp.dispose();
     return {
       steps,
       step: this.state.step,

@@ -23,18 +23,21 @@ export function crossEntropyLoss(cfg: GptConfig, params: Params, b: SftBatch): n
  * `coef` [B,1] is each row's advantage already divided by the Dr. GRPO constant (rows × max generation
  * length), so the loss is a plain sum and never depends on a sequence's own length. `oldLp` [B,T] are
  * the behaviour policy's log-probs; `useOld` (scalar 0/1) picks them, otherwise the current log-probs
- * with the gradient stopped stand in, which makes the ratio exactly 1 and the loss the plain policy
- * gradient -Σ A·log π. One compiled program serves both cases.
+ * with the gradient stopped stand in, which makes every ratio exactly 1 and the gradient that of the
+ * plain policy gradient -Σ A·log π (whose value is then reported). One compiled program serves both.
  */
 export type PgBatch = SftBatch & { coef: np.Array; oldLp: np.Array; useOld: np.Array };
 
 export function policyGradientLoss(cfg: GptConfig, params: Params, b: PgBatch, clipEps: number): np.Array {
   const lp = tokenLogprobs(cfg, params, b.ids, b.targets);
-  const useOld = b.useOld;
-  const old = b.oldLp.mul(useOld.ref).add(lax.stopGradient(lp.ref).mul(np.subtract(1, useOld)));
-  const ratio = np.exp(lp.sub(old));
-  const adv = b.coef;
+  const { useOld, coef: adv, mask } = b;
+  const notOld = np.subtract(1, useOld.ref);
+  const old = b.oldLp.mul(useOld).add(lax.stopGradient(lp.ref).mul(notOld.ref));
+  const ratio = np.exp(lp.ref.sub(old));
   const unclipped = ratio.ref.mul(adv.ref);
-  const clipped = np.clip(ratio, 1 - clipEps, 1 + clipEps).mul(adv);
-  return np.minimum(unclipped, clipped).mul(b.mask).sum().neg();
+  const clipped = np.clip(ratio, 1 - clipEps, 1 + clipEps).mul(adv.ref);
+  const surrogate = np.minimum(unclipped, clipped).mul(mask.ref).sum().neg();
+  const plain = lp.mul(adv).mul(mask).sum().neg();
+  // Zero-gradient correction: the value becomes the plain loss when no behaviour policy is given.
+  return surrogate.ref.add(lax.stopGradient(plain.sub(surrogate)).mul(notOld));
 }

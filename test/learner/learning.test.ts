@@ -1,0 +1,88 @@
+// The learner actually learns: a policy-gradient run on a toy reward raises the mean reward, and SFT on
+// a tiny text lowers its loss. Both on tiny models, seeded.
+import { beforeAll, expect, test } from "bun:test";
+import { init, jit, numpy as np } from "@jax-js/jax";
+import { DEFAULT_ADAMW } from "../../src/learner/adamw.ts";
+import { EmbeddedLearner } from "../../src/learner/learner.ts";
+import { forward, type GptConfig, initHostParams, mulberry32, type Params, toDevice } from "../../src/learner/model.ts";
+import { parseSftJsonl, runSft, sftRows } from "../../src/learner/sft.ts";
+import { TrainState } from "../../src/learner/train-state.ts";
+import type { ScoredGroup } from "../../src/learner/types.ts";
+
+beforeAll(async () => {
+  await init();
+});
+
+test("policy gradient on 'emit token 7' raises the mean reward", async () => {
+  const cfg: GptConfig = { vocabSize: 16, nPositions: 16, dModel: 16, nLayer: 1, nHead: 2 };
+  const host = initHostParams(cfg, 5);
+  const learner = EmbeddedLearner.fromHost(new Uint8Array(), cfg, host, {
+    maxGenLength: 6, microBatch: 16, lengthBucket: 8, adamw: { lr: 3e-2 },
+  });
+  const G = 8, GROUPS = 2, NEW = 6, TARGET = 7, PROMPT = [1, 2];
+  const rand = mulberry32(99);
+  const means: number[] = [];
+  for (let it = 0; it < 20; it++) {
+    // Sample with full forwards over a fixed [16, 8] window (right padding is invisible to causal attention).
+    const params = toDevice(cfg, await learner.hostParams());
+    const logitsOf = jit((ids: np.Array) => forward(cfg, params, ids));
+    const rows = Array.from({ length: G * GROUPS }, () => [...PROMPT]);
+    for (let t = 0; t < NEW; t++) {
+      const window = rows.map((r) => [...r, ...Array(8 - r.length).fill(0)]);
+      const logits = (await logitsOf(np.array(window, { dtype: np.int32 })).data()) as Float32Array;
+      rows.forEach((r, b) => {
+        const at = (b * 8 + r.length - 1) * cfg.vocabSize;
+        const z = Array.from(logits.subarray(at, at + cfg.vocabSize));
+        const mx = Math.max(...z);
+        const w = z.map((x) => Math.exp(x - mx));
+        let u = rand() * w.reduce((a, c) => a + c, 0);
+        let k = 0;
+        while (k < w.length - 1 && (u -= w[k]) > 0) k++;
+        r.push(k);
+      });
+    }
+    logitsOf.dispose();
+    for (const a of Object.values(params as Params)) a.dispose();
+    const groups: ScoredGroup[] = [];
+    let total = 0;
+    for (let g = 0; g < GROUPS; g++) {
+      const comps = rows.slice(g * G, (g + 1) * G).map((r) => r.slice(PROMPT.length));
+      const rewards = comps.map((c) => c.filter((x) => x === TARGET).length / NEW);
+      const mean = rewards.reduce((a, b) => a + b, 0) / G;
+      total += mean;
+      groups.push({
+        run: "toy", iteration: it, role: "reasoner", group: g, prompt: "", completions: comps.map(String),
+        rewards, advantages: rewards.map((r) => r - mean), token_ids: comps, logprobs: null, prompt_token_ids: PROMPT,
+      });
+    }
+    means.push(total / GROUPS);
+    const stats = await learner.update(groups);
+    expect(stats.steps).toBe(stats.trajectories > 0 ? 1 : 0);
+  }
+  learner.dispose();
+  const first = (means[0] + means[1] + means[2]) / 3;
+  const last = (means[17] + means[18] + means[19]) / 3;
+  expect(first).toBeLessThan(0.25);
+  expect(last).toBeGreaterThan(first + 0.25);
+});
+
+test("SFT on a tiny text lowers its loss; prompt tokens carry no loss", async () => {
+  const cfg: GptConfig = { vocabSize: 64, nPositions: 32, dModel: 32, nLayer: 1, nHead: 2 };
+  const tokenize = (s: string) => [...s].map((c) => c.charCodeAt(0) % 63);
+  const { examples, bad } = parseSftJsonl(
+    '{"text":"the cat sat on the mat. the cat sat on the mat."}\n' +
+      '{"prompt":"2+2=","completion":"4"}\nnot json\n{"prompt":"x"}\n\n{"text":"a dog ran in the fog."}\n',
+  );
+  expect(bad.map((b) => b.line)).toEqual([3, 4]);
+  const { rows } = sftRows(examples, tokenize, 63, cfg.nPositions);
+  const qa = rows.find((r) => r.tokens.length === 6)!;
+  expect(qa.lossStart).toBe(4); // "2+2=" is prompt; "4" and EOS are trained
+  expect(rows.length).toBe(4); // the 49-token text is cut into two context windows
+  const state = new TrainState(cfg, { ...DEFAULT_ADAMW, lr: 1e-2 }, initHostParams(cfg, 1));
+  const losses = await runSft(state, rows, { steps: 40, batchSize: 4, seed: 1, lengthBucket: 32 });
+  state.dispose();
+  const head = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
+  const tail = losses.slice(-3).reduce((a, b) => a + b) / 3;
+  expect(head).toBeGreaterThan(3.5); // ≈ ln 64 at initialisation
+  expect(tail).toBeLessThan(0.6 * head);
+});
