@@ -19,7 +19,7 @@ export function mixSeed(...parts: number[]): number {
 /** log-softmax of `logits[offset .. offset+V)` into `out`. */
 export function logSoftmax(logits: Float32Array, offset: number, vocab: number, out: Float64Array): void {
   let max = -Infinity;
-  for (let v = 0; v < vocab; v++) max = Math.max(max, logits[offset + v]!);
+  for (let v = 0; v < vocab; v++) if (logits[offset + v]! > max) max = logits[offset + v]!;
   let sum = 0;
   for (let v = 0; v < vocab; v++) sum += Math.exp(logits[offset + v]! - max);
   const lse = max + Math.log(sum);
@@ -42,9 +42,19 @@ export function sampleToken(lp: Float64Array, params: SampleParams, uniform: () 
     for (let v = 1; v < V; v++) if (lp[v]! > lp[best]!) best = v;
     return best;
   }
+  if (params.temperature === 1 && params.topP >= 1) {
+    // The common case (SPEC: temperature 1.0): lp already is the distribution; invert its CDF directly.
+    const u = uniform();
+    let acc = 0;
+    for (let v = 0; v < V; v++) {
+      acc += Math.exp(lp[v]!);
+      if (acc > u) return v;
+    }
+    return V - 1;
+  }
   const invT = 1 / params.temperature;
   let max = -Infinity;
-  for (let v = 0; v < V; v++) max = Math.max(max, lp[v]! * invT);
+  for (let v = 0; v < V; v++) if (lp[v]! * invT > max) max = lp[v]! * invT;
   let sum = 0;
   for (let v = 0; v < V; v++) {
     const p = Math.exp(lp[v]! * invT - max);
