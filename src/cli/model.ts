@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { buildModel, type BuildResult } from "../../models/build.ts";
 import { MODEL_KINDS, PRESET_NAMES, type ModelKind, type PresetName } from "../../models/presets.ts";
 import { commandConfig, fail, intArg, printJson } from "./util.ts";
+import { registerModelSft } from "./model-sft.ts";
 
 type BuildFlags = { kind: ModelKind; preset: PresetName; seed: number; out?: string; json?: boolean };
 
@@ -35,5 +36,6 @@ export function registerModel(program: Command): Command {
         process.stderr.write(`spice: ${result.parameters.toLocaleString("en-US")} parameters, vocabulary ${result.vocabSize}\n`);
       }
     });
+  registerModelSft(model);
   return model;
 }
