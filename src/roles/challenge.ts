@@ -1,0 +1,128 @@
+import { mixSeed } from "../policy/sampling.ts";
+import type { Completion, Policy } from "../policy/types.ts";
+import { parseSelection, parseTask, type ChallengerTask, type Selection, type SelectionResult } from "../spice/challenger.ts";
+import { selectionPrompt, taskPrompt, type TaskType } from "../spice/prompts.ts";
+
+/**
+ * The challenger with a policy (SPEC §1 step 2): G two-step samples per round, rounds
+ * until one has a valid task or `maxAttempts` samples have been drawn.
+ */
+
+/** The paper's segment limit, in policy tokens. */
+export const SEGMENT_LIMIT = 5992;
+
+export interface ChallengeOptions {
+  /** G: samples per round. */
+  samples: number;
+  /** Samples drawn in all before the document is skipped. */
+  maxAttempts: number;
+  taskTypes?: readonly TaskType[];
+  temperature?: number;
+  topP?: number;
+  /** Generation budget of the task step. */
+  maxTokens?: number;
+  /** Generation budget of the type-selection step. */
+  selectionMaxTokens?: number;
+  seed?: number;
+  segmentLimit?: number;
+}
+
+export interface Step {
+  prompt: string;
+  promptTokenIds: number[] | null;
+  completion: Completion;
+}
+
+export interface ChallengerSample {
+  /** Null when only one task type is allowed: then there is nothing to choose. */
+  selection: (Step & { result: SelectionResult }) | null;
+  /** Null when the selection was invalid (the sample is invalid without a task step). */
+  task: Step | null;
+  /** The task as read, its validity and, when invalid, the reason. */
+  result: ChallengerTask;
+}
+
+export interface ChallengeResult {
+  /** The document as the prompts carried it (trimmed to fit), or null without a corpus. */
+  document: string | null;
+  truncated: boolean;
+  /** Samples drawn in all. */
+  attempts: number;
+  rounds: number;
+  /** True when no round had a valid task: the document is skipped. */
+  skipped: boolean;
+  /** The last round drawn: the challenger's group, valid and invalid outputs as drawn. */
+  group: ChallengerSample[];
+}
+
+const DEFAULTS = { taskTypes: ["mcq", "free_form"] as const, temperature: 1.0, topP: 1.0, maxTokens: 512, selectionMaxTokens: 128 };
+
+/**
+ * Trims the document so that the longest prompt plus its generation budget fits the
+ * model's context, and the document itself fits the segment limit.
+ */
+export async function fitDocument(policy: Policy, document: string, taskTypes: readonly TaskType[], maxNew: number, segmentLimit: number): Promise<{ document: string; truncated: boolean }> {
+  let budget = segmentLimit;
+  const ctx = policy.info.contextLength;
+  if (ctx !== null) {
+    const templates = [selectionPrompt("", taskTypes), taskPrompt("", "mcq", null), taskPrompt("", "free_form", "Expression")];
+    const overhead = Math.max(...(await Promise.all(templates.map((t) => policy.countTokens(policy.render(t))))));
+    // A few tokens of slack: text tokenizes slightly differently at the document's edges.
+    budget = Math.min(budget, ctx - maxNew - overhead - 4);
+    if (budget < 16) throw new RangeError(`the model's context (${ctx} tokens) leaves no room for a document with ${maxNew} new tokens`);
+  }
+  if ((await policy.countTokens(document)) <= budget) return { document, truncated: false };
+  return { document: await policy.truncateToTokens(document, budget), truncated: true };
+}
+
+async function drawRound(policy: Policy, document: string | null, count: number, o: Required<Omit<ChallengeOptions, "seed" | "segmentLimit">>, seed: number | undefined): Promise<ChallengerSample[]> {
+  const gen = { temperature: o.temperature, topP: o.topP };
+  const selections: (ChallengerSample["selection"])[] = [];
+  if (o.taskTypes.length === 1 && o.taskTypes[0] === "mcq") {
+    selections.push(...Array.from({ length: count }, () => null));
+  } else {
+    const [r] = await policy.generate([selectionPrompt(document, o.taskTypes)], { ...gen, n: count, maxTokens: o.selectionMaxTokens, seed: seed === undefined ? undefined : mixSeed(seed, 1) });
+    for (const completion of r!.completions) {
+      selections.push({ prompt: r!.prompt, promptTokenIds: r!.promptTokenIds, completion, result: parseSelection(completion.text, o.taskTypes) });
+    }
+  }
+  const chosen: (Selection | null)[] = selections.map((s) => (s === null ? { taskType: "mcq", answerType: null, reason: "" } : s.result.valid ? s.result.selection : null));
+  const wanted = chosen.flatMap((c, i) => (c ? [{ i, c }] : []));
+  const tasks = wanted.length
+    ? await policy.generate(wanted.map(({ c }) => taskPrompt(document, c.taskType, c.answerType)), { ...gen, n: 1, maxTokens: o.maxTokens, seed: seed === undefined ? undefined : mixSeed(seed, 2) })
+    : [];
+  const taskOf = new Map(wanted.map(({ i }, k) => [i, tasks[k]!]));
+  return selections.map((selection, i) => {
+    const t = taskOf.get(i);
+    if (!t) {
+      const error = selection && !selection.result.valid ? selection.result.error : "selection invalid";
+      return { selection, task: null, result: { valid: false, taskType: "mcq", question: "", answer: "", answerType: null, error } };
+    }
+    const completion = t.completions[0]!;
+    return { selection, task: { prompt: t.prompt, promptTokenIds: t.promptTokenIds, completion }, result: parseTask(completion.text, chosen[i]!) };
+  });
+}
+
+export async function challenge(policy: Policy, document: string | null, options: ChallengeOptions): Promise<ChallengeResult> {
+  const o = { ...DEFAULTS, ...stripUndefined(options), samples: options.samples, maxAttempts: options.maxAttempts };
+  if (!(o.samples >= 1) || !(o.maxAttempts >= 1)) throw new RangeError("samples and maxAttempts must be >= 1");
+  const fitted =
+    document === null
+      ? { document: null, truncated: false }
+      : await fitDocument(policy, document, o.taskTypes, Math.max(o.maxTokens, o.selectionMaxTokens), options.segmentLimit ?? SEGMENT_LIMIT);
+  let attempts = 0;
+  let rounds = 0;
+  let group: ChallengerSample[] = [];
+  while (attempts < o.maxAttempts) {
+    const count = Math.min(o.samples, o.maxAttempts - attempts);
+    group = await drawRound(policy, fitted.document, count, o, options.seed === undefined ? undefined : mixSeed(options.seed, rounds));
+    attempts += count;
+    rounds++;
+    if (group.some((s) => s.result.valid)) return { ...fitted, attempts, rounds, skipped: false, group };
+  }
+  return { ...fitted, attempts, rounds, skipped: true, group };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
