@@ -1,6 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext } from "../src/context.ts";
 import { healthRouter } from "./health/index.ts";
+import { challengerRouter } from "./challenger/index.ts";
+import { reasonerRouter } from "./reasoner/index.ts";
+import { trainerRouter } from "./trainer/index.ts";
 
 /**
  * Every resource router, mounted at "/": routers declare their full paths (`/v1/...`), so
@@ -8,4 +11,7 @@ import { healthRouter } from "./health/index.ts";
  */
 export function mountRoutes(app: OpenAPIHono, ctx: AppContext): void {
   app.route("/", healthRouter(ctx));
+  app.route("/", challengerRouter(ctx));
+  app.route("/", reasonerRouter(ctx));
+  app.route("/", trainerRouter(ctx));
 }

@@ -34,13 +34,18 @@ export async function startServer(config: Config, startup: StartupTask[] = []): 
   const server = Bun.serve({ hostname: config.host, port: config.port, fetch: app.fetch, idleTimeout: 255 });
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   ctx.logger.info({ url, dataDir: config.dataDir }, "listening");
-  for (const task of startup) {
-    const t0 = performance.now();
-    task
-      .run(ctx)
-      .then(() => ctx.logger.info({ task: task.name, ms: Math.round(performance.now() - t0) }, "startup task done"))
-      .catch((err) => ctx.logger.error({ task: task.name, err }, "startup task failed"));
-  }
+  // In order (the corpus needs the encoder the first task builds), in the background.
+  void (async () => {
+    for (const task of startup) {
+      const t0 = performance.now();
+      try {
+        await task.run(ctx);
+        ctx.logger.info({ task: task.name, ms: Math.round(performance.now() - t0) }, "startup task done");
+      } catch (err) {
+        ctx.logger.error({ task: task.name, err }, "startup task failed");
+      }
+    }
+  })();
   let stopping: Promise<void> | undefined;
   return {
     ctx,

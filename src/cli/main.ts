@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { API_VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
 import { registerModel } from "./model.ts";
+import { registerTrain } from "./train.ts";
 import { addSettingsOptions, EXIT_USAGE } from "./util.ts";
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   addSettingsOptions(program);
   registerServe(program);
   registerModel(program);
+  registerTrain(program);
   return program;
 }
 

@@ -1,10 +1,21 @@
 import type { Command } from "commander";
+import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import { ConfigError } from "../config.ts";
+import { ensureSampleCorpus } from "../corpus/index.ts";
 import { startServer, stopOnSignals, type StartupTask } from "../server.ts";
 import { commandConfig, fail } from "./util.ts";
 
-/** First-use work for `spice serve`: the default model and the sample corpus. */
-export const defaultStartupTasks: StartupTask[] = [];
+/** First-use work for `spice serve`: the default models (unless SPICE_MODEL points elsewhere) and the sample corpus. */
+export const defaultStartupTasks: StartupTask[] = [
+  {
+    name: "default models",
+    run: async (ctx) => {
+      if (!ctx.config.model && !ctx.config.policyUrl) ensureModel(ctx.config.dataDir, DEFAULT_LM);
+      ensureModel(ctx.config.dataDir, DEFAULT_ENCODER);
+    },
+  },
+  { name: "sample corpus", run: (ctx) => ensureSampleCorpus(ctx) },
+];
 
 export function registerServe(program: Command): void {
   program

@@ -7,12 +7,13 @@ import type { IterationRecord } from "./record.ts";
 /** Runs that can be resumed: anything not finished or failed. */
 const OPEN_STATES = ["running", "paused", "stopped"] as const;
 
-export function createRun(db: Db, id: string, config: TrainerConfig, tied: { corpusHash: string | null; modelHash: string | null }): Run {
-  return db
-    .insert(runs)
-    .values({ id, seed: config.seed, config, corpusHash: tied.corpusHash, modelHash: tied.modelHash, status: "running" })
-    .returning()
-    .get();
+export function createRun(db: Db, id: string, config: TrainerConfig): Run {
+  return db.insert(runs).values({ id, seed: config.seed, config, status: "running" }).returning().get();
+}
+
+/** Record what a run is tied to: the corpus manifest's content hash and the starting model's hash. */
+export function tieRun(db: Db, id: string, tied: { corpusHash: string | null; modelHash: string | null }): void {
+  db.update(runs).set({ corpusHash: tied.corpusHash, modelHash: tied.modelHash }).where(eq(runs.id, id)).run();
 }
 
 /** A new run supersedes unfinished ones: they are marked stopped, so only one run is "running". */

@@ -3,7 +3,7 @@ import { Gauge } from "prom-client";
 import type { AppContext } from "../context.ts";
 import type { ScoredGroup } from "../learner/types.ts";
 import type { TrainerConfig } from "./config.ts";
-import { commitIteration, createRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
+import { commitIteration, createRun, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
 import type { SegmentRecord } from "./record.ts";
 import type { LearnerSink } from "./sink.ts";
 
@@ -24,6 +24,8 @@ export interface SelfPlayEngine {
 export interface RunResources {
   engine: SelfPlayEngine;
   sink: LearnerSink;
+  /** What the run is tied to (corpus manifest hash, starting model hash), recorded on a new run. */
+  tied?: { corpusHash: string | null; modelHash: string | null };
   /** Called after each commit, e.g. to hot-swap new weights into the serving policy. */
   afterCommit?: (iteration: number) => Promise<void>;
 }
@@ -104,7 +106,7 @@ export class Trainer {
    * Start a run: resume the newest unfinished run unless `newRun`, else create one. Returns once
    * the run is set up; the loop goes on in the background (`done()` waits for it).
    */
-  async start(config: TrainerConfig, opts: { newRun?: boolean; tied?: { corpusHash: string | null; modelHash: string | null } } = {}): Promise<TrainerStatus> {
+  async start(config: TrainerConfig, opts: { newRun?: boolean } = {}): Promise<TrainerStatus> {
     if (this.running) throw new TrainerBusyError(`a run is already ${this.state} (${this.runId})`);
     const { db, logger } = this.ctx;
     const open = opts.newRun ? undefined : latestOpenRun(db);
@@ -126,7 +128,7 @@ export class Trainer {
       this.iteration = 0;
       this.resumed = false;
       stopOpenRuns(db);
-      createRun(db, this.runId, config, opts.tied ?? { corpusHash: null, modelHash: null });
+      createRun(db, this.runId, config);
     }
     this.error = null;
     this.lastMetrics = null;
@@ -136,6 +138,7 @@ export class Trainer {
       this.error = String(err?.message ?? err);
       throw err;
     });
+    if (!this.resumed && resources.tied) tieRun(db, this.runId, resources.tied);
     this.state = "running";
     logger.info({ run: this.runId, resumed: this.resumed, from: this.iteration, iterations: this.config!.iterations }, "trainer started");
     this.loop = this.runLoop(resources);

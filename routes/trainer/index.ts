@@ -1,0 +1,102 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../../src/app-factory.ts";
+import type { AppContext } from "../../src/context.ts";
+import { HttpProblem } from "../../src/problem.ts";
+import { TrainerConfigSchema } from "../../src/trainer/config.ts";
+import { getRun, listRuns, runMetrics } from "../../src/trainer/persist.ts";
+import { TrainerBusyError, TrainerStateError, type Trainer } from "../../src/trainer/runner.ts";
+import { getTrainer } from "../../src/trainer/service.ts";
+
+const StatusSchema = z
+  .object({
+    state: z.enum(["idle", "running", "paused", "stopping", "stopped", "finished", "failed"]),
+    run_id: z.string().nullable(),
+    iteration: z.number().int().describe("last committed iteration"),
+    iterations: z.number().int().nullable(),
+    resumed: z.boolean(),
+    last_metrics: z.record(z.string(), z.unknown()).nullable(),
+    error: z.string().nullable(),
+  })
+  .openapi("TrainerStatus");
+
+const StartSchema = TrainerConfigSchema.extend({
+  new_run: z.boolean().default(false).describe("start a new run instead of resuming the newest unfinished one"),
+}).openapi("TrainerStart");
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const problemRes = (description: string) => ({ description, content: { "application/problem+json": { schema: z.object({ title: z.string(), status: z.number(), detail: z.string().optional() }) } } });
+
+const statusRoute = createRoute({ method: "get", path: "/v1/trainer/status", summary: "Trainer state and the last iteration's metrics", tags: ["trainer"], responses: { 200: json(StatusSchema, "status") } });
+const startRoute = createRoute({
+  method: "post",
+  path: "/v1/trainer/start",
+  summary: "Start (or resume) a self-play run with the given configuration",
+  tags: ["trainer"],
+  request: { body: { content: { "application/json": { schema: StartSchema } }, required: true } },
+  responses: { 202: json(StatusSchema, "started"), 400: problemRes("invalid configuration"), 409: problemRes("a run is already active") },
+});
+const control = (action: "pause" | "resume" | "stop", summary: string) =>
+  createRoute({ method: "post", path: `/v1/trainer/${action}`, summary, tags: ["trainer"], responses: { 200: json(StatusSchema, "status"), 409: problemRes("not possible in the current state") } });
+const metricsRoute = createRoute({
+  method: "get",
+  path: "/v1/trainer/runs/{id}/metrics",
+  summary: "Per-iteration metrics of a run",
+  tags: ["trainer"],
+  request: {
+    params: z.object({ id: z.string().min(1) }),
+    query: z.object({ names: z.string().optional().describe("comma-separated metric names (default: all)") }),
+  },
+  responses: {
+    200: json(z.object({ run: z.record(z.string(), z.unknown()), metrics: z.array(z.record(z.string(), z.number())) }), "metrics, one row per iteration"),
+    404: problemRes("no such run"),
+  },
+});
+const runsRoute = createRoute({
+  method: "get",
+  path: "/v1/trainer/runs",
+  summary: "All runs, oldest first",
+  tags: ["trainer"],
+  responses: { 200: json(z.object({ runs: z.array(z.record(z.string(), z.unknown())) }), "runs") },
+});
+
+/** State errors of the trainer are the caller's conflict, not a server fault. */
+function conflict(err: unknown): never {
+  if (err instanceof TrainerStateError || err instanceof TrainerBusyError) throw new HttpProblem(409, "Conflict", err.message);
+  throw err;
+}
+
+export function trainerRouter(ctx: AppContext) {
+  const trainer = (): Promise<Trainer> => getTrainer(ctx);
+  return createRouter()
+    .openapi(statusRoute, async (c) => c.json((await trainer()).status(), 200))
+    .openapi(startRoute, async (c) => {
+      const { new_run, ...config } = c.req.valid("json");
+      const t = await trainer();
+      return c.json(await t.start(config, { newRun: new_run }).catch(conflict), 202);
+    })
+    .openapi(control("pause", "Pause after the current iteration"), async (c) => {
+      const t = await trainer();
+      try {
+        return c.json(t.pause(), 200);
+      } catch (err) {
+        conflict(err);
+      }
+    })
+    .openapi(control("resume", "Resume a paused run"), async (c) => {
+      const t = await trainer();
+      try {
+        return c.json(t.resume(), 200);
+      } catch (err) {
+        conflict(err);
+      }
+    })
+    .openapi(control("stop", "Stop: roll back the iteration in progress and end the run"), async (c) => c.json(await (await trainer()).stop(), 200))
+    .openapi(runsRoute, (c) => c.json({ runs: listRuns(ctx.db) }, 200))
+    .openapi(metricsRoute, (c) => {
+      const { id } = c.req.valid("param");
+      const run = getRun(ctx.db, id);
+      if (!run) throw new HttpProblem(404, "Not found", `no run ${id}`);
+      const names = c.req.valid("query").names?.split(",").map((s) => s.trim()).filter(Boolean);
+      return c.json({ run, metrics: runMetrics(ctx.db, id, names) }, 200);
+    });
+}
