@@ -47,7 +47,7 @@ function groups(V: number, seed: number): ScoredGroup[] {
   let s = seed;
   const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31) % V;
   return [0, 1].map((g) => {
-    const rewards = Array.from({ length: 8 }, (_, i) => (i + g) % 3 === 0 ? 1 : 0);
+    const rewards = Array.from({ length: 8 }, (_, i): number => ((i + g) % 3 === 0 ? 1 : 0));
     const mean = rewards.reduce((a, b) => a + b, 0) / 8;
     return {
       run: "bench", iteration: 0, role: "reasoner", group: g, prompt: "", completions: Array.from({ length: 8 }, () => ""),
