@@ -1,0 +1,45 @@
+import { z } from "@hono/zod-openapi";
+
+const Options = z.object({ A: z.string(), B: z.string(), C: z.string(), D: z.string() }).openapi("McqOptions");
+
+export const ChallengeRequest = z
+  .object({
+    document: z.string().min(1).optional().describe("the document to write a task from"),
+    doc_id: z.string().min(1).optional().describe("a corpus segment id to read the document from"),
+    sample: z.boolean().optional().describe("true: draw one segment from the corpus (seeded by `seed`)"),
+    seed: z.number().int().min(0).optional().describe("seeds the corpus draw and the sampling"),
+    n: z.number().int().min(1).max(32).default(8).describe("G: challenger samples per round"),
+    task_type: z.enum(["mcq", "free_form"]).optional().describe("restrict the task type (default: the challenger chooses)"),
+    max_attempts: z.number().int().min(1).max(256).default(16).describe("samples drawn in all before giving up"),
+    temperature: z.number().min(0).max(2).default(1.0),
+    top_p: z.number().gt(0).max(1).default(1.0),
+    max_tokens: z.number().int().min(1).max(4096).default(512).describe("generation budget of the task step"),
+  })
+  .refine((b) => [b.document !== undefined, b.doc_id !== undefined, b.sample === true].filter(Boolean).length === 1, {
+    message: "give exactly one of `document`, `doc_id` or `sample: true`",
+  })
+  .openapi("ChallengeRequest");
+
+export const ChallengerTaskOut = z
+  .object({
+    valid: z.boolean(),
+    task_type: z.enum(["mcq", "free_form"]),
+    question: z.string(),
+    options: Options.optional(),
+    answer: z.string(),
+    answer_type: z.enum(["Integer", "Expression", "String", "MCQ"]).nullable(),
+    error: z.string().optional().describe("why the output is invalid"),
+    raw: z.string().describe("the challenger's raw output (task step, or the selection when that failed)"),
+  })
+  .openapi("ChallengerTask");
+
+export const ChallengeResponse = z
+  .object({
+    doc_id: z.string().nullable().describe("the segment id, or null for a document given inline"),
+    attempts: z.number().int().describe("samples drawn in all"),
+    rounds: z.number().int(),
+    skipped: z.boolean().describe("no round had a valid task within max_attempts"),
+    truncated: z.boolean().describe("the document was trimmed to fit the model's context"),
+    tasks: z.array(ChallengerTaskOut).describe("the last round drawn, valid and invalid outputs as drawn"),
+  })
+  .openapi("ChallengeResponse");
