@@ -41,6 +41,8 @@ export interface IngestProgress {
   segments: number;
   rejected: number;
   bytes: number;
+  /** Known for files and folders (stdin and HTTP have no size up front). */
+  total_bytes?: number;
 }
 
 export interface RejectionEvent {
