@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext } from "../src/context.ts";
 import { healthRouter } from "./health/index.ts";
+import { corpusRouter } from "./corpus/index.ts";
 import { challengerRouter } from "./challenger/index.ts";
 import { reasonerRouter } from "./reasoner/index.ts";
 import { trainerRouter } from "./trainer/index.ts";
@@ -11,6 +12,7 @@ import { trainerRouter } from "./trainer/index.ts";
  */
 export function mountRoutes(app: OpenAPIHono, ctx: AppContext): void {
   app.route("/", healthRouter(ctx));
+  app.route("/", corpusRouter(ctx));
   app.route("/", challengerRouter(ctx));
   app.route("/", reasonerRouter(ctx));
   app.route("/", trainerRouter(ctx));

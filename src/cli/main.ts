@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { API_VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
+import { registerCorpus } from "./corpus.ts";
 import { registerModel } from "./model.ts";
 import { registerTrain } from "./train.ts";
 import { addSettingsOptions, EXIT_USAGE } from "./util.ts";
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `spice: ${s.slice(7)}` : s) });
   addSettingsOptions(program);
   registerServe(program);
+  registerCorpus(program);
   registerModel(program);
   registerTrain(program);
   return program;
