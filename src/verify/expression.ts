@@ -114,6 +114,8 @@ function sameEquation(answer: Struct[], gold: Struct[], leaf: LeafCompare): Comp
 
 /** Compares an answer structure against the gold structure. */
 export function compareStruct(answer: Struct, gold: Struct, leaf: LeafCompare = defaultLeaf): Comparison {
+  // X2: outside an equation context an answer equation stands for its right-most side.
+  if (gold.kind === 'seq' || gold.kind === 'union' || gold.kind === 'matrix') answer = rightMost(answer);
   switch (gold.kind) {
     case 'scalar': {
       const a = rightMost(answer);
@@ -133,11 +135,12 @@ export function compareStruct(answer: Struct, gold: Struct, leaf: LeafCompare = 
         return no('gold is a list of assignments');
       }
       const goldItems = gold.items.map(rightMost);
-      if (answer.kind === 'set') return sameItems(answer.items.map(rightMost), goldItems, leaf);
-      if (answer.kind === 'seq' && gold.bare && answer.open === '(' && answer.close === ')') {
-        return sameItems(answer.items, goldItems, leaf);
+      const a = rightMost(answer);
+      if (a.kind === 'set') return sameItems(a.items.map(rightMost), goldItems, leaf);
+      if (a.kind === 'seq' && gold.bare && a.open === '(' && a.close === ')') {
+        return sameItems(a.items, goldItems, leaf);
       }
-      return no(`expected a collection, got a ${answer.kind}`);
+      return no(`expected a collection, got a ${a.kind}`);
     }
     case 'seq': {
       if (answer.kind === 'seq') {
