@@ -123,7 +123,9 @@ export function registerTrain(program: Command): void {
     .command("status")
     .description("state of the trainer on this data dir: pid, newest run, last committed iteration")
     .option("--json", "print JSON", false)
-    .action((opts: { json: boolean }, cmd: Command) => {
+    .action((_opts: unknown, cmd: Command) => {
+      // `--json` may land on the parent `train` command, which has the same flag.
+      const opts = cmd.optsWithGlobals() as { json?: boolean };
       const config = commandConfig(cmd);
       const ctx = openContext({ ...config, logLevel: "silent" });
       const runs = listRuns(ctx.db);

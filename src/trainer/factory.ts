@@ -8,7 +8,7 @@ import { getPolicy } from "../policy/index.ts";
 import { OpenAIPolicy } from "../policy/openai.ts";
 import { TransformersPolicy } from "../policy/transformers.ts";
 import type { Policy } from "../policy/types.ts";
-import { runSelfPlayIteration, type DocumentSource } from "../spice/selfplay.ts";
+import { runSelfPlayIteration, type DocumentSource, type SelfPlaySettings } from "../spice/selfplay.ts";
 import type { TrainerConfig } from "./config.ts";
 import { EmbeddedSink } from "./embedded-sink.ts";
 import type { RunFactory } from "./runner.ts";
@@ -69,18 +69,7 @@ export function createRunFactory(ctx: AppContext): RunFactory {
     }
     if (resume) await sink.restore(resume.learnerState);
 
-    const settings = {
-      batchDocs: config.batch_docs,
-      challengerSamples: config.challenger_samples,
-      reasonerRollouts: config.reasoner_rollouts,
-      maxAttempts: config.max_attempts,
-      taskTypes: config.task_types,
-      reward: config.reward,
-      useCorpus: config.use_corpus,
-      temperature: config.temperature,
-      topP: config.top_p,
-      maxNewTokens: config.max_new_tokens,
-    };
+    const settings = selfPlaySettings(config);
     return {
       sink,
       tied: { corpusHash: docs?.hash ?? null, modelHash: modelHash(ctx) },
@@ -91,6 +80,22 @@ export function createRunFactory(ctx: AppContext): RunFactory {
         },
       },
     };
+  };
+}
+
+/** The engine's view of a trainer configuration. */
+export function selfPlaySettings(config: TrainerConfig): SelfPlaySettings {
+  return {
+    batchDocs: config.batch_docs,
+    challengerSamples: config.challenger_samples,
+    reasonerRollouts: config.reasoner_rollouts,
+    maxAttempts: config.max_attempts,
+    taskTypes: config.task_types,
+    reward: config.reward,
+    useCorpus: config.use_corpus,
+    temperature: config.temperature,
+    topP: config.top_p,
+    maxNewTokens: config.max_new_tokens,
   };
 }
 
