@@ -2,10 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { createRouter } from "../../src/app-factory.ts";
 import type { AppContext } from "../../src/context.ts";
-import { getPolicy } from "../../src/policy/index.ts";
-import { problemBody } from "../../src/problem.ts";
-import { asPolicyProblem, policyProblem } from "../../src/roles/http-errors.ts";
-import { solve, type Question, type SolveResult } from "../../src/roles/solve.ts";
+import { HttpProblem, problemBody } from "../../src/problem.ts";
+import { solveCall } from "../../src/roles/api.ts";
 import { SolveRequest, SolveResponse } from "./schema.ts";
 
 const problemRes = (description: string) => ({
@@ -31,30 +29,10 @@ const route = createRoute({
   },
 });
 
-function toResponse(r: SolveResult): z.infer<typeof SolveResponse> {
-  return {
-    rollouts: r.rollouts.map((x) => ({
-      text: x.text,
-      extracted: x.extracted,
-      ...(x.correct !== undefined ? { correct: x.correct } : {}),
-      ...(x.reason !== undefined ? { reason: x.reason } : {}),
-      finish_reason: x.step.completion.finishReason,
-    })),
-    ...(r.passRate !== undefined ? { pass_rate: r.passRate } : {}),
-  };
-}
-
 export function reasonerRouter(ctx: AppContext) {
   return createRouter().openapi(route, async (c) => {
     const b = c.req.valid("json");
-    const question: Question = {
-      question: b.question,
-      options: b.options,
-      gold: b.answer === undefined ? undefined : { answer: b.answer, answerType: b.answer_type ?? "MCQ", options: b.options },
-    };
-    const options = { rollouts: b.k, temperature: b.temperature, topP: b.top_p, maxTokens: b.max_tokens, seed: b.seed };
-    const policy = await getPolicy(ctx);
-    if (!b.stream) return c.json(toResponse(await solve(policy, question, options).catch(asPolicyProblem)), 200);
+    if (!b.stream) return c.json(await solveCall(ctx, b), 200);
     return streamSSE(c, async (sse) => {
       // Tokens arrive synchronously from the decoding loop; writes are chained to keep their order.
       let writes = Promise.resolve();
@@ -62,12 +40,12 @@ export function reasonerRouter(ctx: AppContext) {
         writes = writes.then(() => sse.writeSSE({ event: "token", data: JSON.stringify({ rollout: sample, text }) }));
       };
       try {
-        const result = await solve(policy, question, { ...options, onToken });
+        const result = await solveCall(ctx, b, onToken);
         await writes;
-        await sse.writeSSE({ event: "result", data: JSON.stringify(toResponse(result)) });
+        await sse.writeSSE({ event: "result", data: JSON.stringify(result) });
       } catch (err) {
         await writes;
-        const p = policyProblem(err);
+        const p = err instanceof HttpProblem ? err : null;
         if (!p) ctx.logger.error({ err }, "reasoner stream failed");
         const body = p ? problemBody(p.status, p.title, p.detail) : problemBody(500, "Internal error");
         await sse.writeSSE({ event: "error", data: JSON.stringify(body) });

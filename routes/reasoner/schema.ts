@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-
-const ANSWER_TYPES = ["Integer", "Expression", "String", "MCQ"] as const;
+import { ANSWER_TYPES, parseAnswerType } from "../../src/verify/index.ts";
 
 export const SolveRequest = z
   .object({
@@ -11,7 +10,7 @@ export const SolveRequest = z
     answer_type: z
       .string()
       .transform((s, c) => {
-        const t = ANSWER_TYPES.find((a) => a.toLowerCase() === s.trim().toLowerCase());
+        const t = parseAnswerType(s);
         if (!t) c.addIssue({ code: "custom", message: `must be one of ${ANSWER_TYPES.join(", ")}` });
         return t ?? z.NEVER;
       })

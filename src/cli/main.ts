@@ -5,6 +5,7 @@ import { registerServe } from "./serve.ts";
 import { registerCorpus } from "./corpus.ts";
 import { registerModel } from "./model.ts";
 import { registerTrain } from "./train.ts";
+import { registerRoles } from "./roles.ts";
 import { addSettingsOptions, EXIT_USAGE } from "./util.ts";
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCorpus(program);
   registerModel(program);
   registerTrain(program);
+  registerRoles(program);
   return program;
 }
 

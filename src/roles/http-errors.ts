@@ -10,7 +10,7 @@ const TITLE = {
 } as const;
 
 /** The problem a caller should see for a policy failure; null for any other error. */
-export function policyProblem(err: unknown): HttpProblem | null {
+function policyProblem(err: unknown): HttpProblem | null {
   if (err instanceof PolicyError) return new HttpProblem(STATUS[err.kind], TITLE[err.kind], err.message);
   // fitDocument's "the context leaves no room" is about the request's budgets.
   if (err instanceof RangeError) return new HttpProblem(400, TITLE.invalid_request, err.message);

@@ -1,0 +1,138 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { HttpProblem } from "../problem.ts";
+import { challengeCall, solveCall, type ChallengeResponseBody, type SolveResponseBody } from "../roles/api.ts";
+import { openContext } from "../server.ts";
+import { ANSWER_TYPES, parseAnswerType } from "../verify/index.ts";
+import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
+
+/** `spice challenge` and `spice solve`: one challenger / reasoner call from the shell, same shapes as HTTP. */
+
+const OptionsSchema = z.object({ A: z.string(), B: z.string(), C: z.string(), D: z.string() });
+
+function optionsArg(value: string) {
+  try {
+    return OptionsSchema.parse(JSON.parse(value));
+  } catch {
+    throw new InvalidArgumentError('--options takes a JSON object {"A": "...", "B": "...", "C": "...", "D": "..."}.');
+  }
+}
+
+function answerTypeArg(value: string) {
+  const t = parseAnswerType(value);
+  if (!t) throw new InvalidArgumentError(`--answer-type must be one of ${ANSWER_TYPES.join(", ")}.`);
+  return t;
+}
+
+function readText(path: string): string {
+  if (path === "-") return readFileSync(0, "utf8");
+  if (!existsSync(path)) fail(`no such file: ${path}`);
+  return readFileSync(path, "utf8");
+}
+
+/** Runs one call with a context; a problem the caller caused exits 2, a server-side one exits 1. */
+async function withContext<T>(cmd: Command, run: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const config = commandConfig(cmd);
+  const ctx = openContext({ ...config, logLevel: "silent" });
+  try {
+    return await run(ctx);
+  } catch (err) {
+    if (!(err instanceof HttpProblem)) throw err;
+    const line = `${err.title}${err.detail ? `: ${err.detail}` : ""}`;
+    if (err.status < 500) fail(line);
+    process.stderr.write(`spice: ${line}\n`);
+    process.exit(1);
+  } finally {
+    await ctx.close();
+  }
+}
+
+function printChallenge(r: ChallengeResponseBody): void {
+  process.stdout.write(`doc ${r.doc_id ?? "(inline)"}: ${r.attempts} samples in ${r.rounds} round(s)${r.skipped ? ", skipped (no valid task)" : ""}${r.truncated ? ", document trimmed" : ""}\n`);
+  r.tasks.forEach((t, i) => {
+    if (!t.valid) return void process.stdout.write(`  ${i + 1}. invalid: ${t.error}\n`);
+    process.stdout.write(`  ${i + 1}. [${t.task_type}/${t.answer_type}] ${t.question}\n`);
+    if (t.options) for (const [k, v] of Object.entries(t.options)) process.stdout.write(`       ${k}) ${v}\n`);
+    process.stdout.write(`     answer: ${t.answer}\n`);
+  });
+}
+
+function printSolve(r: SolveResponseBody): void {
+  r.rollouts.forEach((x, i) => {
+    const verdict = x.correct === undefined ? "" : x.correct ? " ✓" : " ✗";
+    process.stdout.write(`rollout ${i + 1}: ${x.extracted ?? "(no answer)"}${verdict}\n`);
+  });
+  if (r.pass_rate !== undefined) process.stdout.write(`pass rate: ${r.pass_rate}\n`);
+}
+
+export function registerRoles(program: Command): void {
+  program
+    .command("challenge")
+    .description("one challenger call: write tasks from a document (a file, a corpus segment or a seeded draw)")
+    .option("--document <file>", "the document to read (`-` for stdin)")
+    .option("--doc-id <id>", "a corpus segment id")
+    .option("--sample", "draw one segment from the corpus")
+    .option("--seed <n>", "seeds the draw and the sampling", intArg("--seed", 0))
+    .option("--n <n>", "G: samples per round", intArg("--n", 1, 32), 8)
+    .addOption(new Option("--task-type <type>", "restrict the task type").choices(["mcq", "free_form"]))
+    .option("--max-attempts <n>", "samples drawn in all before giving up", intArg("--max-attempts", 1, 100_000), 16)
+    .option("--temperature <t>", "sampling temperature", floatArg("--temperature", 0, 2), 1.0)
+    .option("--top-p <p>", "nucleus sampling", floatArg("--top-p", 0.000001, 1), 1.0)
+    .option("--max-tokens <n>", "generation budget of the task step", intArg("--max-tokens", 1, 4096), 512)
+    .option("--json", "print the result as JSON (the HTTP answer's shape)")
+    .action(async (o, cmd: Command) => {
+      const sources = [o.document !== undefined, o.docId !== undefined, o.sample === true].filter(Boolean).length;
+      if (sources !== 1) fail("give exactly one of --document, --doc-id or --sample");
+      const document = o.document !== undefined ? readText(o.document) : undefined;
+      if (document !== undefined && document.trim() === "") fail("the document is empty");
+      const r = await withContext(cmd, (ctx) =>
+        challengeCall(ctx, {
+          document,
+          doc_id: o.docId,
+          sample: o.sample,
+          seed: o.seed,
+          n: o.n,
+          task_type: o.taskType,
+          max_attempts: o.maxAttempts,
+          temperature: o.temperature,
+          top_p: o.topP,
+          max_tokens: o.maxTokens,
+        }),
+      );
+      if (o.json) printJson(r);
+      else printChallenge(r);
+    });
+
+  program
+    .command("solve")
+    .description("one reasoner call: K rollouts for a question, verified when a gold answer is given")
+    .argument("<question>", "the question (`-` reads it from stdin)")
+    .option("--options <json>", 'multiple choice: {"A": "...", "B": "...", "C": "...", "D": "..."}', optionsArg)
+    .option("--k <n>", "K: rollouts", intArg("--k", 1, 64), 8)
+    .option("--answer <gold>", "gold answer: verify every rollout")
+    .option("--answer-type <type>", `${ANSWER_TYPES.join(" | ")} (default MCQ with --options)`, answerTypeArg)
+    .option("--stream", "print the first rollout's tokens on stderr as they come")
+    .option("--temperature <t>", "sampling temperature", floatArg("--temperature", 0, 2), 1.0)
+    .option("--top-p <p>", "nucleus sampling", floatArg("--top-p", 0.000001, 1), 1.0)
+    .option("--max-tokens <n>", "generation budget", intArg("--max-tokens", 1, 4096), 512)
+    .option("--seed <n>", "sampling seed", intArg("--seed", 0))
+    .option("--json", "print the result as JSON (the HTTP answer's shape)")
+    .action(async (questionArg: string, o, cmd: Command) => {
+      const question = questionArg === "-" ? readText("-").trim() : questionArg;
+      if (question === "") fail("the question is empty");
+      if (o.answer !== undefined && o.answerType === undefined && o.options === undefined) fail("--answer needs --answer-type (or --options for a multiple-choice question)");
+      const onToken = o.stream ? (e: { sample: number; text: string }) => void (e.sample === 0 && process.stderr.write(e.text)) : undefined;
+      const r = await withContext(cmd, (ctx) =>
+        solveCall(
+          ctx,
+          { question, options: o.options, k: o.k, answer: o.answer, answer_type: o.answerType, temperature: o.temperature, top_p: o.topP, max_tokens: o.maxTokens, seed: o.seed },
+          onToken,
+        ),
+      );
+      if (o.stream) process.stderr.write("\n");
+      if (o.json) printJson(r);
+      else printSolve(r);
+    });
+}
