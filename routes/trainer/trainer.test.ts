@@ -1,0 +1,74 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { createApp } from "../../src/app.ts";
+import { startFakeOpenAI } from "../../test/fakes/openai-server.ts";
+import { testContext } from "../../test/helpers.ts";
+import { arithmeticScript } from "../../test/trainer/fixtures.ts";
+
+const fake = startFakeOpenAI();
+fake.setReply((prompt, choice) => arithmeticScript(prompt, { sample: choice }));
+const ctx = testContext({ policyUrl: fake.url });
+const app = createApp(ctx);
+afterAll(async () => {
+  await ctx.close();
+  await fake.stop();
+});
+
+const post = (path: string, body?: unknown) =>
+  app.request(path, { method: "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+const CONFIG = { iterations: 2, batch_docs: 1, challenger_samples: 3, reasoner_rollouts: 2, max_attempts: 3, use_corpus: false, learner: "rollout-only", max_new_tokens: 200 };
+
+describe("/v1/trainer", () => {
+  test("idle status before any run", async () => {
+    const res = await app.request("/v1/trainer/status");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state: "idle", run_id: null, iteration: 0 });
+  });
+
+  test("start runs the loop; status, runs and metrics report it; control on a finished run is a 409", async () => {
+    const res = await post("/v1/trainer/start", CONFIG);
+    expect(res.status).toBe(202);
+    const started = (await res.json()) as { run_id: string; state: string };
+    expect(started.state).toBe("running");
+    let status: { state: string; iteration: number } = { state: "", iteration: 0 };
+    for (let i = 0; i < 300 && status.state !== "finished"; i++) {
+      await Bun.sleep(20);
+      status = (await (await app.request("/v1/trainer/status")).json()) as typeof status;
+    }
+    expect(status).toMatchObject({ state: "finished", iteration: 2 });
+
+    const metrics = await app.request(`/v1/trainer/runs/${started.run_id}/metrics?names=reasoner.accuracy,challenger.valid_rate`);
+    expect(metrics.status).toBe(200);
+    const body = (await metrics.json()) as { run: { id: string; status: string }; metrics: Record<string, number>[] };
+    expect(body.run).toMatchObject({ id: started.run_id, status: "finished" });
+    expect(body.metrics).toEqual([
+      { iteration: 1, "reasoner.accuracy": 0.5, "challenger.valid_rate": 2 / 3 },
+      { iteration: 2, "reasoner.accuracy": 0.5, "challenger.valid_rate": 2 / 3 },
+    ]);
+    const runs = (await (await app.request("/v1/trainer/runs")).json()) as { runs: { id: string }[] };
+    expect(runs.runs.map((r) => r.id)).toContain(started.run_id);
+
+    for (const action of ["pause", "resume"]) {
+      const r = await post(`/v1/trainer/${action}`);
+      expect(r.status).toBe(409);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+    }
+    expect((await post("/v1/trainer/stop")).status).toBe(200);
+    const prom = await (await app.request("/metrics")).text();
+    expect(prom).toContain(`spice_trainer_iteration{run="${started.run_id}"} 2`);
+  });
+
+  test("a bad configuration is a 400 naming the field, and starts nothing", async () => {
+    const res = await post("/v1/trainer/start", { ...CONFIG, reward: "bogus", batch_docs: 0 });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { field: string }[] };
+    expect(body.errors.map((e) => e.field).sort()).toEqual(["batch_docs", "reward"]);
+    expect(((await (await app.request("/v1/trainer/status")).json()) as { state: string }).state).not.toBe("running");
+  });
+
+  test("metrics of an unknown run are a 404 problem", async () => {
+    const res = await app.request("/v1/trainer/runs/nope/metrics");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+  });
+});
