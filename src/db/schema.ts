@@ -130,3 +130,33 @@ export const checkpoints = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.iteration] })],
 );
+
+/**
+ * `spice eval` results: one row per (checkpoint, dataset content), replaced when the same
+ * checkpoint is evaluated again, so that `--compare` shows one line per checkpoint.
+ */
+export const evalResults = sqliteTable(
+  "eval_results",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    checkpoint: text("checkpoint").notNull(),
+    /** The dataset path as given, for display. */
+    dataset: text("dataset").notNull(),
+    /** SHA-256 of the dataset file: results are compared only on identical data. */
+    datasetHash: text("dataset_hash").notNull(),
+    model: text("model").notNull(),
+    n: integer("n").notNull(),
+    k: integer("k").notNull(),
+    temperature: real("temperature").notNull(),
+    seed: integer("seed").notNull(),
+    avgAtK: real("avg_at_k").notNull(),
+    passAt1: real("pass_at_1").notNull(),
+    passAtK: real("pass_at_k").notNull(),
+    /** Scores per group (difficulty) when the dataset rows carry one. */
+    groups: text("groups", { mode: "json" }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("eval_results_checkpoint_dataset").on(t.checkpoint, t.datasetHash)],
+);
+
+export type EvalResultRow = typeof evalResults.$inferSelect;
