@@ -34,11 +34,10 @@ export function chunkText(text: string, counter: TokenCounter, opts: ChunkOption
   const overlap = Math.min(opts.overlapTokens ?? 0, Math.floor(max / 2));
   if (max < 1) throw new RangeError('maxTokens must be at least 1');
   if (text.trim() === '') return [];
-  const whole = counter.count(text);
-  if (whole <= max) {
+  if (counter.count(text) <= max) {
     const start = text.length - text.trimStart().length;
     const end = trimEnd(text, text.length, start);
-    return [{ text: text.slice(start, end), position: 0, char_start: start, char_end: end, tokens: whole }];
+    return [{ text: text.slice(start, end), position: 0, char_start: start, char_end: end, tokens: counter.count(text.slice(start, end)) }];
   }
 
   const units: Span[] = [];
@@ -51,13 +50,14 @@ export function chunkText(text: string, counter: TokenCounter, opts: ChunkOption
     let sum = 0;
     while (j < units.length && (j === i || sum + units[j]!.tokens <= max)) sum += units[j++]!.tokens;
     // Unit sums are an estimate (BPE can merge across a boundary): trust only a real count.
-    let tokens = counter.count(text.slice(units[i]!.start, units[j - 1]!.end));
+    const start = units[i]!.start;
+    let end = trimEnd(text, units[j - 1]!.end, start);
+    let tokens = counter.count(text.slice(start, end));
     while (tokens > max && j - 1 > i) {
       j--;
-      tokens = counter.count(text.slice(units[i]!.start, units[j - 1]!.end));
+      end = trimEnd(text, units[j - 1]!.end, start);
+      tokens = counter.count(text.slice(start, end));
     }
-    const start = units[i]!.start;
-    const end = trimEnd(text, units[j - 1]!.end, start);
     chunks.push({ text: text.slice(start, end), position: chunks.length, char_start: start, char_end: end, tokens });
     if (j >= units.length) break;
     // Overlap: restart at the earliest trailing units that fit in the overlap budget, always moving forward.

@@ -40,8 +40,8 @@ export const CorpusSettingsSchema = z.strictObject({
   /** A local model folder whose tokenizer counts segment tokens; null = the built policy LM. */
   tokenizer: z.string().nullable().default(null),
   embed_batch_size: z.number().int().min(1).max(1024).default(32),
-  /** Below this many segments vector search is an exact scan; at or past it an ANN index is built. */
-  vector_index_min_rows: z.number().int().min(1).default(20_000),
+  /** Below this many segments vector search is an exact scan; at or past it an ANN index is built (PQ training needs 256 rows). */
+  vector_index_min_rows: z.number().int().min(256).default(20_000),
 });
 
 export type CorpusSettings = z.infer<typeof CorpusSettingsSchema>;
