@@ -5,6 +5,7 @@ import { corpusRouter } from "./corpus/index.ts";
 import { challengerRouter } from "./challenger/index.ts";
 import { reasonerRouter } from "./reasoner/index.ts";
 import { trainerRouter } from "./trainer/index.ts";
+import { verifyRouter } from "./verify/index.ts";
 
 /**
  * Every resource router, mounted at "/": routers declare their full paths (`/v1/...`), so
@@ -16,4 +17,5 @@ export function mountRoutes(app: OpenAPIHono, ctx: AppContext): void {
   app.route("/", challengerRouter(ctx));
   app.route("/", reasonerRouter(ctx));
   app.route("/", trainerRouter(ctx));
+  app.route("/", verifyRouter(ctx));
 }

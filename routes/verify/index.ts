@@ -1,0 +1,41 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter } from '../../src/app-factory.ts';
+import type { AppContext } from '../../src/context.ts';
+import { HttpProblem } from '../../src/problem.ts';
+import { isErrorRow, verifyRow } from '../../src/verify/rows.ts';
+import { MAX_VERIFY_ITEMS, Verdict, VerifyBatchOut, VerifyRequest } from './schema.ts';
+
+const problemRes = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: z.object({ title: z.string(), status: z.number(), detail: z.string().optional() }) } },
+});
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/verify',
+  summary: 'Verify reasoner answers against gold answers',
+  description: `One item in, one verdict out; \`{items: [...]}\` in, \`{items: [...]}\` out in the same order (at most ${MAX_VERIFY_ITEMS} items; 413 past it). reward is 1 when correct, else 0. Rules: VERIFIER.md.`,
+  tags: ['verify'],
+  request: { body: { content: { 'application/json': { schema: VerifyRequest } }, required: true } },
+  responses: {
+    200: { description: 'a verdict, or `{items}` for a batch', content: { 'application/json': { schema: z.union([Verdict, VerifyBatchOut]) } } },
+    400: problemRes('invalid request'),
+    413: problemRes('too many items'),
+  },
+});
+
+export function verifyRouter(_ctx: AppContext) {
+  return createRouter().openapi(route, (c) => {
+    const body = c.req.valid('json');
+    if ('items' in body) {
+      if (body.items.length > MAX_VERIFY_ITEMS) {
+        throw new HttpProblem(413, 'Too many items', `at most ${MAX_VERIFY_ITEMS} items per call, got ${body.items.length}`);
+      }
+      return c.json({ items: body.items.map((item, index) => verifyRow(item, index, index)) }, 200);
+    }
+    const row = verifyRow(body, 0, 0);
+    // The body already passed the schema, so an error row cannot happen here; kept total for the types.
+    if (isErrorRow(row)) throw new HttpProblem(400, 'Invalid request', row.error);
+    return c.json(row, 200);
+  });
+}
