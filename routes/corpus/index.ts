@@ -35,7 +35,8 @@ const postDocuments = createRoute({
         'application/json': { schema: PostDocumentsJson },
         'application/x-ndjson': { schema: z.string().openapi({ description: 'one CorpusDocument JSON object per line' }) },
       },
-      required: true,
+      // Not `required`: zod-openapi would then run its JSON validator on NDJSON bodies too.
+      required: false,
     },
   },
   responses: {
