@@ -4,7 +4,7 @@
 # Exits non-zero on any failure, load error, crash, or when nothing passed.
 set -uo pipefail
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-bun test "$@" 2>&1 | tee "$log" >&2; rc=${PIPESTATUS[0]}
+bun test --timeout 120000 "$@" 2>&1 | tee "$log" >&2; rc=${PIPESTATUS[0]}
 count() { grep -E "^ *[0-9]+ $1\$" "$log" | tail -1 | tr -dc '0-9'; }
 pass=$(count pass); fail=$(count fail); errors=$(grep -Eo "^ *[0-9]+ errors?\$" "$log" | tail -1 | tr -dc '0-9')
 pass=${pass:-0}; fail=${fail:-0}; errors=${errors:-0}

@@ -6,6 +6,9 @@ import { registerCorpus } from "./corpus.ts";
 import { registerModel } from "./model.ts";
 import { registerTrain } from "./train.ts";
 import { registerRoles } from "./roles.ts";
+import { registerVerify } from "./verify.ts";
+import { registerWorld } from "./world.ts";
+import { registerEval } from "./eval.ts";
 import { addSettingsOptions, EXIT_USAGE } from "./util.ts";
 
 export function buildProgram(): Command {
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerModel(program);
   registerTrain(program);
   registerRoles(program);
+  registerVerify(program);
+  registerWorld(program);
+  registerEval(program);
   return program;
 }
 

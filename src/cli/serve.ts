@@ -3,7 +3,8 @@ import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../../models/index.ts"
 import { ConfigError } from "../config.ts";
 import { ensureSampleCorpus } from "../corpus/index.ts";
 import { startServer, stopOnSignals, type StartupTask } from "../server.ts";
-import { commandConfig, fail } from "./util.ts";
+import { getTrainer } from "../trainer/service.ts";
+import { commandConfig, fail, loadTrainerConfigOrFail } from "./util.ts";
 
 /** First-use work for `spice serve`: the default models (unless SPICE_MODEL points elsewhere) and the sample corpus. */
 export const defaultStartupTasks: StartupTask[] = [
@@ -22,10 +23,17 @@ export function registerServe(program: Command): void {
     .command("serve")
     .description("serve the HTTP API (challenger, reasoner, verify, corpus, trainer) on SPICE_HOST:SPICE_PORT")
     .option("--no-warmup", "skip building the default model and ingesting the sample corpus at start-up")
-    .action(async (opts: { warmup: boolean }, cmd: Command) => {
+    .option("--train", "also run the self-play trainer in this process (resuming an unfinished run)", false)
+    .option("--config <file>", "trainer configuration for --train (JSON; see docs/trainer.md)")
+    .action(async (opts: { warmup: boolean; train: boolean; config?: string }, cmd: Command) => {
       const config = commandConfig(cmd);
+      const trainerConfig = opts.train ? await loadTrainerConfigOrFail(opts.config) : null;
       try {
-        const running = await startServer(config, opts.warmup ? defaultStartupTasks : []);
+        const warmup = opts.warmup ? defaultStartupTasks : [];
+        const train: StartupTask[] = trainerConfig
+          ? [{ name: "trainer", run: async (ctx) => (await getTrainer(ctx)).start(trainerConfig) }]
+          : [];
+        const running = await startServer(config, [...warmup, ...train]);
         stopOnSignals(running);
         process.stderr.write(`spice: serving on ${running.url} (docs: ${running.url}/docs)\n`);
       } catch (err) {

@@ -3,10 +3,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join, resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { openContext } from "../server.ts";
-import { parseTrainerConfig, readTrainerConfig, TrainerConfigError, type TrainerConfig } from "../trainer/config.ts";
+import type { TrainerConfig } from "../trainer/config.ts";
 import { lastIteration, latestOpenRun, listRuns } from "../trainer/persist.ts";
 import { getTrainer } from "../trainer/service.ts";
-import { commandConfig, fail, intArg, printJson } from "./util.ts";
+import { commandConfig, fail, intArg, loadTrainerConfigOrFail, printJson } from "./util.ts";
 
 const pidFile = (config: Config) => join(config.dataDir, "trainer.pid");
 const logFile = (config: Config) => join(config.dataDir, "trainer.log");
@@ -26,15 +26,6 @@ export function runningTrainerPid(config: Config): number | null {
   if (!existsSync(path)) return null;
   const pid = Number(readFileSync(path, "utf8").trim());
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
-}
-
-async function loadConfigFile(path: string | undefined): Promise<TrainerConfig> {
-  try {
-    return path ? await readTrainerConfig(path) : parseTrainerConfig({});
-  } catch (err) {
-    if (err instanceof TrainerConfigError) fail(err.message);
-    throw err;
-  }
 }
 
 async function runForeground(config: Config, trainerConfig: TrainerConfig, newRun: boolean, json: boolean): Promise<void> {
@@ -114,7 +105,7 @@ export function registerTrain(program: Command): void {
     .option("--json", "print the final status as JSON", false)
     .action(async (opts: { config?: string; newRun: boolean; daemon: boolean; json: boolean }, cmd: Command) => {
       const config = commandConfig(cmd);
-      const trainerConfig = await loadConfigFile(opts.config);
+      const trainerConfig = await loadTrainerConfigOrFail(opts.config);
       if (opts.daemon) return detach(config);
       await runForeground(config, trainerConfig, opts.newRun, opts.json);
     });

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, SETTINGS, type Config, type ConfigFlags, type ConfigKey } from "../config.ts";
+import { parseTrainerConfig, readTrainerConfig, TrainerConfigError, type TrainerConfig } from "../trainer/config.ts";
 
 /** Exit code for unusable input (bad flags, missing file, invalid config): SPEC §3. */
 export const EXIT_USAGE = 2;
@@ -53,4 +54,14 @@ export function floatArg(name: string, min = -Infinity, max = Infinity) {
     }
     return n;
   };
+}
+
+/** A trainer config file (defaults when none is given); an invalid one exits 2 naming the field. */
+export async function loadTrainerConfigOrFail(path: string | undefined): Promise<TrainerConfig> {
+  try {
+    return path ? await readTrainerConfig(path) : parseTrainerConfig({});
+  } catch (err) {
+    if (err instanceof TrainerConfigError) fail(err.message);
+    throw err;
+  }
 }
