@@ -38,15 +38,15 @@ async function tokensPerSecond(batch: number): Promise<number> {
   return median(runs);
 }
 
-const solve = (i: number) =>
-  app.request("/v1/reasoner/solve", {
+async function solve(i: number): Promise<void> {
+  const res = await app.request("/v1/reasoner/solve", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ question: `Question ${String(i).padStart(2, "0")}: how many legs does a spider have?`, k: 1, max_tokens: NEW_TOKENS, seed: i, answer: "8", answer_type: "Integer" }),
-  }).then(async (res) => {
-    if (res.status !== 200) throw new Error(`solve answered ${res.status}: ${await res.text()}`);
-    await res.json();
   });
+  if (res.status !== 200) throw new Error(`solve answered ${res.status}: ${await res.text()}`);
+  await res.json();
+}
 
 async function sixteen(concurrent: boolean): Promise<number> {
   const runs: number[] = [];
