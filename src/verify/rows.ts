@@ -8,10 +8,10 @@ import { verify } from './index.ts';
 import { ANSWER_TYPES, parseAnswerType } from './types.ts';
 
 export const VerifyRowSchema = z.object({
-  id: z.union([z.string(), z.number()]).optional(),
-  response: z.string(),
-  answer: z.union([z.string(), z.number()]).transform(String),
-  answer_type: z.string().refine((s) => parseAnswerType(s) !== null, { message: `must be one of ${ANSWER_TYPES.join(', ')} (any case)` }),
+  id: z.union([z.string(), z.number()], { message: 'must be a string or a number' }).optional(),
+  response: z.string({ message: 'required: the reasoner response as a string' }),
+  answer: z.union([z.string(), z.number()], { message: 'required: the gold answer as a string or a number' }).transform(String),
+  answer_type: z.string({ message: `required: one of ${ANSWER_TYPES.join(', ')}` }).refine((s) => parseAnswerType(s) !== null, { message: `must be one of ${ANSWER_TYPES.join(', ')} (any case)` }),
   options: z.record(z.string(), z.string()).optional(),
 });
 
