@@ -153,5 +153,6 @@ export function registerEval(program: Command): void {
     .requiredOption("--in <file>", "input JSON Lines")
     .requiredOption("--out <file>", "output JSON Lines (replaced)")
     .option("--json", "print the summary as JSON")
-    .action((flags: ConvertFlags) => convert(flags));
+    // `eval` has its own --json, which commander would give the parent: read both levels.
+    .action((_flags: ConvertFlags, cmd: Command) => convert(cmd.optsWithGlobals() as ConvertFlags));
 }
