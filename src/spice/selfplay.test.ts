@@ -145,8 +145,12 @@ describe("one self-play iteration", () => {
   test("a fixed challenger writes the tasks; the policy only answers", async () => {
     const fixed = scripted();
     const reasoner = scripted();
-    await runSelfPlayIteration({ policy: reasoner, challenger: fixed, documents: docs() }, { ...settings, batchDocs: 1 }, { runId: "r", iteration: 1, seed: 1 });
+    const out = await runSelfPlayIteration({ policy: reasoner, challenger: fixed, documents: docs() }, { ...settings, batchDocs: 1 }, { runId: "r", iteration: 1, seed: 1 });
     expect(fixed.seen.every((p) => p.includes("Step "))).toBe(true);
+    // Its tasks are scored and recorded, but only the reasoner's groups reach the learner.
+    expect(out.segments[0]!.tasks.map((t) => t.valid)).toEqual([true, true, true, false]);
+    expect(out.groups.length).toBeGreaterThan(0);
+    expect(out.groups.every((g) => g.role === "reasoner")).toBe(true);
     expect(reasoner.seen.some((p) => p.includes("Step "))).toBe(false);
     expect(reasoner.seen.length).toBeGreaterThan(0);
   });

@@ -232,7 +232,10 @@ export async function runSelfPlayIteration(
     const steps = c.group.flatMap((sample, i) =>
       [sample.selection, sample.task].flatMap((st) => (st ? [{ step: st, reward: sampleRewards[i]!, advantage: sampleAdv[i]! }] : [])),
     );
-    if (!c.skipped) groups.push(...stepGroups({ ...base, role: "challenger" }, steps, c.group.length, { slot, doc_id: docs[slot]?.id ?? null }));
+    // A fixed challenger is another model: its outputs are scored and stored, but never trained on.
+    if (!c.skipped && !deps.challenger) {
+      groups.push(...stepGroups({ ...base, role: "challenger" }, steps, c.group.length, { slot, doc_id: docs[slot]?.id ?? null }));
+    }
     segments.push({ slot, docId: docs[slot]?.id ?? null, attempts: c.attempts, skipped: c.skipped, tasks: taskRecords });
   }
 
