@@ -12,6 +12,9 @@ type Token =
   | { t: 'cmd'; v: string; space: boolean }
   | { t: 'ch'; v: string; space: boolean };
 
+const NUMBER = /\d+\.?\d*|\.\d+/y;
+const COMMAND = /\\(?:[A-Za-z]+|.)/y;
+
 function tokenize(text: string): Token[] | null {
   const tokens: Token[] = [];
   let i = 0;
@@ -23,15 +26,13 @@ function tokenize(text: string): Token[] | null {
       i++;
       continue;
     }
-    if ((ch >= '0' && ch <= '9') || ch === '.') {
-      const m = /^(?:\d+\.?\d*|\.\d+)/.exec(text.slice(i, i + 200_000));
+    // Sticky regexes match in place: no slicing, so long literals stay linear.
+    const re = (ch >= '0' && ch <= '9') || ch === '.' ? NUMBER : ch === '\\' ? COMMAND : null;
+    if (re) {
+      re.lastIndex = i;
+      const m = re.exec(text);
       if (!m) return null;
-      tokens.push({ t: 'num', v: m[0], space });
-      i += m[0].length;
-    } else if (ch === '\\') {
-      const m = /^\\([A-Za-z]+|.)/.exec(text.slice(i, i + 64));
-      if (!m) return null;
-      tokens.push({ t: 'cmd', v: m[1]!, space });
+      tokens.push(re === NUMBER ? { t: 'num', v: m[0], space } : { t: 'cmd', v: m[0].slice(1), space });
       i += m[0].length;
     } else if ('+-*/^!(){}'.includes(ch)) {
       tokens.push({ t: 'ch', v: ch, space });

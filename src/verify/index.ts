@@ -97,9 +97,13 @@ function optionsOf(options: VerifyOptions | McqOptions | undefined): McqOptions 
   return ['A', 'B', 'C', 'D'].some((k) => typeof map[k] === 'string') ? map : undefined;
 }
 
+/** Text with something mathematical in it; plain words are compared as strings only. */
+const MATHY = /[\d\\^_=+*/]/;
+
 /** Option text comparison for M3: equal under the String rules or the Expression rules. */
 function optionTextMatches(answer: string, text: string): boolean {
   if (stringsMatch(answer, text)) return true;
+  if (!MATHY.test(answer) && !MATHY.test(text)) return false;
   const a = normalizeAnswer(answer);
   const t = normalizeAnswer(text);
   if (a === '' || t === '') return false;

@@ -10,12 +10,29 @@ import type { MathJson } from './mathjson.ts';
 
 let syntax: LatexSyntax | null = null;
 
-/** Parses LaTeX to MathJSON; null when the library throws (never expected, but R1). */
-export function parseLatex(latex: string): MathJson | null {
+/**
+ * Parsed trees by source text. The library parser costs 50–200 µs a call, and the same
+ * texts recur: one gold is checked against K rollouts, and rollouts often agree. Trees are
+ * never mutated, so sharing them is safe. Bounded: the oldest entry goes first.
+ */
+const cache = new Map<string, MathJson | null>();
+const CACHE_ENTRIES = 20_000;
+
+function parseUncached(latex: string): MathJson | null {
   try {
     syntax ??= new LatexSyntax();
     return syntax.parse(latex) as MathJson | null;
   } catch {
     return null;
   }
+}
+
+/** Parses LaTeX to MathJSON; null when the library throws (never expected, but R1). */
+export function parseLatex(latex: string): MathJson | null {
+  const hit = cache.get(latex);
+  if (hit !== undefined || cache.has(latex)) return hit ?? null;
+  const tree = parseUncached(latex);
+  if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(latex, tree);
+  return tree;
 }

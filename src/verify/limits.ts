@@ -16,4 +16,4 @@ export const MAX_EXACT_BITS = Math.ceil(MAX_EXACT_DIGITS * 3.3219280948873626) +
  * Answers longer than this are not handed to the LaTeX parser: real answers are short, and
  * parsing cost grows with length. Plain number literals (up to the digit budget) bypass it.
  */
-export const MAX_PARSED_ANSWER_CHARS = 3_000;
+export const MAX_PARSED_ANSWER_CHARS = 1_000;

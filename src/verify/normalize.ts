@@ -34,6 +34,8 @@ const UNICODE_MATH_RE = new RegExp(`[${Object.keys(UNICODE_MATH).join('')}]`, 'g
 
 /** E7: NFKC, the listed symbol mappings, control characters dropped. */
 export function normalizeUnicode(text: string): string {
+  // Printable ASCII is already normal: the common case skips three passes.
+  if (/^[\x20-\x7E\t\n\r]*$/.test(text)) return text;
   return text
     .replace(CONTROL_CHARS, '')
     .replace(UNICODE_MATH_RE, (ch) => UNICODE_MATH[ch]!)
@@ -57,6 +59,7 @@ const FRAC_ALIASES = new Set(['dfrac', 'tfrac', 'cfrac']);
  * `\dfrac`/`\tfrac`/`\cfrac` become `\frac`. One left-to-right pass, linear in the length.
  */
 export function unwrapLatex(text: string): string {
+  if (!/[$~{}\\]/.test(text)) return text;
   let out = '';
   // For each open brace: whether its closing brace is dropped (it closed an unwrapped macro).
   const braces: boolean[] = [];

@@ -182,7 +182,9 @@ export function binomial(n: bigint, k: bigint): bigint {
   if (k < 0n || k > n) return 0n;
   if (k > n - k) k = n - k;
   if (k === 0n) return 1n;
-  const log2 = Number(k) * Math.log2(Number(n));
-  if (!Number.isFinite(log2) || (log2 > MAX_EXACT_BITS && Number(k) > 1)) throw new BudgetExceeded('binomial');
+  // log2 C(n, k) ≤ n·H(k/n), the binary entropy bound: refuse before multiplying.
+  const p = Number(k) / Number(n);
+  const bits = Number(n) * -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p));
+  if (!Number.isFinite(bits) || bits > MAX_EXACT_BITS) throw new BudgetExceeded('binomial');
   return productRange(n - k + 1n, n) / productRange(1n, k);
 }
