@@ -129,7 +129,9 @@ export class TransformersPolicy implements Policy {
   }
 
   private decode(ids: number[]): string {
-    return this.tokenizer.decode(ids.filter((id) => !this.eosIds.has(id)), { skip_special_tokens: true });
+    const kept = ids.filter((id) => !this.eosIds.has(id));
+    // The tokenizer throws on an empty list, which a completion that starts with EOS leaves.
+    return kept.length === 0 ? "" : this.tokenizer.decode(kept, { skip_special_tokens: true });
   }
 
   async countTokens(text: string): Promise<number> {
