@@ -101,6 +101,14 @@ export function commitIteration(db: Db, rec: IterationRecord): void {
   });
 }
 
+/** One scalar metric of a committed iteration (e.g. the commit's own duration). */
+export function recordMetric(db: Db, runId: string, iteration: number, name: string, value: number): void {
+  db.insert(metrics)
+    .values({ runId, iteration, name, value })
+    .onConflictDoUpdate({ target: [metrics.runId, metrics.iteration, metrics.name], set: { value } })
+    .run();
+}
+
 /** Metrics of a run as one row per iteration: `{iteration, <name>: value, …}`. */
 export function runMetrics(db: Db, runId: string, names?: string[]): Array<Record<string, number>> {
   const rows = db

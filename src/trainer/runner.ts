@@ -3,7 +3,7 @@ import { Gauge } from "prom-client";
 import type { AppContext } from "../context.ts";
 import type { ScoredGroup } from "../learner/types.ts";
 import type { TrainerConfig } from "./config.ts";
-import { commitIteration, createRun, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
+import { commitIteration, createRun, recordMetric, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
 import type { SegmentRecord } from "./record.ts";
 import type { LearnerSink } from "./sink.ts";
 
@@ -202,10 +202,10 @@ export class Trainer {
         this.committing = true;
         const t0 = performance.now();
         const applied = await res.sink.apply(iteration, out.groups);
-        const learnerS = (performance.now() - t0) / 1000;
-        const t1 = performance.now();
-        const metrics: Record<string, unknown> = { ...out.metrics, "seconds.learner": learnerS };
+        const metrics: Record<string, unknown> = { ...out.metrics, "seconds.learner": (performance.now() - t0) / 1000 };
         if (applied.stats.loss !== undefined) metrics["learner.loss"] = applied.stats.loss;
+        if (applied.stats.steps !== undefined) metrics["learner.steps"] = applied.stats.steps;
+        const t1 = performance.now();
         commitIteration(db, {
           runId,
           iteration,
@@ -214,9 +214,12 @@ export class Trainer {
           samplerState: out.samplerState,
           learnerStep: applied.step,
           learnerState: applied.state,
-          metrics: { ...metrics, "seconds.database": (performance.now() - t1) / 1000 },
+          metrics,
           segments: out.segments,
         });
+        // The commit cannot contain its own duration: it is recorded just after it.
+        metrics["seconds.database"] = (performance.now() - t1) / 1000;
+        recordMetric(db, runId, iteration, "seconds.database", metrics["seconds.database"] as number);
         this.committing = false;
         this.iteration = iteration;
         this.lastMetrics = metrics;
