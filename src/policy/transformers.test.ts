@@ -82,9 +82,15 @@ describe("TransformersPolicy", () => {
   });
 
   test("concurrent callers are grouped into batches", async () => {
-    const before = policy.batchSizes.length;
-    await Promise.all(Array.from({ length: 8 }, (_, i) => policy.generate([`caller ${i}`], { maxTokens: 4, seed: i })));
-    expect(policy.batchSizes.slice(before)).toEqual([8]);
+    // A long max wait and a max batch of 8: the batch leaves as soon as the 8th caller arrives,
+    // so a loaded CI machine cannot split it, while a broken queue still would.
+    const grouped = await TransformersPolicy.load(dir, { maxBatch: 8, maxWaitMs: 2000 });
+    try {
+      await Promise.all(Array.from({ length: 8 }, (_, i) => grouped.generate([`caller ${i}`], { maxTokens: 4, seed: i })));
+      expect(grouped.batchSizes).toEqual([8]);
+    } finally {
+      await grouped.close();
+    }
   });
 
   test("a prompt longer than the context is refused", async () => {
