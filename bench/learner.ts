@@ -1,8 +1,8 @@
 /**
  * Embedded learner throughput: one Dr. GRPO update (forward + backward + AdamW, one optimizer step)
  * on 16 trajectories × 128 tokens, through `EmbeddedLearner.update()` vs the same step written as
- * bare jax-js (device arrays prepared once, one jit, no packing or bookkeeping), for the tiny and small
- * presets. Also: live device buffers and RSS over a longer run (memory flatness), peak RSS, and export +
+ * bare jax-js (device arrays prepared once, one jit, no packing or bookkeeping), interleaved step by
+ * step, for the tiny and small presets. Also: live device buffers and RSS over a longer run (memory flatness), peak RSS, and export +
  * hot swap time (snapshot → new ONNX session). The ratio is learner ms/step over bare ms/step.
  *
  * Run: bun bench/learner.ts [--steps 20] [--flat-steps 200]
@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { init, jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
+import { blockUntilReady, init, jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
 import { buildModel, type PresetName } from "../models/index.ts";
 import { readModelFolder } from "../src/learner/export.ts";
 import { EmbeddedLearner } from "../src/learner/learner.ts";
@@ -60,7 +60,7 @@ function groups(V: number, seed: number): ScoredGroup[] {
 }
 
 /** The same update as bare jax-js: inline loss and AdamW in one jit, inputs built once. */
-async function bareStep(cfg: GptConfig, host: Params, gs: ScoredGroup[]): Promise<number[]> {
+function bareStepper(cfg: GptConfig, host: Params, gs: ScoredGroup[]): { run: () => Promise<number>; dispose: () => void } {
   const ids: number[][] = [], targets: number[][] = [], mask: number[][] = [], coef: number[][] = [];
   for (const g of gs) {
     g.token_ids!.forEach((c, i) => {
@@ -93,17 +93,22 @@ async function bareStep(cfg: GptConfig, host: Params, gs: ScoredGroup[]): Promis
   let p = host;
   let m1: Params = {}, m2: Params = {};
   for (const [k, a] of Object.entries(p)) { m1[k] = np.zeros(a.shape); m2[k] = np.zeros(a.shape); }
-  const times: number[] = [];
-  for (let i = 1; i <= STEPS + 3; i++) {
-    const t0 = performance.now();
-    const o = step(p, m1, m2, x.ref, y.ref, mk.ref, cf.ref, np.array(1 - 0.9 ** i), np.array(1 - 0.95 ** i));
-    p = o.p; m1 = o.m1; m2 = o.m2;
-    await o.l.data();
-    if (i > 3) times.push(performance.now() - t0);
-  }
-  tree.dispose([p, m1, m2, x, y, mk, cf]);
-  step.dispose();
-  return times;
+  let i = 0;
+  return {
+    run: async () => {
+      i++;
+      const t0 = performance.now();
+      const o = step(p, m1, m2, x.ref, y.ref, mk.ref, cf.ref, np.array(1 - 0.9 ** i), np.array(1 - 0.95 ** i));
+      p = o.p; m1 = o.m1; m2 = o.m2;
+      await o.l.data();
+      await blockUntilReady(p);
+      return performance.now() - t0;
+    },
+    dispose: () => {
+      tree.dispose([p, m1, m2, x, y, mk, cf]);
+      step.dispose();
+    },
+  };
 }
 
 type Row = { preset: PresetName; params: number; bare: number; learner: number; flat: string; swap: number; exportMs: number };
@@ -113,18 +118,19 @@ for (const preset of ["tiny", "small"] as PresetName[]) {
   buildModel({ kind: "causal-lm", preset, seed: 1, outDir: dir });
   const folder = readModelFolder(dir);
   const gs = groups(folder.cfg.vocabSize, 7);
-  process.stderr.write(`bench: ${preset} bare …\n`);
-  const bare = median(await bareStep(folder.cfg, toDevice(folder.cfg, folder.weights), gs));
-
-  process.stderr.write(`bench: ${preset} learner …\n`);
+  process.stderr.write(`bench: ${preset} bare vs learner …\n`);
+  const bare = bareStepper(folder.cfg, toDevice(folder.cfg, folder.weights), gs);
   const learner = EmbeddedLearner.fromOnnx(folder.onnx, folder.cfg, {
     maxGenLength: T + 1 - PROMPT, microBatch: ROWS, lengthBucket: 32, adamw: { lr: LR, weightDecay: 0, clipNorm: 0 },
   });
-  const times: number[] = [];
+  // Interleaved, so both see the same load when other processes share the cores.
+  const bareTimes: number[] = [], times: number[] = [];
   for (let i = 0; i < STEPS + 3; i++) {
+    const b = await bare.run();
     const s = await learner.update(gs);
-    if (i >= 3) times.push(s.ms);
+    if (i >= 3) { bareTimes.push(b); times.push(s.ms); }
   }
+  bare.dispose();
   // Memory flatness: live buffers and RSS after warm-up vs after the longer run (tiny only: time).
   let flat = "–";
   if (preset === "tiny" && FLAT_STEPS > 0) {
@@ -149,7 +155,7 @@ for (const preset of ["tiny", "small"] as PresetName[]) {
   }
   await hot.dispose();
   learner.dispose();
-  rows.push({ preset, params: countParams(folder.cfg), bare, learner: median(times), flat, swap: median(swaps), exportMs: median(exports) });
+  rows.push({ preset, params: countParams(folder.cfg), bare: median(bareTimes), learner: median(times), flat, swap: median(swaps), exportMs: median(exports) });
 }
 
 const tok = ROWS * T;
