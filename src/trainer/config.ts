@@ -22,7 +22,7 @@ export const TrainerConfigSchema = z
     temperature: z.number().min(0).max(5).default(1.0).describe("sampling temperature for both roles"),
     top_p: z.number().gt(0).max(1).default(1.0).describe("nucleus sampling for both roles"),
     max_new_tokens: z.number().int().min(1).max(32_768).default(96).describe("generation limit per completion"),
-    learner: z.enum(["embedded", "rollout-only"]).default("rollout-only").describe("embedded = jax-js Dr. GRPO updates in process; rollout-only = write scored groups as JSON Lines"),
+    learner: z.enum(["embedded", "rollout-only"]).default("embedded").describe("embedded = jax-js Dr. GRPO updates in process; rollout-only = write scored groups as JSON Lines"),
     learning_rate: z.number().positive().max(1).default(1e-3).describe("learner step size (paper: 1e-6 for 4B models)"),
     checkpoint_every: z.number().int().min(1).default(10).describe("keep a checkpoint every N iterations"),
     keep_checkpoints: z.number().int().min(1).default(3).describe("how many kept checkpoints to retain"),
