@@ -134,6 +134,8 @@ export class EmbeddedLearner implements Learner {
     const groupCount = groups.length;
     for (const g of groups) {
       const G = g.completions.length;
+      // A challenger group is split by prompt (selection step, task step); meta.group_size keeps its G for the constant.
+      const groupSize = typeof g.meta?.group_size === "number" && g.meta.group_size >= G ? g.meta.group_size : G;
       const prompt = g.prompt_token_ids ?? this.o.tokenize?.(g.prompt) ?? null;
       for (let i = 0; i < G; i++) {
         const adv = g.advantages[i] ?? 0;
@@ -147,7 +149,7 @@ export class EmbeddedLearner implements Learner {
           skipped++;
           continue;
         }
-        const coef = adv / (G * this.o.maxGenLength * groupCount);
+        const coef = adv / (groupSize * this.o.maxGenLength * groupCount);
         rows.push({ tokens, lossStart: Math.max(1, prompt.length), coef });
       }
     }
