@@ -67,7 +67,11 @@ export function createRunFactory(ctx: AppContext): RunFactory {
     } else {
       sink = new RolloutFileSink(config.rollout_path ?? join(dir, "groups.jsonl"));
     }
-    if (resume) await sink.restore(resume.learnerState);
+    // The serving policy may hold another run's weights (hot-swapped): an embedded run always
+    // starts by swapping in its own (the base model's, or the committed state's). A rollout file
+    // is only ever cut back on resume, never on a new run (its path may be shared).
+    if (sink.kind === "embedded") await sink.restore(resume?.learnerState ?? null);
+    else if (resume) await sink.restore(resume.learnerState);
 
     const settings = selfPlaySettings(config);
     return {
