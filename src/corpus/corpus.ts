@@ -5,7 +5,7 @@ import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from '../../models/index.ts'
 import { loadBlocklist, MinHashIndex, type Blocklist } from './curate.ts';
 import { loadEncoder, loadTokenCounter, type Embedder, type NamedTokenCounter } from './embed.ts';
 import { planIngest, type IngestCallbacks, type KnownCorpus } from './ingest.ts';
-import { acquireLock, tryLock, LockBusyError, type LockBusyError as LockBusy } from './lock.ts';
+import { acquireLock, tryLock, LockBusyError } from './lock.ts';
 import { computeManifest, computeStats, type CatalogIngest, type CatalogSegment, type CorpusManifest, type CorpusStats } from './manifest.ts';
 import { createSampler, drawSample, type Sampler, type SamplerOptions } from './sampler.ts';
 import { ftsSearch, hasVectorIndex, hybridSearch, vectorSearch, type SearchFilter, type SearchHit, type SearchMode } from './search.ts';
@@ -39,7 +39,7 @@ export interface IngestOptions extends IngestCallbacks {
   sources: string[];
   /** How long to wait for another ingest to finish (0: fail at once with LockBusyError). */
   lockTimeoutMs?: number;
-  onWait?: (e: LockBusy) => void;
+  onWait?: (e: LockBusyError) => void;
   /** Called between the segment commit and the bookkeeping writes (crash tests). */
   afterSegmentsCommitted?: () => void;
 }
