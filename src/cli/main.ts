@@ -9,6 +9,7 @@ import { registerRoles } from "./roles.ts";
 import { registerVerify } from "./verify.ts";
 import { registerWorld } from "./world.ts";
 import { registerEval } from "./eval.ts";
+import { registerExperiment } from "./experiment.ts";
 import { addSettingsOptions, EXIT_USAGE } from "./util.ts";
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerWorld(program);
   registerEval(program);
+  registerExperiment(program);
   return program;
 }
 

@@ -3,7 +3,7 @@ import { Gauge } from "prom-client";
 import type { AppContext } from "../context.ts";
 import type { ScoredGroup } from "../learner/types.ts";
 import type { TrainerConfig } from "./config.ts";
-import { commitIteration, createRun, recordMetric, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
+import { commitIteration, createRun, getRun, recordMetric, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
 import type { SegmentRecord } from "./record.ts";
 import type { LearnerSink } from "./sink.ts";
 
@@ -106,10 +106,14 @@ export class Trainer {
    * Start a run: resume the newest unfinished run unless `newRun`, else create one. Returns once
    * the run is set up; the loop goes on in the background (`done()` waits for it).
    */
-  async start(config: TrainerConfig, opts: { newRun?: boolean } = {}): Promise<TrainerStatus> {
+  async start(config: TrainerConfig, opts: { newRun?: boolean; resumeRun?: string } = {}): Promise<TrainerStatus> {
     if (this.running) throw new TrainerBusyError(`a run is already ${this.state} (${this.runId})`);
     const { db, logger } = this.ctx;
-    const open = opts.newRun ? undefined : latestOpenRun(db);
+    const wanted = opts.resumeRun ? getRun(db, opts.resumeRun) : undefined;
+    if (opts.resumeRun && (!wanted || wanted.status === "finished" || wanted.status === "failed")) {
+      throw new TrainerStateError(`run ${opts.resumeRun} cannot be resumed (${wanted?.status ?? "no such run"})`);
+    }
+    const open = opts.newRun ? undefined : (wanted ?? latestOpenRun(db));
     let resume: { samplerState: unknown; learnerState: string | null } | null = null;
     if (open) {
       const last = lastIteration(db, open.id);

@@ -1,0 +1,78 @@
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { join, resolve } from "node:path";
+import { loadConfig } from "../config.ts";
+import { EXPERIMENT_CONFIGS, type ExperimentConfigName } from "../experiment/configs.ts";
+import { prepareExperiment } from "../experiment/prepare.ts";
+import { PRESETS } from "../experiment/presets.ts";
+import { writeReport } from "../experiment/report.ts";
+import { readPairResult, runPair, type PairResult } from "../experiment/run.ts";
+import { openContext } from "../server.ts";
+import { commandConfig, fail, printJson } from "./util.ts";
+
+function listArg<T extends string>(name: string, allowed: readonly T[]) {
+  return (value: string): T[] => {
+    const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+    const bad = items.filter((i) => !allowed.includes(i as T));
+    if (items.length === 0 || bad.length) throw new InvalidArgumentError(`${name}: unknown ${bad.join(", ") || "(empty)"}; choose from ${allowed.join(", ")}.`);
+    return items as T[];
+  };
+}
+
+function seedsArg(value: string): number[] {
+  const seeds = value.split(",").map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new InvalidArgumentError("--seeds must be a comma-separated list of non-negative integers.");
+  return seeds;
+}
+
+export function registerExperiment(program: Command): void {
+  program
+    .command("experiment")
+    .description("run named SPICE configurations with seeds from a warm start on the toy world, evaluate on held-out tasks, write a report with plots")
+    .option("--preset <name>", `experiment preset: ${Object.keys(PRESETS).join(" | ")}`, "default")
+    .option("--configs <list>", `comma-separated configurations (default: all): ${EXPERIMENT_CONFIGS.join(", ")}`, listArg("--configs", EXPERIMENT_CONFIGS))
+    .option("--seeds <list>", "comma-separated seeds (default: the preset's)", seedsArg)
+    .option("--out <dir>", "where report.md, plots/ and results/ go (default docs/experiments/<preset>)")
+    .option("--work <dir>", "working state: world, corpus, warm-start model, runs (default <data-dir>/experiments/<preset>)")
+    .option("--json", "print the per-pair results as JSON at the end", false)
+    .action(async (opts: { preset: string; configs?: ExperimentConfigName[]; seeds?: number[]; out?: string; work?: string; json: boolean }, cmd: Command) => {
+      const settings = commandConfig(cmd);
+      const preset = PRESETS[opts.preset];
+      if (!preset) fail(`unknown --preset ${opts.preset}; choose from ${Object.keys(PRESETS).join(", ")}`);
+      const configs = opts.configs ?? [...EXPERIMENT_CONFIGS];
+      const seeds = opts.seeds ?? preset.seeds;
+      const workDir = resolve(opts.work ?? join(settings.dataDir, "experiments", preset.name));
+      const outDir = resolve(opts.out ?? join("docs", "experiments", preset.name));
+      const log = (line: string) => process.stderr.write(`experiment: ${line}\n`);
+      const open = (dataDir: string, model?: string) => openContext(loadConfig({ ...settings, dataDir, model, logLevel: settings.logLevel === "info" ? "warn" : settings.logLevel }, {}));
+
+      const prepared = await prepareExperiment(preset, workDir, open, log);
+      log(`warm start ready: ${prepared.warmModel}; ${prepared.evalItems.length} held-out items`);
+      const resultsDir = join(outDir, "results");
+      const results: PairResult[] = [];
+      const ctx = open(prepared.dataDir, prepared.warmModel);
+      try {
+        for (const seed of seeds) {
+          for (const config of configs) {
+            const done = readPairResult(resultsDir, config, seed);
+            if (done) {
+              log(`${config} seed ${seed}: done earlier, kept`);
+              results.push(done);
+              continue;
+            }
+            results.push(
+              await runPair({ ctx, preset, config, seed, warmModel: prepared.warmModel, evalItems: prepared.evalItems, resultsDir, progressFile: join(workDir, "progress.json"), log }),
+            );
+          }
+        }
+      } finally {
+        await ctx.close();
+      }
+      const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}`;
+      await writeReport({ outDir, preset, prepared, results, command });
+      log(`report: ${join(outDir, "report.md")}`);
+      if (opts.json) printJson(results.map(({ metrics: _m, pass_rate_histograms: _h, ...r }) => r));
+      // jax-js keeps a worker pool alive: leave explicitly.
+      process.exit(0);
+    });
+}

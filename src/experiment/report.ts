@@ -1,0 +1,134 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CONFIG_DESCRIPTIONS, type ExperimentConfigName } from "./configs.ts";
+import { lineChart, passRateChart, renderPng } from "./plots.ts";
+import type { Prepared } from "./prepare.ts";
+import type { ExperimentPreset } from "./presets.ts";
+import type { PairResult } from "./run.ts";
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+const sd = (xs: number[]) => {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+};
+const pts = (x: number) => (x * 100).toFixed(1);
+const p2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
+const pm = (xs: number[]) => (xs.length > 1 ? `${pts(mean(xs))} ± ${pts(sd(xs))}` : pts(mean(xs)));
+
+export interface ConfigSummary {
+  config: ExperimentConfigName;
+  seeds: number[];
+  start: number[];
+  end: number[];
+  delta: number[];
+  firstPHat: number[];
+  lastPHat: number[];
+  validRate: number[];
+  seconds: number[];
+}
+
+/** Mean p̂ over the first / last third of a run's iterations. */
+function pHatEnds(r: PairResult): [number, number] {
+  const ps = r.metrics.filter((m) => m["tasks.valid"]).map((m) => m["pass_rate.mean"] ?? 0);
+  const third = Math.max(1, Math.floor(ps.length / 3));
+  return [mean(ps.slice(0, third)), mean(ps.slice(-third))];
+}
+
+export function summarise(results: PairResult[]): ConfigSummary[] {
+  const byConfig = Map.groupBy(results, (r) => r.config);
+  return [...byConfig.entries()].map(([config, rs]) => ({
+    config,
+    seeds: rs.map((r) => r.seed),
+    start: rs.map((r) => r.evals[0]!.pass_at_1),
+    end: rs.map((r) => r.evals.at(-1)!.pass_at_1),
+    delta: rs.map((r) => r.evals.at(-1)!.pass_at_1 - r.evals[0]!.pass_at_1),
+    firstPHat: rs.map((r) => pHatEnds(r)[0]),
+    lastPHat: rs.map((r) => pHatEnds(r)[1]),
+    validRate: rs.map((r) => mean(r.metrics.map((m) => m["challenger.valid_rate"] ?? 0))),
+    seconds: rs.map((r) => r.seconds),
+  }));
+}
+
+/** "holds" only when the mean gain of `a` is at least `b`'s; the spread is printed so a reader can judge noise. */
+function ordering(summaries: ConfigSummary[], a: ExperimentConfigName, others: ExperimentConfigName[], label: string): string | null {
+  const sa = summaries.find((s) => s.config === a);
+  const so = others.map((o) => summaries.find((s) => s.config === o)).filter((s): s is ConfigSummary => !!s);
+  if (!sa || so.length === 0) return null;
+  const holds = so.every((s) => mean(sa.delta) >= mean(s.delta));
+  const detail = [sa, ...so].map((s) => `${s.config} ${pm(s.delta)}`).join(", ");
+  return `- ${label}: **${holds ? "holds" : "does not hold"}** here (gain in held-out pass@1, points: ${detail}).`;
+}
+
+export async function writeReport(args: {
+  outDir: string;
+  preset: ExperimentPreset;
+  prepared: Prepared;
+  results: PairResult[];
+  command: string;
+}): Promise<string> {
+  const { outDir, preset, prepared, results } = args;
+  mkdirSync(join(outDir, "plots"), { recursive: true });
+  const summaries = summarise(results);
+  const lines: string[] = [];
+  lines.push(`# SPICE at CPU scale: preset \`${preset.name}\``, "");
+  lines.push(`Made by \`${args.command}\` on ${new Date().toISOString().slice(0, 10)}. Every number below comes from that run; the per-run JSON is in \`results/\`.`, "");
+  lines.push("## Setup", "");
+  lines.push(`- Toy world (seed ${preset.world.seed}): ${prepared.world.train_documents} training documents (the corpus), ${prepared.world.eval_documents} held-out documents whose ${prepared.world.eval_tasks} tasks form the evaluation set (the first ${prepared.evalItems.length} are evaluated; ${prepared.world.dropped_duplicates} held-out tasks dropped as duplicates of training questions).`);
+  lines.push(`- Warm start: ${preset.sft.steps} SFT steps (batch ${preset.sft.batchSize}, lr ${preset.sft.lr}) of the built tiny model on both roles' formats${prepared.sft ? `; loss ${prepared.sft.first_loss.toFixed(3)} → ${prepared.sft.final_loss.toFixed(3)}, ${prepared.sft.ms_per_step.toFixed(0)} ms/step` : ""}.`);
+  const t = preset.trainer;
+  lines.push(`- Self-play per run: ${t.iterations} iterations, B ${t.batch_docs}, G ${t.challenger_samples}, K ${t.reasoner_rollouts}, max_attempts ${t.max_attempts}, max_new_tokens ${t.max_new_tokens}, lr ${t.learning_rate}, embedded Dr. GRPO learner.`);
+  lines.push(`- Evaluation: greedy pass@1 on the held-out set (avg@${preset.evalK} also stored), at the start, every ${preset.evalEvery} iterations and at the end. Seeds: ${[...new Set(results.map((r) => r.seed))].join(", ")}.`, "");
+  lines.push("## Results", "");
+  lines.push("Held-out pass@1 in percent, mean ± standard deviation over seeds.", "");
+  lines.push("| configuration | seeds | start | end | gain (points) | mean p̂ first → last third | challenger valid rate | minutes/run |");
+  lines.push("|---|---|---|---|---|---|---|---|");
+  for (const s of summaries) {
+    lines.push(
+      `| ${s.config} — ${CONFIG_DESCRIPTIONS[s.config]} | ${s.seeds.length} | ${pm(s.start)} | ${pm(s.end)} | ${pm(s.delta)} | ${p2(mean(s.firstPHat))} → ${p2(mean(s.lastPHat))} | ${mean(s.validRate).toFixed(2)} | ${(mean(s.seconds) / 60).toFixed(1)} |`,
+    );
+  }
+  lines.push("", "## The paper's orderings, checked here", "");
+  const rewardOrder = ordering(summaries, "spice", ["one_minus_p", "threshold", "rzero"], "variance reward ≥ the other rewards");
+  const corpusOrder = ordering(summaries, "spice", ["no_corpus"], "with corpus ≥ without corpus");
+  const coevo = ordering(summaries, "spice", ["fixed_challenger"], "co-evolving challenger ≥ fixed challenger");
+  const mix = ordering(summaries, "spice", ["mcq_only", "free_form_only"], "MCQ + free-form ≥ either alone");
+  for (const l of [rewardOrder, corpusOrder, coevo, mix]) if (l) lines.push(l);
+  const spice = summaries.find((s) => s.config === "spice");
+  if (spice) {
+    lines.push("", "## Targets", "");
+    lines.push(`- SPICE lifts held-out pass@1 by ≥ 10 points over the warm start: **${mean(spice.delta) >= 0.1 ? "met" : "not met"}** (${pm(spice.delta)} points).`);
+    const [first, last] = [mean(spice.firstPHat), mean(spice.lastPHat)];
+    const toward = Number.isFinite(first) && Number.isFinite(last) ? (Math.abs(last - 0.5) < Math.abs(first - 0.5) ? "yes" : "no") : "not measurable (no valid task)";
+    lines.push(`- The challenger's mean p̂ moves toward 0.5: **${toward}** (${p2(first)} → ${p2(last)}).`);
+  }
+
+  // Plots.
+  const series = (pick: (r: PairResult) => Array<{ iteration: number; value: number }>) =>
+    results.flatMap((r) => pick(r).map((p) => ({ config: r.config, ...p })));
+  const accuracy = series((r) => r.evals.map((e) => ({ iteration: e.iteration, value: e.pass_at_1 })));
+  const reward = series((r) => r.metrics.map((m) => ({ iteration: m.iteration!, value: m["challenger.mean_reward"] ?? 0 })));
+  const valid = series((r) => r.metrics.map((m) => ({ iteration: m.iteration!, value: m["challenger.valid_rate"] ?? 0 })));
+  const phat = results.flatMap((r) => {
+    const half = Math.ceil(r.pass_rate_histograms.length / 2);
+    return (["first half", "second half"] as const).flatMap((phase, i) => {
+      const hs = i === 0 ? r.pass_rate_histograms.slice(0, half) : r.pass_rate_histograms.slice(half);
+      const k = Math.max(0, ...hs.map((h) => h.length - 1));
+      const counts = Array.from({ length: k + 1 }, (_, j) => hs.reduce((n, h) => n + (h[j] ?? 0), 0));
+      const total = counts.reduce((a, b) => a + b, 0) || 1;
+      return counts.map((c, j) => ({ config: r.config, phase, p: k ? (j / k).toFixed(2) : "0", share: c / total / results.filter((x) => x.config === r.config).length }));
+    });
+  });
+  const plots: Array<[string, Parameters<typeof renderPng>[0]]> = [
+    ["accuracy.png", lineChart("Held-out pass@1 (greedy)", "pass@1", accuracy)],
+    ["challenger_reward.png", lineChart("Mean challenger reward per iteration", "mean reward", reward)],
+    ["valid_rate.png", lineChart("Challenger valid rate per iteration", "valid rate", valid)],
+    ["pass_rate.png", passRateChart(phat)],
+  ];
+  for (const [file, spec] of plots) writeFileSync(join(outDir, "plots", file), await renderPng(spec));
+  lines.push("", "## Plots", "");
+  for (const [file] of plots) lines.push(`![${file.replace(".png", "")}](plots/${file})`, "");
+  const md = lines.join("\n");
+  writeFileSync(join(outDir, "report.md"), md);
+  return md;
+}
