@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 import { Command, CommanderError } from "commander";
+import { PolicyError } from "../policy/types.ts";
 import { API_VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
 import { registerCorpus } from "./corpus.ts";
@@ -42,7 +43,12 @@ export async function main(argv: string[]): Promise<void> {
       // commander has already printed help, the version or the one-line error.
       process.exit(err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : EXIT_USAGE);
     }
-    throw err;
+    // A failure that is not the caller's input (model or server unavailable, disk full): one line,
+    // exit 1; the stack only with SPICE_LOG_LEVEL=debug.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`spice: ${err instanceof PolicyError ? "" : "error: "}${message.split("\n")[0]}\n`);
+    if (/^(debug|trace)$/.test(process.env.SPICE_LOG_LEVEL ?? "")) console.error(err);
+    process.exit(1);
   }
 }
 

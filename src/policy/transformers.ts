@@ -102,9 +102,16 @@ export class TransformersPolicy implements Policy {
     useLocalModelsOnly();
     const path = resolve(dir);
     const tokenizer = await AutoTokenizer.from_pretrained(path);
+    const device = options.device ?? "cpu";
     const model = await AutoModelForCausalLM.from_pretrained(path, {
-      device: options.device ?? "cpu",
+      device,
       ...(options.dtype ? { dtype: options.dtype } : {}),
+    }).catch((err: Error) => {
+      // onnxruntime-node's CUDA provider ships only through an install-time download: say so plainly.
+      if (device !== "cpu" && device !== "auto") {
+        throw new PolicyError("unavailable", `device "${device}" is not available here (${err.message.split("\n")[0]}); install onnxruntime-node's ${device} provider or use SPICE_DEVICE=cpu`);
+      }
+      throw err;
     });
     const session = model.sessions.model as RawSession | undefined;
     if (!session) throw new PolicyError("invalid_request", `${path} is not a decoder-only model with one ONNX session`);
