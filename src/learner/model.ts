@@ -2,6 +2,7 @@
 // in-process. Parameters are a flat record keyed by the ONNX initializer names (docs/models.md), which
 // makes loading from and exporting to the ONNX file a rename-free copy.
 import { nn, numpy as np } from "@jax-js/jax";
+import { gpt2ParameterShapes } from "../../models/gpt2.ts";
 
 export type GptConfig = {
   vocabSize: number;
@@ -19,32 +20,9 @@ export type HostParams = Map<string, HostTensor>;
 
 const LN_EPS = 1e-5;
 
-/** Every initializer name and shape of the model, in a stable order. */
+/** Every initializer name and shape of the model, in a stable order: the builder's own list (one source of the contract). */
 export function paramShapes(cfg: GptConfig): [string, number[]][] {
-  const { vocabSize: V, nPositions: P, dModel: d, nLayer } = cfg;
-  const shapes: [string, number[]][] = [
-    ["wte.weight", [V, d]],
-    ["wpe.weight", [P, d]],
-  ];
-  for (let i = 0; i < nLayer; i++) {
-    const h = `h.${i}`;
-    shapes.push(
-      [`${h}.ln_1.weight`, [d]],
-      [`${h}.ln_1.bias`, [d]],
-      [`${h}.attn.c_attn.weight`, [d, 3 * d]],
-      [`${h}.attn.c_attn.bias`, [3 * d]],
-      [`${h}.attn.c_proj.weight`, [d, d]],
-      [`${h}.attn.c_proj.bias`, [d]],
-      [`${h}.ln_2.weight`, [d]],
-      [`${h}.ln_2.bias`, [d]],
-      [`${h}.mlp.c_fc.weight`, [d, 4 * d]],
-      [`${h}.mlp.c_fc.bias`, [4 * d]],
-      [`${h}.mlp.c_proj.weight`, [4 * d, d]],
-      [`${h}.mlp.c_proj.bias`, [d]],
-    );
-  }
-  shapes.push(["ln_f.weight", [d]], ["ln_f.bias", [d]]);
-  return shapes;
+  return gpt2ParameterShapes({ d: cfg.dModel, layers: cfg.nLayer, heads: cfg.nHead, context: cfg.nPositions, vocabSize: cfg.vocabSize });
 }
 
 export function countParams(cfg: GptConfig): number {
