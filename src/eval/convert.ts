@@ -1,4 +1,5 @@
 import { extractAnswer } from "../verify/extract.ts";
+import { parseJsonLines } from "../jsonl.ts";
 import type { BadRow } from "./dataset.ts";
 
 /**
@@ -101,25 +102,9 @@ const CONVERTERS: Record<ConvertFormat, (o: Record<string, unknown>, line: numbe
 
 /** Converts a JSON Lines file's text; bad rows are reported with their line numbers and left out. */
 export function convertJsonl(content: string, format: ConvertFormat): { rows: ConvertedRow[]; bad: BadRow[] } {
-  const rows: ConvertedRow[] = [];
-  const bad: BadRow[] = [];
-  content.split("\n").forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      bad.push({ line, error: "not valid JSON" });
-      return;
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      bad.push({ line, error: "not a JSON object" });
-      return;
-    }
+  return parseJsonLines(content, (value, line) => {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return { ok: false, error: "not a JSON object" };
     const r = CONVERTERS[format](value as Record<string, unknown>, line);
-    if (r.ok) rows.push(r.row);
-    else bad.push({ line, error: r.error });
+    return r.ok ? { ok: true, value: r.row } : { ok: false, error: r.error };
   });
-  return { rows, bad };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJsonLines, type BadLine } from "../jsonl.ts";
 import type { AnswerType } from "../spice/challenger.ts";
 import type { McqOptions } from "../spice/prompts.ts";
 import { parseAnswerType } from "../verify/index.ts";
@@ -15,10 +16,7 @@ export interface EvalItem {
   group?: string;
 }
 
-export interface BadRow {
-  line: number;
-  error: string;
-}
+export type BadRow = BadLine;
 
 const text = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
 const optionText = z.string().trim().min(1, "options must be non-empty");
@@ -53,39 +51,25 @@ function issueText(error: z.ZodError): string {
 
 /** Parses a dataset; bad rows are reported with their 1-based line number and left out. */
 export function parseDataset(content: string): { items: EvalItem[]; bad: BadRow[] } {
-  const items: EvalItem[] = [];
-  const bad: BadRow[] = [];
   const seen = new Set<string>();
-  content.split("\n").forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      bad.push({ line, error: "not valid JSON" });
-      return;
-    }
+  const { rows, bad } = parseJsonLines<EvalItem>(content, (value, line) => {
     const parsed = RowSchema.safeParse(value);
-    if (!parsed.success) {
-      bad.push({ line, error: issueText(parsed.error) });
-      return;
-    }
+    if (!parsed.success) return { ok: false, error: issueText(parsed.error) };
     const row = parsed.data;
     const id = row.id ?? String(line);
-    if (seen.has(id)) {
-      bad.push({ line, error: `duplicate id ${JSON.stringify(id)}` });
-      return;
-    }
+    if (seen.has(id)) return { ok: false, error: `duplicate id ${JSON.stringify(id)}` };
     seen.add(id);
-    items.push({
-      id,
-      question: row.question,
-      answer: row.answer_type === "MCQ" ? row.answer.toUpperCase() : row.answer,
-      answerType: row.answer_type,
-      ...(row.options ? { options: row.options } : {}),
-      ...(row.difficulty !== undefined ? { group: row.difficulty } : {}),
-    });
+    return {
+      ok: true,
+      value: {
+        id,
+        question: row.question,
+        answer: row.answer_type === "MCQ" ? row.answer.toUpperCase() : row.answer,
+        answerType: row.answer_type,
+        ...(row.options ? { options: row.options } : {}),
+        ...(row.difficulty !== undefined ? { group: row.difficulty } : {}),
+      },
+    };
   });
-  return { items, bad };
+  return { items: rows, bad };
 }

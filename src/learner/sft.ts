@@ -1,6 +1,7 @@
 // Supervised warm start: cross-entropy on `{"text"}` lines (every token) or `{"prompt","completion"}`
 // lines (completion tokens only), trained with the same fused AdamW step as the policy gradient.
 import { z } from "zod";
+import { parseJsonLines, type BadLine } from "../jsonl.ts";
 import { makeTrainStep } from "./adamw.ts";
 import { type Row, packRows } from "./batch.ts";
 import { crossEntropyLoss, type SftBatch } from "./loss.ts";
@@ -13,26 +14,15 @@ const SftLine = z.union([
 ]);
 export type SftExample = z.infer<typeof SftLine>;
 
-export type BadLine = { line: number; error: string };
+export type { BadLine };
 
 /** Parses JSON Lines; bad lines are reported with their 1-based number, not fatal. */
 export function parseSftJsonl(text: string): { examples: SftExample[]; bad: BadLine[] } {
-  const examples: SftExample[] = [];
-  const bad: BadLine[] = [];
-  text.split("\n").forEach((raw, i) => {
-    if (!raw.trim()) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      bad.push({ line: i + 1, error: "not JSON" });
-      return;
-    }
+  const { rows, bad } = parseJsonLines(text, (value) => {
     const parsed = SftLine.safeParse(value);
-    if (parsed.success) examples.push(parsed.data);
-    else bad.push({ line: i + 1, error: 'expected {"text"} or {"prompt","completion"} with non-empty strings' });
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: 'expected {"text"} or {"prompt","completion"} with non-empty strings' };
   });
-  return { examples, bad };
+  return { examples: rows, bad };
 }
 
 /**
