@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { challengerOutputReward, challengerReward, drGrpoAdvantages, INVALID_PENALTY, passRate, reasonerReward } from "./rewards.ts";
+import { challengerOutputReward, challengerReward, drGrpoAdvantages, INVALID_PENALTY, reasonerReward } from "./rewards.ts";
 
 describe("challenger reward", () => {
   // SPEC §1 step 4: the table for K = 8, rounded to 4 places.
@@ -50,12 +50,10 @@ describe("challenger reward", () => {
   });
 });
 
-describe("reasoner reward and pass rate", () => {
-  test("binary reward and p̂", () => {
+describe("reasoner reward", () => {
+  test("binary reward", () => {
     expect(reasonerReward(true)).toBe(1);
     expect(reasonerReward(false)).toBe(0);
-    expect(passRate([true, false, false, true])).toBe(0.5);
-    expect(passRate([])).toBeNull();
   });
 });
 

@@ -44,12 +44,6 @@ export function reasonerReward(correct: boolean): number {
   return correct ? 1 : 0;
 }
 
-/** p̂ = correct / K; K = 0 has no pass rate. */
-export function passRate(correct: readonly boolean[]): number | null {
-  if (correct.length === 0) return null;
-  return correct.filter(Boolean).length / correct.length;
-}
-
 /**
  * Dr. GRPO group advantages A_i = r_i − mean(r), with no division by the standard deviation.
  * A group whose rewards are all equal gets all-zero advantages (exactly 0, not 1e-17 noise).

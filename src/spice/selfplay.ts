@@ -6,7 +6,7 @@ import { solveMany } from "../roles/solve.ts";
 import type { IterationOutput } from "../trainer/runner.ts";
 import type { SegmentRecord, TaskRecord } from "../trainer/record.ts";
 import type { TaskType } from "./prompts.ts";
-import { scoreRollout, type Gold } from "./reasoner.ts";
+import { passRate, scoreRollout, type Gold } from "./reasoner.ts";
 import { challengerOutputReward, drGrpoAdvantages, reasonerReward, type RewardFunction } from "./rewards.ts";
 
 /**
@@ -170,7 +170,7 @@ export async function runSelfPlayIteration(
     const taskRecords: TaskRecord[] = [];
     const sampleRewards = c.group.map((sample, i) => {
       const k = solvedHere.get(i);
-      const p = k === undefined ? null : verdicts[k]!.filter((v) => v.correct === true).length / s.reasonerRollouts;
+      const p = k === undefined ? null : passRate(verdicts[k]!);
       return challengerOutputReward(sample.result.valid, p, s.reward);
     });
     const sampleAdv = drGrpoAdvantages(sampleRewards);
@@ -185,7 +185,7 @@ export async function runSelfPlayIteration(
         const rr = solved[k]!.rollouts;
         const rewards = verdicts[k]!.map((v) => reasonerReward(v.correct === true));
         const adv = drGrpoAdvantages(rewards);
-        p = rewards.filter((r) => r === 1).length / rewards.length;
+        p = passRate(verdicts[k]!);
         passRates.push(p);
         correctRollouts += rewards.filter((r) => r === 1).length;
         totalRollouts += rewards.length;
