@@ -68,7 +68,8 @@ const table: KindGenerator = (rng, { maxNumber, maxFactor }) => {
   const buyer = rng.pick(NAMES);
   const costs = (k: number) => `a ${goods[k]![0]} costs ${prices[k]} ${plural(prices[k]!, "coin", "coins")}`;
   const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
-  const [[g1s], [g2]] = [[goods[0]![1]], [goods[1]![0]]] as [[string], [string]];
+  const g1s = goods[0]![1];
+  const g2 = goods[1]![0];
   const [p1, p2] = prices as [number, number];
   const n = between(rng, 2, maxFactor);
   const buys = `${buyer} buys ${n} ${g1s}`;
