@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { EXPERIMENT_CONFIGS, type ExperimentConfigName } from "../experiment/configs.ts";
@@ -34,8 +35,9 @@ export function registerExperiment(program: Command): void {
     .option("--seeds <list>", "comma-separated seeds (default: the preset's)", seedsArg)
     .option("--out <dir>", "where report.md, plots/ and results/ go (default docs/experiments/<preset>)")
     .option("--work <dir>", "working state: world, corpus, warm-start model, runs (default <data-dir>/experiments/<preset>)")
+    .option("--warm-model <dir>", "use this model folder as the warm start instead of training it (it must come from this preset's world)")
     .option("--json", "print the per-pair results as JSON at the end", false)
-    .action(async (opts: { preset: string; configs?: ExperimentConfigName[]; seeds?: number[]; out?: string; work?: string; json: boolean }, cmd: Command) => {
+    .action(async (opts: { preset: string; configs?: ExperimentConfigName[]; seeds?: number[]; out?: string; work?: string; warmModel?: string; json: boolean }, cmd: Command) => {
       const settings = commandConfig(cmd);
       const preset = PRESETS[opts.preset];
       if (!preset) fail(`unknown --preset ${opts.preset}; choose from ${Object.keys(PRESETS).join(", ")}`);
@@ -46,7 +48,8 @@ export function registerExperiment(program: Command): void {
       const log = (line: string) => process.stderr.write(`experiment: ${line}\n`);
       const open = (dataDir: string, model?: string) => openContext(loadConfig({ ...settings, dataDir, model, logLevel: settings.logLevel === "info" ? "warn" : settings.logLevel }, {}));
 
-      const prepared = await prepareExperiment(preset, workDir, open, log);
+      if (opts.warmModel && !existsSync(join(opts.warmModel, "onnx", "model.onnx"))) fail(`--warm-model ${opts.warmModel}: not a model folder (no onnx/model.onnx)`);
+      const prepared = await prepareExperiment(preset, workDir, open, log, { warmModel: opts.warmModel });
       log(`warm start ready: ${prepared.warmModel}; ${prepared.evalItems.length} held-out items`);
       const resultsDir = join(outDir, "results");
       const results: PairResult[] = [];
@@ -68,7 +71,7 @@ export function registerExperiment(program: Command): void {
       } finally {
         await ctx.close();
       }
-      const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}`;
+      const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
       await writeReport({ outDir, preset, prepared, results, command });
       log(`report: ${join(outDir, "report.md")}`);
       if (opts.json) printJson(results.map(({ metrics: _m, pass_rate_histograms: _h, ...r }) => r));

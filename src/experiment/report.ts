@@ -75,7 +75,16 @@ export async function writeReport(args: {
   lines.push(`Made by \`${args.command}\` on ${new Date().toISOString().slice(0, 10)}. Every number below comes from that run; the per-run JSON is in \`results/\`.`, "");
   lines.push("## Setup", "");
   lines.push(`- Toy world (seed ${preset.world.seed}): ${prepared.world.train_documents} training documents (the corpus), ${prepared.world.eval_documents} held-out documents whose ${prepared.world.eval_tasks} tasks form the evaluation set (the first ${prepared.evalItems.length} are evaluated; ${prepared.world.dropped_duplicates} held-out tasks dropped as duplicates of training questions).`);
-  lines.push(`- Warm start: ${preset.sft.steps} SFT steps (batch ${preset.sft.batchSize}, lr ${preset.sft.lr}) of the built tiny model on both roles' formats${prepared.sft ? `; loss ${prepared.sft.first_loss.toFixed(3)} → ${prepared.sft.final_loss.toFixed(3)}, ${prepared.sft.ms_per_step.toFixed(0)} ms/step` : ""}.`);
+  const stages = preset.sft.map((st, i) => {
+    const done = prepared.sft.stages[i];
+    return `${i + 1}. ${st.steps} steps on ${st.data} pairs (batch ${st.batchSize}, lr ${st.lr}, max length ${st.maxLength})${done ? `: loss ${done.first_loss.toFixed(3)} → ${done.final_loss.toFixed(3)}, ${done.ms_per_step.toFixed(0)} ms/step, ${done.restarts} restart(s)` : ""}`;
+  });
+  lines.push(
+    prepared.sft.supplied
+      ? `- Warm start: supplied with \`--warm-model\` (${prepared.sft.supplied}), trained with the staged recipe below on this world's training pairs (docs/eval.md).`
+      : "- Warm start: staged SFT of the built tiny model on this world's training pairs:",
+  );
+  for (const st of stages) lines.push(`  ${st}`);
   const t = preset.trainer;
   lines.push(`- Self-play per run: ${t.iterations} iterations, B ${t.batch_docs}, G ${t.challenger_samples}, K ${t.reasoner_rollouts}, max_attempts ${t.max_attempts}, max_new_tokens ${t.max_new_tokens}, lr ${t.learning_rate}, embedded Dr. GRPO learner.`);
   lines.push(`- Evaluation: greedy pass@1 on the held-out set (avg@${preset.evalK} also stored), at the start, every ${preset.evalEvery} iterations and at the end. Seeds: ${[...new Set(results.map((r) => r.seed))].join(", ")}.`, "");

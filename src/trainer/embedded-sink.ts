@@ -36,7 +36,8 @@ export class EmbeddedSink implements LearnerSink {
   }
 
   private learnerOptions() {
-    return { maxGenLength: this.o.maxGenLength, adamw: { lr: this.o.learningRate } };
+    // Minibatches of 8: long challenger prompts at 16 rows come near jax-js's 4 GiB wasm memory.
+    return { maxGenLength: this.o.maxGenLength, microBatch: 8, adamw: { lr: this.o.learningRate } };
   }
 
   private fresh(): EmbeddedLearner {
