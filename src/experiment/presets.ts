@@ -58,7 +58,7 @@ export const PRESETS: Record<string, ExperimentPreset> = {
     // The world of `spice world generate --seed 1 --documents 2000` (same split): docs/eval.md's warm start.
     world: { seed: 1, documents: 2000 },
     evalFraction: 0.2,
-    evalItems: 60,
+    evalItems: 100,
     evalK: 4,
     evalMaxTokens: 96,
     evalEvery: 5,
@@ -68,7 +68,7 @@ export const PRESETS: Record<string, ExperimentPreset> = {
       { data: "challenger", steps: 370, batchSize: 16, lr: 2e-3, maxLength: 640 },
       { data: "all", steps: 70, batchSize: 16, lr: 2e-3, maxLength: 640 },
     ],
-    trainer: { iterations: 10, batch_docs: 2, challenger_samples: 4, reasoner_rollouts: 4, max_attempts: 8, max_new_tokens: 160, learning_rate: 2e-4, learner: "embedded", checkpoint_every: 1000 },
+    trainer: { iterations: 20, batch_docs: 2, challenger_samples: 4, reasoner_rollouts: 4, max_attempts: 8, max_new_tokens: 160, learning_rate: 2e-4, learner: "embedded", checkpoint_every: 1000 },
     seeds: [1, 2, 3],
   },
 };
