@@ -5,6 +5,7 @@ import { HttpProblem } from "../../src/problem.ts";
 import { TrainerConfigSchema } from "../../src/trainer/config.ts";
 import { getRun, listRuns, runMetrics } from "../../src/trainer/persist.ts";
 import { TrainerBusyError, TrainerStateError, type Trainer } from "../../src/trainer/runner.ts";
+import { TrainerSetupError } from "../../src/trainer/factory.ts";
 import { getTrainer } from "../../src/trainer/service.ts";
 
 const StatusSchema = z
@@ -33,7 +34,7 @@ const startRoute = createRoute({
   summary: "Start (or resume) a self-play run with the given configuration",
   tags: ["trainer"],
   request: { body: { content: { "application/json": { schema: StartSchema } }, required: true } },
-  responses: { 202: json(StatusSchema, "started"), 400: problemRes("invalid configuration"), 409: problemRes("a run is already active") },
+  responses: { 202: json(StatusSchema, "started"), 400: problemRes("invalid configuration, or a setup that cannot run (empty corpus, embedded learner with a remote policy)"), 409: problemRes("a run is already active") },
 });
 const control = (action: "pause" | "resume" | "stop", summary: string) =>
   createRoute({ method: "post", path: `/v1/trainer/${action}`, summary, tags: ["trainer"], responses: { 200: json(StatusSchema, "status"), 409: problemRes("not possible in the current state") } });
@@ -59,9 +60,10 @@ const runsRoute = createRoute({
   responses: { 200: json(z.object({ runs: z.array(z.record(z.string(), z.unknown())) }), "runs") },
 });
 
-/** State errors of the trainer are the caller's conflict, not a server fault. */
+/** State errors of the trainer are the caller's conflict, and a setup it cannot run is a bad request: not server faults. */
 function conflict(err: unknown): never {
   if (err instanceof TrainerStateError || err instanceof TrainerBusyError) throw new HttpProblem(409, "Conflict", err.message);
+  if (err instanceof TrainerSetupError) throw new HttpProblem(400, "Invalid trainer setup", err.message);
   throw err;
 }
 

@@ -66,6 +66,19 @@ describe("/v1/trainer", () => {
     expect(((await (await app.request("/v1/trainer/status")).json()) as { state: string }).state).not.toBe("running");
   });
 
+  test("a setup that cannot run is a 400 naming why: the embedded learner with a remote policy, an empty corpus", async () => {
+    const remote = await post("/v1/trainer/start", { ...CONFIG, learner: "embedded" });
+    expect(remote.status).toBe(400);
+    expect(((await remote.json()) as { detail: string }).detail).toContain("SPICE_POLICY_URL");
+    const empty = await post("/v1/trainer/start", { ...CONFIG, use_corpus: true });
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { detail: string }).detail).toContain("corpus is empty");
+    expect(((await (await app.request("/v1/trainer/status")).json()) as { state: string }).state).toBe("failed");
+    // Nothing half-done: neither refused start left a run behind.
+    const runs = (await (await app.request("/v1/trainer/runs")).json()) as { runs: { status: string }[] };
+    expect(runs.runs.map((r) => r.status)).toEqual(["finished"]);
+  });
+
   test("metrics of an unknown run are a 404 problem", async () => {
     const res = await app.request("/v1/trainer/runs/nope/metrics");
     expect(res.status).toBe(404);

@@ -30,6 +30,9 @@ async function fixedChallenger(spec: string, device: AppContext["config"]["devic
 /** The corpus as the trainer's document source: its epoch sampler, resumed from the committed state. */
 async function corpusSource(ctx: AppContext, config: TrainerConfig, samplerState: unknown): Promise<{ source: DocumentSource; hash: string }> {
   const corpus = await getCorpus(ctx);
+  if ((await corpus.stats()).segments === 0) {
+    throw new TrainerSetupError("the corpus is empty: ingest documents first (spice corpus ingest), or set use_corpus to false");
+  }
   const sampler = await corpus.createSampler({ seed: config.seed, ...(samplerState ? { state: samplerState } : {}) });
   const manifest = await corpus.manifest();
   return {

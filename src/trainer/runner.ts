@@ -75,6 +75,7 @@ export class Trainer {
   private error: string | null = null;
   private abort: AbortController | null = null;
   private committing = false;
+  private starting = false;
   private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
   private loop: Promise<void> | null = null;
   private readonly gauges: Map<string, Gauge>;
@@ -99,7 +100,7 @@ export class Trainer {
   }
 
   get running(): boolean {
-    return this.state === "running" || this.state === "paused" || this.state === "stopping";
+    return this.starting || this.state === "running" || this.state === "paused" || this.state === "stopping";
   }
 
   /**
@@ -125,24 +126,33 @@ export class Trainer {
       if (JSON.stringify(open.config) !== JSON.stringify(config)) {
         logger.warn({ run: open.id }, "resuming an unfinished run with its stored configuration (use --new-run to start afresh)");
       }
-      setRunStatus(db, open.id, "running");
     } else {
       this.runId = crypto.randomUUID();
       this.config = config;
       this.iteration = 0;
       this.resumed = false;
-      stopOpenRuns(db);
-      createRun(db, this.runId, config);
     }
     this.error = null;
     this.lastMetrics = null;
-    const resources = await this.factory({ runId: this.runId, config: this.config!, resume }).catch((err) => {
-      setRunStatus(db, this.runId!, "failed", String(err?.message ?? err));
+    // Nothing is written until the run's resources exist: a setup that cannot run leaves no run behind.
+    this.starting = true;
+    let resources: RunResources;
+    try {
+      resources = await this.factory({ runId: this.runId, config: this.config!, resume });
+    } catch (err) {
       this.state = "failed";
-      this.error = String(err?.message ?? err);
+      this.error = String((err as Error)?.message ?? err);
       throw err;
-    });
-    if (!this.resumed && resources.tied) tieRun(db, this.runId, resources.tied);
+    } finally {
+      this.starting = false;
+    }
+    if (this.resumed) {
+      setRunStatus(db, this.runId, "running");
+    } else {
+      stopOpenRuns(db);
+      createRun(db, this.runId, this.config!);
+      if (resources.tied) tieRun(db, this.runId, resources.tied);
+    }
     this.state = "running";
     logger.info({ run: this.runId, resumed: this.resumed, from: this.iteration, iterations: this.config!.iterations }, "trainer started");
     this.loop = this.runLoop(resources);
