@@ -21,6 +21,7 @@ import {
   sqlString,
   toArrowTable,
   type IngestRow,
+  type SegmentRow,
   type Tables,
 } from './store.ts';
 
@@ -57,21 +58,10 @@ export interface IngestSummary {
   duration_ms: number;
 }
 
-export interface Segment {
-  id: string;
-  doc_id: string;
-  source: string;
-  position: number;
-  line: number | null;
-  char_start: number;
-  char_end: number;
-  text: string;
-  hash: string;
-  tokens: number;
-  ingested_at: string;
-  corpus_version: number;
+/** A segment as readers see it: the stored row without curation internals, metadata parsed. */
+export type Segment = Omit<SegmentRow, 'doc_hash' | 'ingest_id' | 'metadata' | 'minhash' | 'vector'> & {
   metadata: Record<string, unknown>;
-}
+};
 
 interface Catalog {
   versions: string;
