@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
@@ -10,6 +10,9 @@ import { writeReport } from "../experiment/report.ts";
 import { readPairResult, runPair, type PairResult } from "../experiment/run.ts";
 import { openContext } from "../server.ts";
 import { commandConfig, fail, printJson } from "./util.ts";
+
+const CLI = join(import.meta.dir, "main.ts");
+const PAIR_ATTEMPTS = 4;
 
 function listArg<T extends string>(name: string, allowed: readonly T[]) {
   return (value: string): T[] => {
@@ -37,7 +40,8 @@ export function registerExperiment(program: Command): void {
     .option("--work <dir>", "working state: world, corpus, warm-start model, runs (default <data-dir>/experiments/<preset>)")
     .option("--warm-model <dir>", "use this model folder as the warm start instead of training it (it must come from this preset's world)")
     .option("--json", "print the per-pair results as JSON at the end", false)
-    .action(async (opts: { preset: string; configs?: ExperimentConfigName[]; seeds?: number[]; out?: string; work?: string; warmModel?: string; json: boolean }, cmd: Command) => {
+    .addOption(new Option("--pair-only", "run the single --configs/--seeds pair in this process (used by the driver)").hideHelp())
+    .action(async (opts: { preset: string; configs?: ExperimentConfigName[]; seeds?: number[]; out?: string; work?: string; warmModel?: string; json: boolean; pairOnly?: boolean }, cmd: Command) => {
       const settings = commandConfig(cmd);
       const preset = PRESETS[opts.preset];
       if (!preset) fail(`unknown --preset ${opts.preset}; choose from ${Object.keys(PRESETS).join(", ")}`);
@@ -52,24 +56,40 @@ export function registerExperiment(program: Command): void {
       const prepared = await prepareExperiment(preset, workDir, open, log, { warmModel: opts.warmModel });
       log(`warm start ready: ${prepared.warmModel}; ${prepared.evalItems.length} held-out items`);
       const resultsDir = join(outDir, "results");
-      const results: PairResult[] = [];
-      const ctx = open(prepared.dataDir, prepared.warmModel);
-      try {
-        for (const seed of seeds) {
-          for (const config of configs) {
-            const done = readPairResult(resultsDir, config, seed);
-            if (done) {
-              log(`${config} seed ${seed}: done earlier, kept`);
-              results.push(done);
-              continue;
-            }
-            results.push(
-              await runPair({ ctx, preset, config, seed, warmModel: prepared.warmModel, evalItems: prepared.evalItems, resultsDir, progressFile: join(workDir, "progress.json"), log }),
-            );
-          }
+      const progressFile = join(workDir, "progress.json");
+
+      if (opts.pairOnly) {
+        // Child mode: one (configuration, seed) pair in this process, then exit.
+        const ctx = open(prepared.dataDir, prepared.warmModel);
+        try {
+          await runPair({ ctx, preset, config: configs[0]!, seed: seeds[0]!, warmModel: prepared.warmModel, evalItems: prepared.evalItems, resultsDir, progressFile, log });
+        } finally {
+          await ctx.close();
         }
-      } finally {
-        await ctx.close();
+        process.exit(0);
+      }
+
+      // Each pair runs in its own process: jax-js's wasm heap only grows, so one process per pair
+      // keeps every run far from its 4 GiB ceiling, and a pair whose process dies is resumed from
+      // its last committed iteration by the next attempt.
+      const results: PairResult[] = [];
+      for (const seed of seeds) {
+        for (const config of configs) {
+          let done = readPairResult(resultsDir, config, seed);
+          if (done) log(`${config} seed ${seed}: done earlier, kept`);
+          for (let attempt = 1; !done; attempt++) {
+            if (attempt > PAIR_ATTEMPTS) fail(`${config} seed ${seed}: no result after ${PAIR_ATTEMPTS} attempts (see the log above); rerun to resume`);
+            const child = Bun.spawnSync(
+              [process.execPath, CLI, "--data-dir", settings.dataDir, "--log-level", settings.logLevel, "experiment", "--preset", preset.name,
+                "--configs", config, "--seeds", String(seed), "--out", outDir, "--work", workDir,
+                ...(opts.warmModel ? ["--warm-model", opts.warmModel] : []), "--pair-only"],
+              { stdout: "inherit", stderr: "inherit" },
+            );
+            done = readPairResult(resultsDir, config, seed);
+            if (!done) log(`${config} seed ${seed}: attempt ${attempt} ended (exit ${child.exitCode}) without a result; resuming`);
+          }
+          results.push(done);
+        }
       }
       const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
       await writeReport({ outDir, preset, prepared, results, command });

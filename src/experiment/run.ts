@@ -6,7 +6,7 @@ import { runEval } from "../eval/run.ts";
 import { getPolicy } from "../policy/index.ts";
 import { parseTrainerConfig } from "../trainer/config.ts";
 import { createRunFactory } from "../trainer/factory.ts";
-import { recordMetric, runMetrics } from "../trainer/persist.ts";
+import { getRun, recordMetric, runMetrics, setRunStatus } from "../trainer/persist.ts";
 import { Trainer, type RunFactory } from "../trainer/runner.ts";
 import { iterations as iterationsTable } from "../db/schema.ts";
 import { asc, eq } from "drizzle-orm";
@@ -99,6 +99,12 @@ export async function runPair(args: {
   const trainer = new Trainer(ctx, factory);
   const t0 = performance.now();
   const resumeRun = progress[key]?.run_id;
+  // A run that failed in an earlier attempt (e.g. the learner ran out of memory) lost only its
+  // uncommitted iteration: resume it from the last commit rather than start over.
+  if (resumeRun && getRun(ctx.db, resumeRun)?.status === "failed") {
+    args.log(`${key}: retrying failed run ${resumeRun} from its last committed iteration`);
+    setRunStatus(ctx.db, resumeRun, "stopped");
+  }
   const started = await trainer.start(config, resumeRun ? { resumeRun } : { newRun: true });
   if (!resumeRun) {
     progress[key] = { run_id: started.run_id!, start_eval: startEval! };
