@@ -50,14 +50,19 @@ export function summarise(results: PairResult[]): ConfigSummary[] {
   }));
 }
 
-/** "holds" only when the mean gain of `a` is at least `b`'s; the spread is printed so a reader can judge noise. */
+/**
+ * "holds" when the mean gain of `a` is at least each other's; a difference smaller than the seeds'
+ * spread is flagged, so that noise is not read as an ordering.
+ */
 function ordering(summaries: ConfigSummary[], a: ExperimentConfigName, others: ExperimentConfigName[], label: string): string | null {
   const sa = summaries.find((s) => s.config === a);
   const so = others.map((o) => summaries.find((s) => s.config === o)).filter((s): s is ConfigSummary => !!s);
   if (!sa || so.length === 0) return null;
   const holds = so.every((s) => mean(sa.delta) >= mean(s.delta));
+  const spread = Math.max(sd(sa.delta), ...so.map((s) => sd(s.delta)));
+  const withinNoise = so.every((s) => Math.abs(mean(sa.delta) - mean(s.delta)) <= spread);
   const detail = [sa, ...so].map((s) => `${s.config} ${pm(s.delta)}`).join(", ");
-  return `- ${label}: **${holds ? "holds" : "does not hold"}** here (gain in held-out pass@1, points: ${detail}).`;
+  return `- ${label}: **${holds ? "holds" : "does not hold"}**${withinNoise ? " (every difference within one standard deviation: not distinguishable from noise)" : ""} (gain in held-out pass@1, points: ${detail}).`;
 }
 
 export async function writeReport(args: {
@@ -103,6 +108,13 @@ export async function writeReport(args: {
   const coevo = ordering(summaries, "spice", ["fixed_challenger"], "co-evolving challenger ≥ fixed challenger");
   const mix = ordering(summaries, "spice", ["mcq_only", "free_form_only"], "MCQ + free-form ≥ either alone");
   for (const l of [rewardOrder, corpusOrder, coevo, mix]) if (l) lines.push(l);
+  const silent = summaries.filter((s) => mean(s.validRate) < 0.05);
+  if (silent.length) {
+    lines.push(
+      "",
+      `- ${silent.map((s) => s.config).join(", ")}: the challenger wrote almost no valid task (valid rate < 5%), so these runs gave the reasoner (almost) nothing to answer and the challenger only equal penalties (zero advantages): (next to) no update happened, and their accuracy stays at the warm start's. The warm start taught the challenger the default prompts (with a document, both task types); these ablations change the challenger's prompt, and a 0.25 M-parameter model does not carry its format over. Their orderings above compare with runs that barely trained, not with the ablated method.`,
+    );
+  }
   const spice = summaries.find((s) => s.config === "spice");
   if (spice) {
     lines.push("", "## Targets", "");
