@@ -72,3 +72,12 @@ export const PRESETS: Record<string, ExperimentPreset> = {
     seeds: [1, 2, 3],
   },
 };
+
+/** One long SPICE run from the same warm start, for the "within 60 minutes" budget, on one seed. */
+PRESETS.long = {
+  ...PRESETS.default!,
+  name: "long",
+  evalEvery: 25,
+  trainer: { ...PRESETS.default!.trainer, iterations: 400 },
+  seeds: [1],
+};
