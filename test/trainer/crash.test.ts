@@ -129,6 +129,35 @@ describe("spice train as a process", () => {
     }
   });
 
+  test("serve --train runs the trainer in the server process, controllable over HTTP", async () => {
+    const s = setup();
+    const p = Bun.spawn(["bun", join(REPO_ROOT, "src/cli/main.ts"), "serve", "--port", "0", "--no-warmup", "--train", "--config", join(s.dir, "train.json")], {
+      env: { ...process.env, SPICE_DATA_DIR: s.dir, SPICE_POLICY_URL: fake.url, SPICE_LOG_LEVEL: "warn" },
+      stderr: "pipe",
+    });
+    try {
+      const reader = p.stderr.getReader();
+      let seen = "";
+      while (!/serving on (\S+)/.test(seen)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`server did not start: ${seen}`);
+        seen += new TextDecoder().decode(value);
+      }
+      const url = /serving on (\S+)/.exec(seen)![1]!;
+      let status = { state: "", iteration: 0 };
+      for (let i = 0; i < 1500 && status.state !== "finished"; i++) {
+        status = (await (await fetch(`${url}/v1/trainer/status`)).json()) as typeof status;
+        await Bun.sleep(20);
+      }
+      expect(status).toMatchObject({ state: "finished", iteration: ITERATIONS });
+      p.kill("SIGTERM");
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.kill("SIGKILL");
+      s.cleanup();
+    }
+  });
+
   test("a config that fails validation exits 2 naming the field", async () => {
     const s = setup();
     try {
