@@ -1,17 +1,32 @@
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { EXPERIMENT_CONFIGS, type ExperimentConfigName } from "../experiment/configs.ts";
 import { prepareExperiment } from "../experiment/prepare.ts";
 import { PRESETS } from "../experiment/presets.ts";
 import { writeReport } from "../experiment/report.ts";
-import { readPairResult, runPair, type PairResult } from "../experiment/run.ts";
+import { pairKey, readPairResult, runPair, type PairResult } from "../experiment/run.ts";
+import { dbPath, openDb } from "../db/client.ts";
+import { lastIteration } from "../trainer/persist.ts";
 import { openContext } from "../server.ts";
 import { commandConfig, fail, printJson } from "./util.ts";
 
 const CLI = join(import.meta.dir, "main.ts");
+
+/** The last committed iteration of a pair's run (0 before it has one). */
+function committedIteration(dataDir: string, progressFile: string, config: string, seed: number): number {
+  if (!existsSync(progressFile)) return 0;
+  const runId = (JSON.parse(readFileSync(progressFile, "utf8")) as Record<string, { run_id: string }>)[pairKey(config, seed)]?.run_id;
+  if (!runId) return 0;
+  const db = openDb(dbPath(dataDir));
+  try {
+    return lastIteration(db, runId)?.iteration ?? 0;
+  } finally {
+    db.$client.close();
+  }
+}
 const PAIR_ATTEMPTS = 4;
 
 function listArg<T extends string>(name: string, allowed: readonly T[]) {
@@ -77,8 +92,11 @@ export function registerExperiment(program: Command): void {
         for (const config of configs) {
           let done = readPairResult(resultsDir, config, seed);
           if (done) log(`${config} seed ${seed}: done earlier, kept`);
-          for (let attempt = 1; !done; attempt++) {
-            if (attempt > PAIR_ATTEMPTS) fail(`${config} seed ${seed}: no result after ${PAIR_ATTEMPTS} attempts (see the log above); rerun to resume`);
+          // An attempt that committed new iterations resets the count: only attempts that make no progress give up.
+          let stalled = 0;
+          let reached = committedIteration(prepared.dataDir, progressFile, config, seed);
+          while (!done) {
+            if (stalled >= PAIR_ATTEMPTS) fail(`${config} seed ${seed}: ${PAIR_ATTEMPTS} attempts in a row made no progress (see the log above); rerun to resume`);
             const child = Bun.spawnSync(
               [process.execPath, CLI, "--data-dir", settings.dataDir, "--log-level", settings.logLevel, "experiment", "--preset", preset.name,
                 "--configs", config, "--seeds", String(seed), "--out", outDir, "--work", workDir,
@@ -86,7 +104,10 @@ export function registerExperiment(program: Command): void {
               { stdout: "inherit", stderr: "inherit" },
             );
             done = readPairResult(resultsDir, config, seed);
-            if (!done) log(`${config} seed ${seed}: attempt ${attempt} ended (exit ${child.exitCode}) without a result; resuming`);
+            const now = committedIteration(prepared.dataDir, progressFile, config, seed);
+            stalled = now > reached ? 0 : stalled + 1;
+            reached = now;
+            if (!done) log(`${config} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
           }
           results.push(done);
         }

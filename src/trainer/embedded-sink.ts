@@ -36,8 +36,9 @@ export class EmbeddedSink implements LearnerSink {
   }
 
   private learnerOptions() {
-    // Minibatches of 8: long challenger prompts at 16 rows come near jax-js's 4 GiB wasm memory.
-    return { maxGenLength: this.o.maxGenLength, microBatch: 8, adamw: { lr: this.o.learningRate } };
+    // jax-js's wasm heap only grows, and every new (rows, length) shape compiles and allocates anew:
+    // minibatches of 8 and lengths rounded up to 128 keep a long run to a few shapes under its 4 GiB.
+    return { maxGenLength: this.o.maxGenLength, microBatch: 8, lengthBucket: 128, adamw: { lr: this.o.learningRate } };
   }
 
   private fresh(): EmbeddedLearner {
