@@ -6,7 +6,9 @@ import { loadConfig } from "../config.ts";
 import { EXPERIMENT_CONFIGS, type ExperimentConfigName } from "../experiment/configs.ts";
 import { prepareExperiment } from "../experiment/prepare.ts";
 import { PRESETS } from "../experiment/presets.ts";
-import { writeReport } from "../experiment/report.ts";
+import { writeReport, type TaskExample } from "../experiment/report.ts";
+import { tasks } from "../db/schema.ts";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { pairKey, readPairResult, runPair, type PairResult } from "../experiment/run.ts";
 import { dbPath, openDb } from "../db/client.ts";
 import { lastIteration } from "../trainer/persist.ts";
@@ -14,6 +16,35 @@ import { openContext } from "../server.ts";
 import { commandConfig, fail, printJson } from "./util.ts";
 
 const CLI = join(import.meta.dir, "main.ts");
+
+/** A few valid tasks from each configuration's first run, and how many valid tasks any rollout answered as the gold. */
+function taskExamples(dataDir: string, results: PairResult[]): { examples: TaskExample[]; valid: number; answeredOnce: number } {
+  const db = openDb(dbPath(dataDir));
+  try {
+    const runIds = results.map((r) => r.run_id);
+    const counts = db
+      .select({ valid: sql<number>`count(*)`, answered: sql<number>`sum(${tasks.passRate} > 0)` })
+      .from(tasks)
+      .where(and(inArray(tasks.runId, runIds), eq(tasks.valid, true)))
+      .get();
+    const examples = [...new Map(results.map((r) => [r.config, r])).values()].flatMap((r) =>
+      db
+        .select()
+        .from(tasks)
+        .where(and(eq(tasks.runId, r.run_id), eq(tasks.valid, true)))
+        .orderBy(desc(tasks.iteration), asc(tasks.id))
+        .limit(2)
+        .all()
+        .map((t) => {
+          const parsed = t.parsed as { question?: string; answer?: string };
+          return { config: r.config, iteration: t.iteration, question: parsed.question ?? "", answer: parsed.answer ?? "", answer_type: t.answerType, pass_rate: t.passRate };
+        }),
+    );
+    return { examples, valid: Number(counts?.valid ?? 0), answeredOnce: Number(counts?.answered ?? 0) };
+  } finally {
+    db.$client.close();
+  }
+}
 
 /** The last committed iteration of a pair's run (0 before it has one). */
 function committedIteration(dataDir: string, progressFile: string, config: string, seed: number): number {
@@ -113,7 +144,7 @@ export function registerExperiment(program: Command): void {
         }
       }
       const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
-      await writeReport({ outDir, preset, prepared, results, command });
+      await writeReport({ outDir, preset, prepared, results, command, tasks: taskExamples(prepared.dataDir, results) });
       log(`report: ${join(outDir, "report.md")}`);
       if (opts.json) printJson(results.map(({ metrics: _m, pass_rate_histograms: _h, ...r }) => r));
       // jax-js keeps a worker pool alive: leave explicitly.

@@ -65,12 +65,24 @@ function ordering(summaries: ConfigSummary[], a: ExperimentConfigName, others: E
   return `- ${label}: **${holds ? "holds" : "does not hold"}**${withinNoise ? " (every difference within one standard deviation: not distinguishable from noise)" : ""} (gain in held-out pass@1, points: ${detail}).`;
 }
 
+/** What the challenger wrote: a few valid tasks of a run, with the reasoner's pass rate on them. */
+export interface TaskExample {
+  config: string;
+  iteration: number;
+  question: string;
+  answer: string;
+  answer_type: string | null;
+  pass_rate: number | null;
+}
+
 export async function writeReport(args: {
   outDir: string;
   preset: ExperimentPreset;
   prepared: Prepared;
   results: PairResult[];
   command: string;
+  /** Valid tasks sampled from the runs, and the share of valid tasks some rollout answered as the gold. */
+  tasks?: { examples: TaskExample[]; valid: number; answeredOnce: number };
 }): Promise<string> {
   const { outDir, preset, prepared, results } = args;
   mkdirSync(join(outDir, "plots"), { recursive: true });
@@ -113,6 +125,19 @@ export async function writeReport(args: {
     lines.push(
       "",
       `- ${silent.map((s) => s.config).join(", ")}: the challenger wrote almost no valid task (valid rate < 5%), so these runs gave the reasoner (almost) nothing to answer and the challenger only equal penalties (zero advantages): (next to) no update happened, and their accuracy stays at the warm start's. The warm start taught the challenger the default prompts (with a document, both task types); these ablations change the challenger's prompt, and a 0.25 M-parameter model does not carry its format over. Their orderings above compare with runs that barely trained, not with the ablated method.`,
+    );
+  }
+  if (args.tasks && args.tasks.valid > 0) {
+    const t = args.tasks;
+    lines.push(
+      "",
+      "## What the challenger wrote",
+      "",
+      `Over all runs, ${t.valid} tasks passed the format checks; on ${t.answeredOnce} of them (${pts(t.answeredOnce / t.valid)}%) at least one reasoner rollout matched the gold answer. A sample (question | gold | type | p̂):`,
+      "",
+      ...t.examples.map((e) => `- \`${e.config}\` iteration ${e.iteration}: ${e.question.replace(/\|/g, "/").slice(0, 200)} | ${e.answer} | ${e.answer_type ?? "MCQ"} | ${e.pass_rate ?? "–"}`),
+      "",
+      "Format-valid is not answerable: a 0.25 M-parameter challenger writes garbled questions with arbitrary gold answers, so the reasoner's rewards mostly grade agreement with noise. The paper's base models (3B–8B) write coherent, document-grounded tasks from the start; here that precondition fails, which is the likeliest reason the reasoner loses held-out accuracy under self-play.",
     );
   }
   const spice = summaries.find((s) => s.config === "spice");
