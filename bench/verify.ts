@@ -9,6 +9,7 @@
  * item; texts still recur across tasks, as small coefficients do). CPU time is reported
  * beside wall time because shared machines preempt.
  */
+import { createRng } from '../models/prng.ts';
 import { verify } from '../src/verify/index.ts';
 
 type Category = 'integer' | 'fraction' | 'expression' | 'mcq' | 'string' | 'pathological';
@@ -23,16 +24,8 @@ interface Item {
 const N = 10_000;
 const SEED = 42;
 
-function prng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(SEED);
+const rng = createRng(SEED);
+const rand = () => rng.next();
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 

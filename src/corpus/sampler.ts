@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createRng } from '../../models/prng.ts';
 
 /**
  * Seeded uniform sampling over segment ids, without replacement within an epoch. Pure: the
@@ -81,7 +82,8 @@ export function drawSample(ids: readonly string[], n: number, seed: number | str
 }
 
 function permutation(n: number, seed: string, epoch: number): Uint32Array {
-  const rand = mulberry32(hash32(`${seed}\u0000${epoch}`));
+  const rng = createRng(hash32(`${seed}\u0000${epoch}`));
+  const rand = () => rng.next();
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -91,15 +93,6 @@ function permutation(n: number, seed: string, epoch: number): Uint32Array {
     p[j] = t;
   }
   return p;
-}
-
-function mulberry32(a: number): () => number {
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function hash32(s: string): number {

@@ -3,6 +3,7 @@
 // makes loading from and exporting to the ONNX file a rename-free copy.
 import { nn, numpy as np } from "@jax-js/jax";
 import { gpt2ParameterShapes } from "../../models/gpt2.ts";
+import { createRng } from "../../models/prng.ts";
 
 export type GptConfig = {
   vocabSize: number;
@@ -31,7 +32,8 @@ export function countParams(cfg: GptConfig): number {
 
 /** Deterministic small-normal initialisation (GPT-2 style, std 0.02; LayerNorm 1/0) for tests and benches. */
 export function initHostParams(cfg: GptConfig, seed: number): HostParams {
-  const rand = gaussian(seed);
+  const rng = createRng(seed);
+  const rand = () => rng.normal();
   const out: HostParams = new Map();
   for (const [name, shape] of paramShapes(cfg)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -111,22 +113,3 @@ export function forward(cfg: GptConfig, params: Params, ids: np.Array): np.Array
   return np.matmul(hf, p("wte.weight").transpose());
 }
 
-/** Seeded standard normals (mulberry32 + Box–Muller): the same seed gives the same weights everywhere. */
-export function gaussian(seed: number): () => number {
-  const u = mulberry32(seed);
-  return () => {
-    const a = Math.max(u(), 1e-12);
-    return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * u());
-  };
-}
-
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

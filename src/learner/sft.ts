@@ -5,7 +5,7 @@ import { parseJsonLines, type BadLine } from "../jsonl.ts";
 import { makeTrainStep } from "./adamw.ts";
 import { type Row, packRows } from "./batch.ts";
 import { crossEntropyLoss, type SftBatch } from "./loss.ts";
-import { mulberry32 } from "./model.ts";
+import { createRng } from "../../models/prng.ts";
 import { type TrainState, rowsArray } from "./train-state.ts";
 
 const SftLine = z.union([
@@ -57,7 +57,8 @@ export function sftRows(
 
 /** Rows for a step: a draw without replacement seeded by (seed, step), so a resumed run repeats exactly. */
 export function rowsForStep(rows: Row[], batchSize: number, seed: number, step: number): Row[] {
-  const rand = mulberry32((Math.imul(seed, 0x9e3779b1) ^ step) >>> 0);
+  const rng = createRng((Math.imul(seed, 0x9e3779b1) ^ step) >>> 0);
+  const rand = () => rng.next();
   const idx = rows.map((_, i) => i);
   const n = Math.min(batchSize, rows.length);
   for (let i = 0; i < n; i++) {

@@ -2,7 +2,8 @@
 import { beforeAll, expect, test } from "bun:test";
 import { init, jit, numpy as np, valueAndGrad } from "@jax-js/jax";
 import { crossEntropyLoss, policyGradientLoss, tokenLogprobs } from "../../src/learner/loss.ts";
-import { gaussian, type GptConfig, type HostParams, initHostParams, type Params, toDevice } from "../../src/learner/model.ts";
+import { createRng } from "../../models/prng.ts";
+import { type GptConfig, type HostParams, initHostParams, type Params, toDevice } from "../../src/learner/model.ts";
 
 const cfg: GptConfig = { vocabSize: 11, nPositions: 8, dModel: 8, nLayer: 1, nHead: 2 };
 const B = 2;
@@ -14,7 +15,8 @@ const mask = [[0, 1, 1, 1, 1, 0], [1, 1, 1, 1, 0, 0]];
 /** Larger-than-init weights (LayerNorm gains and biases perturbed too) so every gradient is exercised. */
 function hostWeights(): HostParams {
   const host = initHostParams(cfg, 7);
-  const rand = gaussian(11);
+  const rng = createRng(11);
+  const rand = () => rng.normal();
   for (const [name, t] of host) {
     for (let i = 0; i < t.data.length; i++) {
       t.data[i] = name.includes("ln_") && name.endsWith("weight") ? 1 + 0.3 * rand() : 0.4 * rand();

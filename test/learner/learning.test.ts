@@ -4,7 +4,8 @@ import { beforeAll, expect, test } from "bun:test";
 import { init, jit, numpy as np } from "@jax-js/jax";
 import { DEFAULT_ADAMW } from "../../src/learner/adamw.ts";
 import { EmbeddedLearner } from "../../src/learner/learner.ts";
-import { forward, type GptConfig, initHostParams, mulberry32, type Params, toDevice } from "../../src/learner/model.ts";
+import { createRng } from "../../models/prng.ts";
+import { forward, type GptConfig, initHostParams, type Params, toDevice } from "../../src/learner/model.ts";
 import { parseSftJsonl, runSft, sftRows } from "../../src/learner/sft.ts";
 import { TrainState } from "../../src/learner/train-state.ts";
 import type { ScoredGroup } from "../../src/learner/types.ts";
@@ -20,7 +21,8 @@ test("policy gradient on 'emit token 7' raises the mean reward", async () => {
     maxGenLength: 6, microBatch: 16, lengthBucket: 8, adamw: { lr: 3e-2 },
   });
   const G = 8, GROUPS = 2, NEW = 6, TARGET = 7, PROMPT = [1, 2];
-  const rand = mulberry32(99);
+  const rng = createRng(99);
+  const rand = () => rng.next();
   const means: number[] = [];
   for (let it = 0; it < 20; it++) {
     // Sample with full forwards over a fixed [16, 8] window (right padding is invisible to causal attention).
