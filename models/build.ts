@@ -107,10 +107,26 @@ function modelFiles(kind: ModelKind, preset: PresetName, seed: number): FolderFi
   return { files, vocabSize: V, parameters };
 }
 
+/** A fresh temporary sibling of `dir` (same filesystem, so a rename can move it into place). */
+export function tempSibling(dir: string): string {
+  mkdirSync(dirname(dir), { recursive: true });
+  return join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/** Renames a finished temporary folder onto `dir`, replacing what is there: readers see the old folder or the new one. */
+export function moveIntoPlace(tmp: string, dir: string): void {
+  if (existsSync(dir)) {
+    const old = `${tmp}.old`;
+    renameSync(dir, old);
+    renameSync(tmp, dir);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(tmp, dir);
+  }
+}
+
 function writeToTemp(outDir: string, files: Map<string, Uint8Array>): string {
-  const parent = dirname(outDir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const tmp = tempSibling(outDir);
   for (const [rel, bytes] of files) {
     mkdirSync(dirname(join(tmp, rel)), { recursive: true });
     writeFileSync(join(tmp, rel), bytes);
@@ -122,15 +138,7 @@ function writeToTemp(outDir: string, files: Map<string, Uint8Array>): string {
 export function buildModel(opts: BuildOptions): BuildResult {
   const dir = resolve(opts.outDir);
   const { files, vocabSize, parameters } = modelFiles(opts.kind, opts.preset, opts.seed);
-  const tmp = writeToTemp(dir, files);
-  if (existsSync(dir)) {
-    const old = `${tmp}.old`;
-    renameSync(dir, old);
-    renameSync(tmp, dir);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(tmp, dir);
-  }
+  moveIntoPlace(writeToTemp(dir, files), dir);
   return {
     dir,
     kind: opts.kind,

@@ -1,4 +1,4 @@
-export { buildModel, ensureModel, DEFAULT_LM, DEFAULT_ENCODER, DEFAULT_SEED, MODEL_NAMES } from "./build.ts";
+export { buildModel, ensureModel, moveIntoPlace, tempSibling, DEFAULT_LM, DEFAULT_ENCODER, DEFAULT_SEED, MODEL_NAMES } from "./build.ts";
 export type { BuildOptions, BuildResult } from "./build.ts";
 export { PRESETS, PRESET_NAMES, MODEL_KINDS, INIT_STD } from "./presets.ts";
 export type { ModelKind, PresetName, ModelPreset } from "./presets.ts";

@@ -1,10 +1,9 @@
 // Moving weights between the ONNX model folder transformers.js serves and the jax-js learner: read
 // the initializers, write trained ones back into the same graph, write a complete model folder, and
 // hot-swap a loaded model so that requests in flight finish on the weights they started with.
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { basename, dirname, join, resolve } from "node:path";
-import { readInitializers, replaceInitializers, type Initializer } from "../../models/index.ts";
+import { cpSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { moveIntoPlace, readInitializers, replaceInitializers, tempSibling, type Initializer } from "../../models/index.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { type GptConfig, type HostParams, paramShapes } from "./model.ts";
 
@@ -67,19 +66,10 @@ export function readModelFolder(dir: string): ModelFolder {
  * sibling and renamed into place, so a reader sees the old folder or the new one, never a mix.
  */
 export function writeModelFolder(srcDir: string, outDir: string, onnx: Uint8Array): string {
-  const src = resolve(srcDir);
   const out = resolve(outDir);
-  mkdirSync(dirname(out), { recursive: true });
-  const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  cpSync(src, tmp, { recursive: true });
+  const tmp = tempSibling(out);
+  cpSync(resolve(srcDir), tmp, { recursive: true });
   writeFileAtomic(join(tmp, ONNX_FILE), onnx);
-  if (existsSync(out)) {
-    const old = `${tmp}.old`;
-    renameSync(out, old);
-    renameSync(tmp, out);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(tmp, out);
-  }
+  moveIntoPlace(tmp, out);
   return out;
 }
