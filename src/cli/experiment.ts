@@ -6,9 +6,9 @@ import { loadConfig } from "../config.ts";
 import { EXPERIMENT_CONFIGS, type ExperimentConfigName } from "../experiment/configs.ts";
 import { prepareExperiment } from "../experiment/prepare.ts";
 import { PRESETS } from "../experiment/presets.ts";
-import { writeReport, type TaskExample } from "../experiment/report.ts";
+import { writeReport } from "../experiment/report.ts";
 import { tasks } from "../db/schema.ts";
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { pairKey, readPairResult, runPair, type PairResult } from "../experiment/run.ts";
 import { dbPath, openDb } from "../db/client.ts";
 import { lastIteration } from "../trainer/persist.ts";
@@ -18,7 +18,7 @@ import { commandConfig, fail, printJson } from "./util.ts";
 const CLI = join(import.meta.dir, "main.ts");
 
 /** A few valid tasks from each configuration's first run, and how many valid tasks any rollout answered as the gold. */
-function taskExamples(dataDir: string, results: PairResult[]): { examples: TaskExample[]; valid: number; answeredOnce: number } {
+function taskExamples(dataDir: string, results: PairResult[]): NonNullable<Parameters<typeof writeReport>[0]["tasks"]> {
   const db = openDb(dbPath(dataDir));
   try {
     const runIds = results.map((r) => r.run_id);
@@ -40,7 +40,19 @@ function taskExamples(dataDir: string, results: PairResult[]): { examples: TaskE
           return { config: r.config, iteration: t.iteration, question: parsed.question ?? "", answer: parsed.answer ?? "", answer_type: t.answerType, pass_rate: t.passRate };
         }),
     );
-    return { examples, valid: Number(counts?.valid ?? 0), answeredOnce: Number(counts?.answered ?? 0) };
+    // Collapse check: how concentrated the gold answers of the last fifth of each run are.
+    const late = results.flatMap((r) => {
+      const last = Math.max(0, ...r.metrics.map((m) => m.iteration ?? 0));
+      return db
+        .select({ parsed: tasks.parsed })
+        .from(tasks)
+        .where(and(eq(tasks.runId, r.run_id), eq(tasks.valid, true), gt(tasks.iteration, Math.floor(last * 0.8))))
+        .all()
+        .map((t) => String((t.parsed as { answer?: string }).answer ?? ""));
+    });
+    const freq = [...Map.groupBy(late, (a) => a).entries()].sort((a, b) => b[1].length - a[1].length)[0];
+    const topGold = freq ? { answer: freq[0], share: freq[1].length / late.length, tasks: late.length } : null;
+    return { examples, valid: Number(counts?.valid ?? 0), answeredOnce: Number(counts?.answered ?? 0), topGold };
   } finally {
     db.$client.close();
   }

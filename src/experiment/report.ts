@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_DESCRIPTIONS, type ExperimentConfigName } from "./configs.ts";
+import { challengerReward, INVALID_PENALTY } from "../spice/rewards.ts";
 import { lineChart, passRateChart, renderPng } from "./plots.ts";
 import type { Prepared } from "./prepare.ts";
 import type { ExperimentPreset } from "./presets.ts";
@@ -82,7 +83,13 @@ export async function writeReport(args: {
   results: PairResult[];
   command: string;
   /** Valid tasks sampled from the runs, and the share of valid tasks some rollout answered as the gold. */
-  tasks?: { examples: TaskExample[]; valid: number; answeredOnce: number };
+  tasks?: {
+    examples: TaskExample[];
+    valid: number;
+    answeredOnce: number;
+    /** The most frequent gold answer among valid tasks of the runs' last fifth: a collapsed pair writes one answer. */
+    topGold: { answer: string; share: number; tasks: number } | null;
+  };
 }): Promise<string> {
   const { outDir, preset, prepared, results } = args;
   mkdirSync(join(outDir, "plots"), { recursive: true });
@@ -137,6 +144,13 @@ export async function writeReport(args: {
       "",
       ...t.examples.map((e) => `- \`${e.config}\` iteration ${e.iteration}: ${e.question.replace(/\|/g, "/").slice(0, 200)} | ${e.answer} | ${e.answer_type ?? "MCQ"} | ${e.pass_rate ?? "–"}`),
       "",
+      ...(t.topGold ? [`In the last fifth of the runs' iterations, the most frequent gold answer, \`${t.topGold.answer}\`, is ${pts(t.topGold.share)}% of ${t.topGold.tasks} valid tasks.`, ""] : []),
+      ...(t.topGold && t.topGold.share > 0.5
+        ? [
+            `The pair collapsed: the challenger settled on one gold answer and the reasoner learned to give it, so in-loop accuracy rises while held-out accuracy falls. The reward allows it: a valid task at p̂ = 1 earns ${challengerReward(1).toFixed(4)}, above the invalid penalty ${INVALID_PENALTY}, so within a group of mostly invalid outputs a trivially solved task still has a positive advantage. The paper's models rarely write invalid JSON, so there the comparison is among valid tasks and p̂ = 1 is punished; a weak challenger turns the penalty's gap into a gradient toward trivial tasks.`,
+            "",
+          ]
+        : []),
       "Format-valid is not answerable: a 0.25 M-parameter challenger writes garbled questions with arbitrary gold answers, so the reasoner's rewards mostly grade agreement with noise. The paper's base models (3B–8B) write coherent, document-grounded tasks from the start; here that precondition fails, which is the likeliest reason the reasoner loses held-out accuracy under self-play.",
     );
   }
