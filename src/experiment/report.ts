@@ -121,12 +121,12 @@ export async function writeReport(args: {
       `| ${s.config} — ${CONFIG_DESCRIPTIONS[s.config]} | ${s.seeds.length} | ${pm(s.start)} | ${pm(s.end)} | ${pm(s.delta)} | ${p2(mean(s.firstPHat))} → ${p2(mean(s.lastPHat))} | ${mean(s.validRate).toFixed(2)} | ${(mean(s.seconds) / 60).toFixed(1)} |`,
     );
   }
-  lines.push("", "## The paper's orderings, checked here", "");
   const rewardOrder = ordering(summaries, "spice", ["one_minus_p", "threshold", "rzero"], "variance reward ≥ the other rewards");
   const corpusOrder = ordering(summaries, "spice", ["no_corpus"], "with corpus ≥ without corpus");
   const coevo = ordering(summaries, "spice", ["fixed_challenger"], "co-evolving challenger ≥ fixed challenger");
   const mix = ordering(summaries, "spice", ["mcq_only", "free_form_only"], "MCQ + free-form ≥ either alone");
-  for (const l of [rewardOrder, corpusOrder, coevo, mix]) if (l) lines.push(l);
+  const orderings = [rewardOrder, corpusOrder, coevo, mix].filter((l): l is string => l !== null);
+  if (orderings.length) lines.push("", "## The paper's orderings, checked here", "", ...orderings);
   const silent = summaries.filter((s) => mean(s.validRate) < 0.05);
   if (silent.length) {
     lines.push(
