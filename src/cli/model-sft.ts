@@ -1,23 +1,11 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
-import { sftModelFolder } from "../learner/sft-folder.ts";
+import { sftModelFolder, type SftFolderOptions } from "../learner/sft-folder.ts";
 import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
 
-type SftFlags = {
-  data: string;
-  out: string;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  seed: number;
-  maxLength: number;
-  checkpointDir?: string;
-  checkpointEvery?: number;
-  keep: number;
-  resume?: boolean;
-  json?: boolean;
-};
+/** The command's flags are the SFT options, less the model (the global --model) and the logger. */
+type SftFlags = Omit<SftFolderOptions, "model" | "log" | "keep"> & { keep: number; json?: boolean };
 
 /** `spice model sft`: supervised warm start (cross-entropy) with the embedded jax-js learner. */
 export function registerModelSft(model: Command): void {
