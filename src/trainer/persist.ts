@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, notInArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { checkpoints, iterations, metrics, rollouts, runs, segmentsUsed, tasks, type Run } from "../db/schema.ts";
 import type { TrainerConfig } from "./config.ts";
-import type { IterationRecord } from "./record.ts";
+import { scalarMetrics, type IterationRecord } from "./record.ts";
 
 /** Runs that can be resumed: anything not finished or failed. */
 const OPEN_STATES = ["running", "paused", "stopped"] as const;
@@ -91,7 +91,7 @@ export function commitIteration(db: Db, rec: IterationRecord): void {
         if (t.rollouts.length) tx.insert(rollouts).values(t.rollouts.map((r) => ({ ...r, taskId: id }))).run();
       }
     }
-    const scalars = Object.entries(rec.metrics).filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1]));
+    const scalars = Object.entries(scalarMetrics(rec.metrics));
     if (scalars.length) {
       tx.insert(metrics)
         .values(scalars.map(([name, value]) => ({ runId: rec.runId, iteration: rec.iteration, name, value })))

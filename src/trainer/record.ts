@@ -45,3 +45,8 @@ export interface IterationRecord {
   metrics: Record<string, unknown>;
   segments: SegmentRecord[];
 }
+
+/** The finite numeric metrics of an iteration: what goes to the metrics table, the log and Prometheus. */
+export function scalarMetrics(m: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1])));
+}

@@ -1,10 +1,10 @@
 import { rmSync } from "node:fs";
-import { Gauge } from "prom-client";
 import type { AppContext } from "../context.ts";
 import type { ScoredGroup } from "../learner/types.ts";
 import type { TrainerConfig } from "./config.ts";
 import { commitIteration, createRun, getRun, recordMetric, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
-import type { SegmentRecord } from "./record.ts";
+import { scalarMetrics, type SegmentRecord } from "./record.ts";
+import { trainerGauge } from "../metrics.ts";
 import type { LearnerSink } from "./sink.ts";
 
 /** What one self-play iteration hands back before anything is committed. */
@@ -78,14 +78,11 @@ export class Trainer {
   private starting = false;
   private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
   private loop: Promise<void> | null = null;
-  private readonly gauges: Map<string, Gauge>;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly factory: RunFactory,
-  ) {
-    this.gauges = new Map();
-  }
+  ) {}
 
   status(): TrainerStatus {
     return {
@@ -246,7 +243,7 @@ export class Trainer {
           }
         }
         await res.afterCommit?.(iteration);
-        logger.info({ run: runId, iteration, ...pickScalars(metrics) }, "iteration committed");
+        logger.info({ run: runId, iteration, ...scalarMetrics(metrics) }, "iteration committed");
       }
       const finished = this.iteration >= config.iterations;
       this.state = finished ? "finished" : "stopped";
@@ -264,29 +261,13 @@ export class Trainer {
   }
 
   private exportGauges(runId: string, metrics: Record<string, unknown>) {
-    for (const [name, value] of Object.entries(pickScalars(metrics))) {
+    const { registry } = this.ctx;
+    for (const [name, value] of Object.entries(scalarMetrics(metrics))) {
       const metricName = `spice_trainer_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
-      let g = this.gauges.get(metricName);
-      if (!g) {
-        g = (this.ctx.registry.getSingleMetric(metricName) as Gauge | undefined) ??
-          new Gauge({ name: metricName, help: `trainer metric ${name} (last committed iteration)`, labelNames: ["run"], registers: [this.ctx.registry] });
-        this.gauges.set(metricName, g);
-      }
-      g.set({ run: runId }, value);
+      trainerGauge(registry, metricName, `trainer metric ${name} (last committed iteration)`).set({ run: runId }, value);
     }
-    const it = "spice_trainer_iteration";
-    let g = this.gauges.get(it);
-    if (!g) {
-      g = (this.ctx.registry.getSingleMetric(it) as Gauge | undefined) ??
-        new Gauge({ name: it, help: "last committed iteration", labelNames: ["run"], registers: [this.ctx.registry] });
-      this.gauges.set(it, g);
-    }
-    g.set({ run: runId }, this.iteration);
+    trainerGauge(registry, "spice_trainer_iteration", "last committed iteration").set({ run: runId }, this.iteration);
   }
-}
-
-function pickScalars(m: Record<string, unknown>): Record<string, number> {
-  return Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1])));
 }
 
 export class TrainerBusyError extends Error {
