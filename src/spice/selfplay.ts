@@ -137,7 +137,12 @@ export async function runSelfPlayIteration(
   checkAbort();
 
   // 3. Reasoner: every valid task of every document in one generate call (one batch composition).
-  const valid = challenges.flatMap((c, slot) => c.group.flatMap((sample, i) => (goldOf(sample) ? [{ slot, i, sample, gold: goldOf(sample)! }] : [])));
+  const valid = challenges.flatMap((c, slot) =>
+    c.group.flatMap((sample, i) => {
+      const gold = goldOf(sample);
+      return gold ? [{ slot, i, sample, gold }] : [];
+    }),
+  );
   const solved = valid.length
     ? await t.phase("reasoner", () =>
         solveMany(
