@@ -31,7 +31,7 @@ const T = 128;
 const PROMPT = 32;
 const LR = 1e-3;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 const peakRssMb = () => {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
@@ -68,7 +68,7 @@ function bareStepper(cfg: GptConfig, host: Params, gs: ScoredGroup[]): { run: ()
       ids.push(seq.slice(0, T));
       targets.push(seq.slice(1, T + 1));
       mask.push(Array.from({ length: T }, (_, t) => (t + 1 >= PROMPT ? 1 : 0)));
-      coef.push([g.advantages[i] / (8 * (T + 1 - PROMPT) * gs.length)]);
+      coef.push([g.advantages[i]! / (8 * (T + 1 - PROMPT) * gs.length)]);
     });
   }
   const x = np.array(ids, { dtype: np.int32 }), y = np.array(targets, { dtype: np.int32 });
@@ -79,10 +79,10 @@ function bareStepper(cfg: GptConfig, host: Params, gs: ScoredGroup[]): { run: ()
     const [l, g] = valueAndGrad((q: Params) => loss(q, xi, yi, m, c))(tree.ref(p));
     const out = { p: {} as Params, m1: {} as Params, m2: {} as Params, l };
     for (const k of Object.keys(p)) {
-      const a = m1[k].mul(0.9).add(g[k].ref.mul(0.1));
-      const b = m2[k].mul(0.95).add(np.square(g[k]).mul(0.05));
+      const a = m1[k]!.mul(0.9).add(g[k]!.ref.mul(0.1));
+      const b = m2[k]!.mul(0.95).add(np.square(g[k]!).mul(0.05));
       const upd = a.ref.div(bc1.ref).div(np.sqrt(b.ref.div(bc2.ref)).add(1e-8));
-      out.p[k] = p[k].sub(upd.mul(LR));
+      out.p[k] = p[k]!.sub(upd.mul(LR));
       out.m1[k] = a;
       out.m2[k] = b;
     }
@@ -165,6 +165,6 @@ console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   console.log(`| ${r.preset} | ${r.params.toLocaleString("en-US")} | ${r.bare.toFixed(0)} | ${Math.round(tok / r.bare * 1000).toLocaleString("en-US")} | ${r.learner.toFixed(0)} | ${Math.round(tok / r.learner * 1000).toLocaleString("en-US")} | ${(r.learner / r.bare).toFixed(2)}× | ${r.exportMs.toFixed(0)} | ${r.swap.toFixed(0)} |`);
 }
-console.log(`\nMemory (tiny): ${rows[0].flat}. Peak RSS of the whole run: ${peakRssMb().toFixed(0)} MB.`);
+console.log(`\nMemory (tiny): ${rows[0]!.flat}. Peak RSS of the whole run: ${peakRssMb().toFixed(0)} MB.`);
 rmSync(work, { recursive: true, force: true });
 process.exit(0);

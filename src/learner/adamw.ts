@@ -64,20 +64,20 @@ export function makeTrainStep<B extends object>(
     const [value, grads] = valueAndGrad((p: Params) => loss(p, batch))(tree.ref(params));
     const names = Object.keys(params);
     let sq: np.Array = np.array(0);
-    for (const k of names) sq = sq.add(np.square(grads[k].ref).sum());
+    for (const k of names) sq = sq.add(np.square(grads[k]!.ref).sum());
     const gradNorm = np.sqrt(sq);
     const scale = clipNorm > 0
       ? np.minimum(1, np.divide(clipNorm, gradNorm.ref.add(1e-6)))
       : np.array(1);
     const out: StepOut = { params: {}, m: {}, v: {}, loss: value, gradNorm };
     for (const k of names) {
-      const g = grads[k].mul(scale.ref);
-      const mk = m[k].mul(b1).add(g.ref.mul(1 - b1));
-      const vk = v[k].mul(b2).add(np.square(g).mul(1 - b2));
+      const g = grads[k]!.mul(scale.ref);
+      const mk = m[k]!.mul(b1).add(g.ref.mul(1 - b1));
+      const vk = v[k]!.mul(b2).add(np.square(g).mul(1 - b2));
       const mhat = mk.ref.div(s.bc1.ref);
       const vhat = vk.ref.div(s.bc2.ref);
       let upd = mhat.div(np.sqrt(vhat).add(eps));
-      const p = params[k];
+      const p = params[k]!;
       if (wd > 0 && p.ndim >= 2) upd = upd.add(p.ref.mul(wd));
       out.params[k] = p.sub(upd.mul(s.lr.ref));
       out.m[k] = mk;

@@ -34,8 +34,8 @@ export function packRows(rows: Row[], padRows: number, bucket: number, maxLength
   rows.forEach((r, b) => {
     coef[b] = r.coef ?? 0;
     for (let t = 0; t < r.tokens.length - 1; t++) {
-      ids[b * T + t] = r.tokens[t];
-      targets[b * T + t] = r.tokens[t + 1];
+      ids[b * T + t] = r.tokens[t]!;
+      targets[b * T + t] = r.tokens[t + 1]!;
       if (t + 1 >= r.lossStart) {
         mask[b * T + t] = 1;
         tokens++;

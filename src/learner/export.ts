@@ -35,9 +35,9 @@ export function gptConfigOf(config: Record<string, unknown>, weights: HostParams
   const nLayer = Number(config.n_layer);
   const nHead = Number(config.n_head);
   const cfg: GptConfig = {
-    vocabSize: wte.shape[0],
-    dModel: wte.shape[1],
-    nPositions: wpe.shape[0],
+    vocabSize: wte.shape[0]!,
+    dModel: wte.shape[1]!,
+    nPositions: wpe.shape[0]!,
     nLayer,
     nHead,
   };

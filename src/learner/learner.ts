@@ -90,7 +90,7 @@ export class EmbeddedLearner implements Learner {
     let steps = 0;
     for (let e = 0; e < this.o.epochs; e++) {
       for (let i = 0; i < packed.length; i++) {
-        const r = await this.state.apply(this.pgStep, this.pgBatch(packed[i], reuse ? oldLp[i].ref : null));
+        const r = await this.state.apply(this.pgStep, this.pgBatch(packed[i]!, reuse ? oldLp[i]!.ref : null));
         lossSum += r.loss;
         gradNorm = r.gradNorm;
         steps++;
@@ -139,7 +139,7 @@ export class EmbeddedLearner implements Learner {
       const prompt = g.prompt_token_ids ?? this.o.tokenize?.(g.prompt) ?? null;
       for (let i = 0; i < G; i++) {
         const adv = g.advantages[i] ?? 0;
-        const completion = g.token_ids?.[i] ?? this.o.tokenize?.(g.completions[i]) ?? null;
+        const completion = g.token_ids?.[i] ?? this.o.tokenize?.(g.completions[i]!) ?? null;
         if (adv === 0 || !Number.isFinite(adv) || !prompt || !completion || completion.length === 0) {
           skipped++;
           continue;

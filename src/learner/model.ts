@@ -91,10 +91,10 @@ function linear(x: np.Array, w: np.Array, b: np.Array): np.Array {
  * padding out of every real position: no attention mask is needed. Borrows `params` (uses `.ref`).
  */
 export function forward(cfg: GptConfig, params: Params, ids: np.Array): np.Array {
-  const [B, T] = ids.shape;
+  const [B, T] = ids.shape as [number, number];
   const { dModel: d, nHead: H } = cfg;
   const hd = d / H;
-  const p = (name: string) => params[name].ref;
+  const p = (name: string) => params[name]!.ref;
   let x = np.take(p("wte.weight"), ids, 0).add(p("wpe.weight").slice([0, T]));
   for (let i = 0; i < cfg.nLayer; i++) {
     const h = `h.${i}`;

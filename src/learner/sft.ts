@@ -63,9 +63,9 @@ export function rowsForStep(rows: Row[], batchSize: number, seed: number, step: 
   const n = Math.min(batchSize, rows.length);
   for (let i = 0; i < n; i++) {
     const j = i + Math.floor(rand() * (idx.length - i));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
   }
-  return idx.slice(0, n).map((i) => rows[i]);
+  return idx.slice(0, n).map((i) => rows[i]!);
 }
 
 export type SftOptions = {

@@ -38,7 +38,7 @@ export class HotSwapModel {
     const sessions = old.model.sessions as Record<string, Session>;
     const session = (await ort.InferenceSession.create(onnx, { executionProviders: ["cpu"] })) as unknown as Session;
     // transformers.js keeps per-session metadata on the session object; the graph is unchanged.
-    session.config = sessions.model.config;
+    session.config = sessions.model!.config;
     const Ctor = old.model.constructor as unknown as ModelCtor;
     const model = new Ctor(old.model.config, { ...sessions, model: session }, old.model.configs);
     this.current = { model, version: old.version + 1, leases: 0, retired: false };
@@ -54,5 +54,5 @@ export class HotSwapModel {
 }
 
 async function release(entry: Entry): Promise<void> {
-  await (entry.model.sessions as Record<string, Session>).model.release();
+  await (entry.model.sessions as Record<string, Session>).model!.release();
 }

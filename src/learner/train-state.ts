@@ -36,8 +36,8 @@ export class TrainState {
     this.step++;
     // The loss is ready before the AdamW tail is; wait for the weights so timings and stats are honest.
     await blockUntilReady(this.params);
-    const loss = (await out.loss.data())[0];
-    const gradNorm = (await out.gradNorm.data())[0];
+    const loss = (await out.loss.data())[0]!;
+    const gradNorm = (await out.gradNorm.data())[0]!;
     return { loss, gradNorm };
   }
 

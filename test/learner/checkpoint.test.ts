@@ -87,5 +87,5 @@ test("live device buffers stay flat over many updates", async () => {
   }
   learner.dispose();
   expect(counts[29]).toBe(counts[4]);
-  expect(Math.max(...counts.slice(4))).toBe(counts[4]);
+  expect(Math.max(...counts.slice(4))).toBe(counts[4]!);
 }, 30_000);

@@ -36,22 +36,22 @@ async function checkAgainstFiniteDifferences(loss: LossFn, host: HostParams): Pr
   const eps = 1e-2;
   let checked = 0;
   for (const name of names) {
-    const g = (await grads[name].ref.data()) as Float32Array;
+    const g = (await grads[name]!.ref.data()) as Float32Array;
     let top = 0;
-    for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[top])) top = i;
+    for (let i = 1; i < g.length; i++) if (Math.abs(g[i]!) > Math.abs(g[top]!)) top = i;
     for (const i of [top, (top * 7 + 3) % g.length]) {
       const t = host.get(name)!.data;
-      const keep = t[i];
+      const keep = t[i]!;
       t[i] = keep + eps;
-      const up = (await value(toDevice(cfg, host)).data())[0];
+      const up = (await value(toDevice(cfg, host)).data())[0]!;
       t[i] = keep - eps;
-      const down = (await value(toDevice(cfg, host)).data())[0];
+      const down = (await value(toDevice(cfg, host)).data())[0]!;
       t[i] = keep;
       const fd = (up - down) / (2 * eps);
-      expect(Math.abs(fd - g[i])).toBeLessThanOrEqual(2e-3 + 3e-2 * Math.abs(g[i]));
+      expect(Math.abs(fd - g[i]!)).toBeLessThanOrEqual(2e-3 + 3e-2 * Math.abs(g[i]!));
       checked++;
     }
-    expect(Math.abs(g[top])).toBeGreaterThan(1e-3);
+    expect(Math.abs(g[top]!)).toBeGreaterThan(1e-3);
   }
   for (const a of Object.values(grads)) a.dispose();
   vg.dispose();

@@ -39,7 +39,7 @@ test("policy gradient on 'emit token 7' raises the mean reward", async () => {
         const w = z.map((x) => Math.exp(x - mx));
         let u = rand() * w.reduce((a, c) => a + c, 0);
         let k = 0;
-        while (k < w.length - 1 && (u -= w[k]) > 0) k++;
+        while (k < w.length - 1 && (u -= w[k]!) > 0) k++;
         r.push(k);
       });
     }
@@ -62,8 +62,8 @@ test("policy gradient on 'emit token 7' raises the mean reward", async () => {
     expect(stats.steps).toBe(stats.trajectories > 0 ? 1 : 0);
   }
   learner.dispose();
-  const first = (means[0] + means[1] + means[2]) / 3;
-  const last = (means[17] + means[18] + means[19]) / 3;
+  const first = (means[0]! + means[1]! + means[2]!) / 3;
+  const last = (means[17]! + means[18]! + means[19]!) / 3;
   expect(first).toBeLessThan(0.25);
   expect(last).toBeGreaterThan(first + 0.25);
 });

@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function ortLogits(model: CausalLM["model"]): Promise<Float32Array> {
-  const [B, T] = [IDS.length, IDS[0].length];
+  const [B, T] = [IDS.length, IDS[0]!.length];
   const input_ids = new Tensor("int64", BigInt64Array.from(IDS.flat().map(BigInt)), [B, T]);
   const attention_mask = new Tensor("int64", new BigInt64Array(B * T).fill(1n), [B, T]);
   const out = (await model({ input_ids, attention_mask })) as { logits: Tensor };
@@ -51,7 +51,7 @@ async function jaxLogits(cfg: GptConfig, host: HostParams): Promise<Float32Array
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 };
 

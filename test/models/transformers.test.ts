@@ -112,7 +112,7 @@ describe("causal LM", () => {
       return out.map((row) => row.slice(width));
     };
     const batched = await gen(prompts);
-    const single = await Promise.all(prompts.map(async (p) => (await gen([p]))[0]));
+    const single = await Promise.all(prompts.map(async (p) => (await gen([p]))[0]!));
     expect(batched).toEqual(single);
     expect(ids(lm.tokenizer(prompts, { padding: true }).attention_mask)[0]![0]).toBe(0);
   });
