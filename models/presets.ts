@@ -1,5 +1,5 @@
 /**
- * Model presets (SPEC §4). Sizes are a starting point; the vocabulary is the same
+ * Model presets (docs/method.md §4). Sizes are a starting point; the vocabulary is the same
  * for every preset: 256 bytes + DEFAULT_MERGES merges + `<|endoftext|>`.
  */
 export type ModelKind = "causal-lm" | "encoder";

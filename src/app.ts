@@ -42,7 +42,7 @@ export function createApp(ctx: AppContext) {
       "request",
     );
   });
-  // Before routing, for every route (SPEC §3 SPICE_MAX_BODY).
+  // Before routing, for every route (SPICE_MAX_BODY, docs/method.md §3.4).
   app.use(
     "*",
     bodyLimit({

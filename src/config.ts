@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Process settings (SPEC §3). One schema, read once at start-up from the environment
+ * Process settings (docs/method.md §3.4). One schema, read once at start-up from the environment
  * (`SPICE_*`) and overridden by kebab-case CLI flags. Every failure names the setting in
  * both spellings so the user knows what to fix wherever they set it.
  */
@@ -29,7 +29,7 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigKey = keyof Config;
 
-/** Setting name → environment variable and flag, the contract of SPEC §3. */
+/** Setting name → environment variable and flag, the contract of docs/method.md §3.4. */
 export const SETTINGS: Record<ConfigKey, { env: string; flag: string; help: string }> = {
   host: { env: "SPICE_HOST", flag: "--host", help: "interface to listen on (default 127.0.0.1)" },
   port: { env: "SPICE_PORT", flag: "--port", help: "HTTP port (default 8787)" },

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { assertServable, ConfigError, loadConfig } from "../src/config.ts";
 
 describe("config", () => {
-  test("defaults follow SPEC §3", () => {
+  test("defaults follow docs/method.md §3.4", () => {
     const c = loadConfig({}, {});
     expect(c).toMatchObject({ host: "127.0.0.1", port: 8787, dataDir: "data", device: "cpu", logLevel: "info", maxBody: 10 * 1024 * 1024 });
     expect(c.apiToken).toBeUndefined();

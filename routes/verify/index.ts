@@ -14,7 +14,7 @@ const route = createRoute({
   method: 'post',
   path: '/v1/verify',
   summary: 'Verify reasoner answers against gold answers',
-  description: `One item in, one verdict out; \`{items: [...]}\` in, \`{items: [...]}\` out in the same order (at most ${MAX_VERIFY_ITEMS} items; 413 past it). reward is 1 when correct, else 0. Rules: VERIFIER.md.`,
+  description: `One item in, one verdict out; \`{items: [...]}\` in, \`{items: [...]}\` out in the same order (at most ${MAX_VERIFY_ITEMS} items; 413 past it). reward is 1 when correct, else 0. Rules: docs/verifier-rules.md.`,
   tags: ['verify'],
   request: { body: { content: { 'application/json': { schema: VerifyRequest } }, required: true } },
   responses: {

@@ -9,7 +9,7 @@ type BuildFlags = { kind: ModelKind; preset: PresetName; seed: number; out?: str
 
 /** `spice model …`; returns the group so other model commands (e.g. `sft`) can join it. */
 export function registerModel(program: Command): Command {
-  const model = program.command("model").description("the project's own small ONNX models (SPEC §4)");
+  const model = program.command("model").description("the project's own small ONNX models (docs/models.md)");
   model
     .command("build")
     .description("build a model folder (config, tokenizer, onnx/model.onnx) that transformers.js loads like any other")

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, SETTINGS, type Config, type ConfigFlags, type ConfigKey } from "../config.ts";
 import { parseTrainerConfig, readTrainerConfig, TrainerConfigError, type TrainerConfig } from "../trainer/config.ts";
 
-/** Exit code for unusable input (bad flags, missing file, invalid config): SPEC §3. */
+/** Exit code for unusable input (bad flags, missing file, invalid config): docs/method.md §3.1. */
 export const EXIT_USAGE = 2;
 
 /** Unusable input: one clear line on stderr, exit 2. */
@@ -15,7 +15,7 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The SPEC §3 settings as global flags, so every command understands `--data-dir` and friends. */
+/** The settings of docs/method.md §3.4 as global flags, so every command understands `--data-dir` and friends. */
 export function addSettingsOptions(program: Command): Command {
   for (const key of Object.keys(SETTINGS) as ConfigKey[]) {
     const s = SETTINGS[key];

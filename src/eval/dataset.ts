@@ -4,7 +4,7 @@ import type { AnswerType } from "../spice/challenger.ts";
 import type { McqOptions } from "../spice/prompts.ts";
 import { parseAnswerType } from "../verify/index.ts";
 
-/** `spice eval` datasets: JSON Lines of `{id?, question, answer, answer_type, options?}` (SPEC §3). */
+/** `spice eval` datasets: JSON Lines of `{id?, question, answer, answer_type, options?}` (docs/method.md §3.1). */
 
 export interface EvalItem {
   id: string;

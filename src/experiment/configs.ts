@@ -2,7 +2,7 @@ import type { TrainerConfigInput } from "../trainer/config.ts";
 
 /**
  * The named configurations of `spice experiment`: SPICE and the switches the paper ablates
- * (SPEC §1). Each is a set of overrides on the preset's trainer configuration.
+ * (docs/method.md §1). Each is a set of overrides on the preset's trainer configuration.
  */
 export const EXPERIMENT_CONFIGS = [
   "spice",

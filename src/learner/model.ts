@@ -1,4 +1,4 @@
-// The project's GPT-2 causal LM (SPEC §4) re-expressed in @jax-js/jax, so that it can be trained
+// The project's GPT-2 causal LM (docs/method.md §4) re-expressed in @jax-js/jax, so that it can be trained
 // in-process. Parameters are a flat record keyed by the ONNX initializer names (docs/models.md), which
 // makes loading from and exporting to the ONNX file a rename-free copy.
 import { nn, numpy as np } from "@jax-js/jax";

@@ -1,4 +1,4 @@
-// The learner's side of the trainer contract (SPEC §3 "Scored groups"). Field names follow the JSON
+// The learner's side of the trainer contract (scored groups, docs/method.md §3.3). Field names follow the JSON
 // Lines export, so a group read from a rollout file can be fed to a learner as it is.
 
 export type Role = "challenger" | "reasoner";
@@ -19,7 +19,7 @@ export type ScoredGroup = {
   token_ids: number[][] | null;
   /** log π(token) per completion token under the sampling policy; null when unavailable. */
   logprobs: number[][] | null;
-  /** Token ids of the rendered prompt (an addition to SPEC §3); null when unavailable. */
+  /** Token ids of the rendered prompt (an addition to docs/method.md §3.3); null when unavailable. */
   prompt_token_ids?: number[] | null;
   meta?: Record<string, unknown>;
 };

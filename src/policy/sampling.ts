@@ -43,7 +43,8 @@ export function sampleToken(lp: Float64Array, params: SampleParams, uniform: () 
     return best;
   }
   if (params.temperature === 1 && params.topP >= 1) {
-    // The common case (SPEC: temperature 1.0): lp already is the distribution; invert its CDF directly.
+    // The common case (the method's temperature 1.0, docs/method.md §1): lp already is the distribution;
+    // invert its CDF directly.
     const u = uniform();
     let acc = 0;
     for (let v = 0; v < V; v++) {

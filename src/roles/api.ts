@@ -8,7 +8,7 @@ import { readDocument, type DocumentRequest } from "./documents.ts";
 import { asPolicyProblem } from "./http-errors.ts";
 import { solve, type SolveResult } from "./solve.ts";
 
-/** The role calls as the API shapes them (SPEC §3), shared by the HTTP routes and the CLI. */
+/** The role calls as the API shapes them (docs/method.md §3.6), shared by the HTTP routes and the CLI. */
 
 export interface ChallengeRequestBody extends DocumentRequest {
   n: number;

@@ -4,7 +4,7 @@ import { parseSelection, parseTask, type ChallengerTask, type Selection, type Se
 import { selectionPrompt, taskPrompt, type TaskType } from "../spice/prompts.ts";
 
 /**
- * The challenger with a policy (SPEC §1 step 2): G two-step samples per round, rounds
+ * The challenger with a policy (docs/method.md §1 step 2): G two-step samples per round, rounds
  * until one has a valid task or `maxAttempts` samples have been drawn.
  */
 

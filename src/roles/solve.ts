@@ -4,7 +4,7 @@ import { reasonerPrompt } from "../spice/prompts.ts";
 import { passRate, scoreRollout, type Gold, type RolloutScore } from "../spice/reasoner.ts";
 import type { Step } from "./challenge.ts";
 
-/** The reasoner with a policy (SPEC §1 step 3): K rollouts per question, each scored. */
+/** The reasoner with a policy (docs/method.md §1 step 3): K rollouts per question, each scored. */
 
 export interface Question {
   question: string;

@@ -3,8 +3,8 @@ import type { FreeFormAnswerType, McqOptions, TaskType } from "./prompts.ts";
 import { parseModelJson, type JsonValue } from "./tolerant-json.ts";
 
 /**
- * The challenger's pure part: reading and validating its two outputs (SPEC §1,
- * "Challenger output format"). Every invalid output gets a reason.
+ * The challenger's pure part: reading and validating its two outputs (docs/method.md §1,
+ * "Prompts and output formats"). Every invalid output gets a reason.
  */
 
 export type AnswerType = FreeFormAnswerType | "MCQ";

@@ -3,7 +3,7 @@ import { verify } from "../verify/index.ts";
 import type { AnswerType } from "./challenger.ts";
 import type { McqOptions } from "./prompts.ts";
 
-/** The reasoner's pure part: reading and scoring its rollouts (SPEC §1 step 3). */
+/** The reasoner's pure part: reading and scoring its rollouts (docs/method.md §1 step 3). */
 
 export interface Gold {
   answer: string;

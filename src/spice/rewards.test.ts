@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { challengerOutputReward, challengerReward, drGrpoAdvantages, INVALID_PENALTY, reasonerReward } from "./rewards.ts";
 
 describe("challenger reward", () => {
-  // SPEC §1 step 4: the table for K = 8, rounded to 4 places.
+  // docs/method.md §1 step 4: the table for K = 8, rounded to 4 places.
   test.each([
     [0, 0.0439],
     [1, 0.372],

@@ -1,5 +1,5 @@
 /**
- * SPICE rewards and Dr. GRPO advantages (SPEC §1 steps 4–5). Pure: no I/O, web-standard only.
+ * SPICE rewards and Dr. GRPO advantages (docs/method.md §1 steps 4–5). Pure: no I/O, web-standard only.
  */
 
 export const REWARD_FUNCTIONS = ["variance", "threshold", "one_minus_p", "rzero"] as const;

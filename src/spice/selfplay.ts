@@ -10,7 +10,7 @@ import { passRate, scoreRollout, type Gold } from "./reasoner.ts";
 import { challengerOutputReward, drGrpoAdvantages, reasonerReward, type RewardFunction } from "./rewards.ts";
 
 /**
- * One SPICE iteration (SPEC §1): B documents → G challenger samples each (in rounds, up to
+ * One SPICE iteration (docs/method.md §1): B documents → G challenger samples each (in rounds, up to
  * max_attempts) → K reasoner rollouts per valid task → verify → rewards → Dr. GRPO advantages →
  * scored groups for the learner, plus everything the trainer persists and the metrics.
  * Nothing here writes: the trainer commits the returned record in one transaction.

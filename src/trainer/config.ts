@@ -2,8 +2,8 @@ import { z } from "zod";
 import { REWARD_FUNCTIONS } from "../spice/rewards.ts";
 
 /**
- * The trainer configuration (SPEC §3): one JSON object, the same for `spice train --config F`
- * and `POST /v1/trainer/start`. The SPEC's keys are the contract; the rest are additions with
+ * The trainer configuration (docs/method.md §3.5): one JSON object, the same for `spice train --config F`
+ * and `POST /v1/trainer/start`. The keys listed there are the contract; the rest are additions with
  * defaults. Defaults are sized for the project's own tiny model on a 2-core CPU; the paper's
  * values for real models are in PAPER_PRESET.
  */
@@ -33,7 +33,7 @@ export const TrainerConfigSchema = z
 export type TrainerConfig = z.infer<typeof TrainerConfigSchema>;
 export type TrainerConfigInput = z.input<typeof TrainerConfigSchema>;
 
-/** The paper's settings for 4B–8B models (SPEC §3 example). */
+/** The paper's settings for 4B–8B models (docs/method.md §3.5, the "paper" column). */
 export const PAPER_PRESET: TrainerConfigInput = {
   iterations: 640,
   seed: 1,

@@ -22,7 +22,7 @@ export function runDir(dataDir: string, runId: string): string {
   return join(dataDir, "runs", runId);
 }
 
-/** A fixed challenger: an OpenAI-compatible URL or a local model folder (SPEC §3 `challenger_policy`). */
+/** A fixed challenger: an OpenAI-compatible URL or a local model folder (docs/method.md §3.5 `challenger_policy`). */
 async function fixedChallenger(spec: string, device: AppContext["config"]["device"]): Promise<Policy> {
   return /^https?:\/\//.test(spec) ? new OpenAIPolicy({ baseUrl: spec }) : TransformersPolicy.load(spec, { device });
 }

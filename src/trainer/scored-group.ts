@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The rollout-only export format (SPEC §3 "Scored groups"), one group per JSON Lines row, as
+ * The rollout-only export format (docs/method.md §3.3), one group per JSON Lines row, as
  * external trainers read it. Exported so consumers can validate a file before training on it.
  */
 export const ScoredGroupSchema = z

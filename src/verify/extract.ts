@@ -1,4 +1,4 @@
-/** Final-answer extraction from a free-text response (VERIFIER.md E1–E5, R2). */
+/** Final-answer extraction from a free-text response (docs/verifier-rules.md E1–E5, R2). */
 
 export type Extraction =
   | { ok: true; answer: string; source: 'box' | 'phrase' }

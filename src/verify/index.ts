@@ -1,5 +1,5 @@
 /**
- * The SPICE verifier: `verify(response, gold, answerType, options?)` (SPEC §2, VERIFIER.md).
+ * The SPICE verifier: `verify(response, gold, answerType, options?)` (docs/method.md §2, docs/verifier-rules.md).
  * Pure TypeScript with no runtime-specific imports; it never throws and never hangs.
  */
 import { extractAnswer } from './extract.ts';

@@ -1,4 +1,4 @@
-/** Robustness limits (VERIFIER.md R2–R4). Exported so surfaces and docs quote the same numbers. */
+/** Robustness limits (docs/verifier-rules.md R2–R4). Exported so surfaces and docs quote the same numbers. */
 
 /** R2: a response longer than this is answered false without extraction. */
 export const MAX_RESPONSE_CHARS = 50_000;

@@ -1,5 +1,5 @@
 /**
- * One verdict row as `spice verify` and `POST /v1/verify` exchange it (SPEC §3 "Verdicts"):
+ * One verdict row as `spice verify` and `POST /v1/verify` exchange it (docs/method.md §3.2):
  * in `{id?, response, answer, answer_type, options?}`, out `{id, correct, reward, extracted,
  * reason}`, or `{id, line, error}` for a row that cannot be read.
  */

@@ -1,4 +1,4 @@
-/** Public types of the verifier (SPEC §2). */
+/** Public types of the verifier (docs/method.md §2). */
 
 export const ANSWER_TYPES = ['Integer', 'Expression', 'String', 'MCQ'] as const;
 export type AnswerType = (typeof ANSWER_TYPES)[number];

@@ -142,7 +142,7 @@ describe("trainer loop", () => {
 });
 
 describe("trainer config", () => {
-  test("SPEC keys validate; errors name the field", () => {
+  test("the contract's keys validate; errors name the field", () => {
     expect(parseTrainerConfig({ iterations: 640, batch_docs: 8, reward: "rzero", learner: "embedded" })).toMatchObject({ iterations: 640, reward: "rzero" });
     expect(() => parseTrainerConfig({ batch_docs: 0 })).toThrow(/batch_docs/);
     expect(() => parseTrainerConfig({ reward: "bogus" })).toThrow(/reward/);

@@ -1,5 +1,5 @@
 /**
- * Table-driven verifier cases. Each row names the VERIFIER.md rule it pins:
+ * Table-driven verifier cases. Each row names the docs/verifier-rules.md rule it pins:
  * [rule, response, gold, answer_type, expected, options?]. `b(x)` wraps x in \boxed{}.
  */
 import type { McqOptions } from '../../src/verify/index.ts';

@@ -4,7 +4,7 @@ import { CASES } from './cases.ts';
 
 const RULES = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7', 'N1', 'N2', 'N3', 'N4', 'N5', 'N6', 'N7', 'X1', 'X2', 'X3', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'M1', 'M2', 'M3', 'T1', 'R2', 'R3', 'R4', 'R5', 'R6'];
 
-describe('VERIFIER.md rules, table-driven', () => {
+describe('verifier rules (docs/verifier-rules.md), table-driven', () => {
   CASES.forEach(([rule, response, gold, type, expected, options], index) => {
     const label = `${rule} #${index} ${JSON.stringify(response.slice(0, 60))} vs ${JSON.stringify(gold.slice(0, 30))} (${type}) → ${expected}`;
     test(label, () => {
