@@ -5,7 +5,7 @@ import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { defaultHook } from "./app-factory.ts";
+import { defaultHook } from "./http/openapi.ts";
 import type { AppContext } from "./context.ts";
 import { httpMetrics } from "./metrics.ts";
 import { HttpProblem, problem } from "./problem.ts";

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, describe, expect, test } from "bun:test";
 import { createApp } from "../src/app.ts";
-import { createRouter } from "../src/app-factory.ts";
+import { createRouter } from "../src/http/openapi.ts";
 import { testContext } from "./helpers.ts";
 
 const TOKEN = "test-token-0123456789";

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { createRouter } from "../../src/app-factory.ts";
+import { createRouter } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
 import { HttpProblem, problemBody } from "../../src/problem.ts";
 import { solveCall } from "../../src/roles/api.ts";

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter } from '../../src/app-factory.ts';
+import { createRouter } from '../../src/http/openapi.ts';
 import type { AppContext } from '../../src/context.ts';
 import { HttpProblem } from '../../src/problem.ts';
 import { isErrorRow, verifyRow } from '../../src/verify/rows.ts';

@@ -1,6 +1,6 @@
 import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
 import type { Env } from "hono";
-import { problem } from "./problem.ts";
+import { problem } from "../problem.ts";
 
 type AnyHook = Hook<any, Env, any, any>;
 
