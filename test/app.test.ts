@@ -115,6 +115,29 @@ describe("HTTP app", () => {
     expect(result.valid).toBe(true);
   });
 
+  test("every error response of every route refers to the one ProblemDetails component", async () => {
+    type Responses = Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+    const doc = (await (await app.request("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Responses }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.components.schemas.ProblemDetails?.properties ?? {})).toEqual(
+      expect.arrayContaining(["type", "title", "status", "detail", "instance", "request_id"]),
+    );
+    const errors: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, res] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          const ref = res.content?.["application/problem+json"]?.schema?.$ref;
+          errors.push(`${method} ${path} ${status} -> ${ref}`);
+          expect(ref, `${method} ${path} ${status}`).toBe("#/components/schemas/ProblemDetails");
+        }
+      }
+    }
+    expect(errors.length).toBeGreaterThan(15);
+  });
+
   test("/docs renders an HTML reference of every documented route", async () => {
     const res = await app.request("/docs");
     expect(res.status).toBe(200);
