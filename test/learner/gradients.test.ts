@@ -2,7 +2,7 @@
 import { beforeAll, expect, test } from "bun:test";
 import { init, jit, numpy as np, valueAndGrad } from "@jax-js/jax";
 import { crossEntropyLoss, policyGradientLoss, tokenLogprobs } from "../../src/learner/loss.ts";
-import { createRng } from "../../models/prng.ts";
+import { createRng } from "../../src/prng.ts";
 import { type GptConfig, type HostParams, initHostParams, type Params, toDevice } from "../../src/learner/model.ts";
 
 const cfg: GptConfig = { vocabSize: 11, nPositions: 8, dModel: 8, nLayer: 1, nHead: 2 };

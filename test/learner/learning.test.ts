@@ -4,7 +4,7 @@ import { beforeAll, expect, test } from "bun:test";
 import { init, jit, numpy as np } from "@jax-js/jax";
 import { DEFAULT_ADAMW } from "../../src/learner/adamw.ts";
 import { EmbeddedLearner } from "../../src/learner/learner.ts";
-import { createRng } from "../../models/prng.ts";
+import { createRng } from "../../src/prng.ts";
 import { forward, type GptConfig, initHostParams, type Params, toDevice } from "../../src/learner/model.ts";
 import { parseSftJsonl, runSft, sftRows } from "../../src/learner/sft.ts";
 import { TrainState } from "../../src/learner/train-state.ts";
