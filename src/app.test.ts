@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, describe, expect, test } from "bun:test";
-import { createApp } from "../src/app.ts";
-import { createRouter } from "../src/http/openapi.ts";
-import { testContext } from "./helpers.ts";
+import { createApp } from "./app.ts";
+import { createRouter } from "./http/openapi.ts";
+import { testContext } from "../test/helpers.ts";
 
 const TOKEN = "test-token-0123456789";
 const ctx = testContext({ maxBody: 4096 });
