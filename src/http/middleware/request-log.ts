@@ -4,6 +4,8 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../../log.ts";
 import { httpMetrics } from "../../metrics.ts";
 
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
 /**
  * One log line and the Prometheus request counter and latency per request. The route label is the matched
  * pattern (`/v1/trainer/runs/:id/metrics`), not the path, so ids in URLs do not explode the label set.
@@ -18,7 +20,7 @@ export function requestLog(logger: Logger, registry: Registry): MiddlewareHandle
     metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.duration.observe({ method: c.req.method, route }, ms / 1000);
     logger.info(
-      { req_id: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 },
+      { req_id: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: round1(ms) },
       "request",
     );
   };
