@@ -9,7 +9,7 @@
  * item; texts still recur across tasks, as small coefficients do). CPU time is reported
  * beside wall time because shared machines preempt.
  */
-import { createRng } from '../models/prng.ts';
+import { createRng } from '../src/prng.ts';
 import { verify } from '../src/verify/index.ts';
 
 type Category = 'integer' | 'fraction' | 'expression' | 'mcq' | 'string' | 'pathological';

@@ -7,7 +7,7 @@
 import { GraphBuilder } from "./onnx-graph.ts";
 import { dimOf, layerNorm, linear, paddingBias, selfAttention } from "./layers.ts";
 import { INIT_STD, type ModelPreset } from "./presets.ts";
-import { createRng } from "./prng.ts";
+import { createRng } from "../src/prng.ts";
 
 export const BERT_LN_EPS = 1e-12;
 export const TYPE_VOCAB_SIZE = 2;

@@ -8,7 +8,7 @@
 import { GraphBuilder } from "./onnx-graph.ts";
 import { layerNorm, linear, paddingBias, selfAttention, dimOf, MASK_VALUE } from "./layers.ts";
 import { INIT_STD, type ModelPreset } from "./presets.ts";
-import { createRng, type Rng } from "./prng.ts";
+import { createRng, type Rng } from "../src/prng.ts";
 
 export const GPT2_LN_EPS = 1e-5;
 

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRng, type Rng } from "./prng.ts";
+import { createRng, type Rng } from "../src/prng.ts";
 
 const PLACES = ["Lisbon", "Kyoto", "Nairobi", "Quebec", "Oslo", "Lima", "Hanoi", "Cairo", "Tasmania", "the Andes", "the Sahara", "the Baltic coast", "Patagonia", "the Rhine valley", "São Paulo", "Zürich", "Reykjavík", "Mumbai", "Istanbul", "the Great Lakes"];
 const PEOPLE = ["Ada Lovelace", "Marie Curie", "Alan Turing", "Emmy Noether", "Isaac Newton", "Srinivasa Ramanujan", "Rosalind Franklin", "Carl Friedrich Gauss", "Hypatia", "Leonhard Euler", "Grace Hopper", "Niels Bohr", "Katherine Johnson", "Dmitri Mendeleev", "Charles Darwin", "Gregor Mendel", "Ibn al-Haytham", "Sofia Kovalevskaya"];

@@ -1,13 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import { routePath } from "hono/route";
-import { timingSafeEqual } from "hono/utils/buffer";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { defaultHook } from "./app-factory.ts";
 import type { AppContext } from "./context.ts";
-import { httpMetrics } from "./metrics.ts";
+import { bearerAuth } from "./http/middleware/bearer-auth.ts";
+import { bodyLimit } from "./http/middleware/body-limit.ts";
+import { requestLog } from "./http/middleware/request-log.ts";
+import { defaultHook } from "./http/openapi.ts";
 import { HttpProblem, problem } from "./problem.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { mountRoutes } from "../routes/index.ts";
@@ -25,43 +24,16 @@ declare module "hono" {
 /** The whole HTTP surface; no I/O happens here until a request asks for a service. */
 export function createApp(ctx: AppContext) {
   const app = new OpenAPIHono({ defaultHook });
-  const metrics = httpMetrics(ctx.registry);
   const { logger, config } = ctx;
 
   app.use("*", requestId());
   app.use("*", async (c, next) => {
     c.set("ctx", ctx);
-    const start = performance.now();
     await next();
-    const ms = performance.now() - start;
-    const route = routePath(c) ?? "unmatched";
-    metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    metrics.duration.observe({ method: c.req.method, route }, ms / 1000);
-    logger.info(
-      { req_id: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 },
-      "request",
-    );
   });
-  // Before routing, for every route (SPICE_MAX_BODY, docs/method.md §3.4).
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: config.maxBody,
-      onError: (c) => problem(c, 413, "Payload too large", `request body exceeds ${config.maxBody} bytes`),
-    }),
-  );
-  if (config.apiToken) {
-    const expected = config.apiToken;
-    app.use("/v1/*", async (c, next) => {
-      const header = c.req.header("authorization") ?? "";
-      const m = /^Bearer\s+(.+)$/i.exec(header);
-      if (!m || !(await timingSafeEqual(m[1]!.trim(), expected))) {
-        c.header("WWW-Authenticate", 'Bearer realm="spice"');
-        return problem(c, 401, "Unauthorized", m ? "invalid bearer token" : "missing bearer token");
-      }
-      await next();
-    });
-  }
+  app.use("*", requestLog(logger, ctx.registry));
+  app.use("*", bodyLimit(config.maxBody));
+  if (config.apiToken) app.use("/v1/*", bearerAuth(config.apiToken));
 
   mountRoutes(app, ctx);
 

@@ -1,16 +1,10 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "@hono/zod-openapi";
+import type { ProblemDetails } from "./http/openapi.ts";
 
 /** RFC 9457 problem details; `type` stays about:blank, `title` is the stable part. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  request_id?: string;
-  [extra: string]: unknown;
-}
+export type ProblemBody = z.infer<typeof ProblemDetails>;
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 

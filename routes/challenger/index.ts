@@ -1,13 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../src/app-factory.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
 import { challengeCall } from "../../src/roles/api.ts";
 import { ChallengeRequest, ChallengeResponse } from "./schema.ts";
-
-const problemRes = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: z.object({ title: z.string(), status: z.number(), detail: z.string().optional() }) } },
-});
 
 const route = createRoute({
   method: "post",
@@ -16,7 +11,7 @@ const route = createRoute({
   tags: ["roles"],
   request: { body: { content: { "application/json": { schema: ChallengeRequest } }, required: true } },
   responses: {
-    200: { description: "the challenger's group", content: { "application/json": { schema: ChallengeResponse } } },
+    200: json(ChallengeResponse, "the challenger's group"),
     400: problemRes("invalid request"),
     404: problemRes("no such segment"),
     502: problemRes("the policy server answered garbage"),

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter } from '../../src/app-factory.ts';
+import { createRouter, json, problemRes } from '../../src/http/openapi.ts';
 import type { AppContext } from '../../src/context.ts';
 import { getCorpus, LockBusyError } from '../../src/corpus/index.ts';
 import type { RejectionEvent } from '../../src/corpus/ingest.ts';
@@ -16,12 +16,6 @@ import {
   SearchQuery,
   StatsOut,
 } from './schema.ts';
-
-const problemRes = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: z.object({ title: z.string(), status: z.number(), detail: z.string().optional() }) } },
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 const postDocuments = createRoute({
   method: 'post',

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../src/app-factory.ts";
+import { createRouter, json } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
 import { API_VERSION } from "../../src/version.ts";
 
@@ -16,7 +16,7 @@ const route = createRoute({
   path: "/healthz",
   summary: "Liveness",
   tags: ["ops"],
-  responses: { 200: { description: "the process is up", content: { "application/json": { schema: HealthSchema } } } },
+  responses: { 200: json(HealthSchema, "the process is up") },
 });
 
 const startedAt = performance.now();

@@ -1,15 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { createRouter } from "../../src/app-factory.ts";
+import { createRouter, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
 import { HttpProblem, problemBody } from "../../src/problem.ts";
 import { solveCall } from "../../src/roles/api.ts";
 import { SolveRequest, SolveResponse } from "./schema.ts";
-
-const problemRes = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: z.object({ title: z.string(), status: z.number(), detail: z.string().optional() }) } },
-});
 
 const route = createRoute({
   method: "post",

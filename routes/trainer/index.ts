@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../src/app-factory.ts";
+import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
 import { HttpProblem } from "../../src/problem.ts";
 import { TrainerConfigSchema } from "../../src/trainer/config.ts";
@@ -23,9 +23,6 @@ const StatusSchema = z
 const StartSchema = TrainerConfigSchema.extend({
   new_run: z.boolean().default(false).describe("start a new run instead of resuming the newest unfinished one"),
 }).openapi("TrainerStart");
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const problemRes = (description: string) => ({ description, content: { "application/problem+json": { schema: z.object({ title: z.string(), status: z.number(), detail: z.string().optional() }) } } });
 
 const statusRoute = createRoute({ method: "get", path: "/v1/trainer/status", summary: "Trainer state and the last iteration's metrics", tags: ["trainer"], responses: { 200: json(StatusSchema, "status") } });
 const startRoute = createRoute({

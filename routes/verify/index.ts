@@ -1,14 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter } from '../../src/app-factory.ts';
+import { createRouter, json, problemRes } from '../../src/http/openapi.ts';
 import type { AppContext } from '../../src/context.ts';
 import { HttpProblem } from '../../src/problem.ts';
 import { isErrorRow, verifyRow } from '../../src/verify/rows.ts';
 import { MAX_VERIFY_ITEMS, Verdict, VerifyBatchOut, VerifyRequest } from './schema.ts';
-
-const problemRes = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: z.object({ title: z.string(), status: z.number(), detail: z.string().optional() }) } },
-});
 
 const route = createRoute({
   method: 'post',
@@ -18,7 +13,7 @@ const route = createRoute({
   tags: ['verify'],
   request: { body: { content: { 'application/json': { schema: VerifyRequest } }, required: true } },
   responses: {
-    200: { description: 'a verdict, or `{items}` for a batch', content: { 'application/json': { schema: z.union([Verdict, VerifyBatchOut]) } } },
+    200: json(z.union([Verdict, VerifyBatchOut]), 'a verdict, or `{items}` for a batch'),
     400: problemRes('invalid request'),
     413: problemRes('too many items'),
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createRng } from '../../models/prng.ts';
+import { createRng } from '../prng.ts';
 
 /**
  * Seeded uniform sampling over segment ids, without replacement within an epoch. Pure: the

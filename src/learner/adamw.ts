@@ -24,8 +24,6 @@ export const DEFAULT_ADAMW: AdamWConfig = {
   clipNorm: 1.0,
 };
 
-export type OptState = { m: Params; v: Params };
-
 export function zerosLikeParams(params: Params): Params {
   const out: Params = {};
   for (const [k, a] of Object.entries(params)) out[k] = np.zeros(a.shape);

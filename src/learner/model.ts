@@ -3,7 +3,7 @@
 // makes loading from and exporting to the ONNX file a rename-free copy.
 import { nn, numpy as np } from "@jax-js/jax";
 import { gpt2ParameterShapes } from "../../models/gpt2.ts";
-import { createRng } from "../../models/prng.ts";
+import { createRng } from "../prng.ts";
 
 export type GptConfig = {
   vocabSize: number;

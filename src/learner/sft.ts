@@ -5,7 +5,7 @@ import { parseJsonLines, type BadLine } from "../jsonl.ts";
 import { makeTrainStep } from "./adamw.ts";
 import { type Row, packRows } from "./batch.ts";
 import { crossEntropyLoss, type SftBatch } from "./loss.ts";
-import { createRng } from "../../models/prng.ts";
+import { createRng } from "../prng.ts";
 import { type TrainState, rowsArray } from "./train-state.ts";
 
 const SftLine = z.union([

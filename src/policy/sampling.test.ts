@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { createRng } from "../../models/prng.ts";
+import { createRng } from "../prng.ts";
 import { BatchQueue } from "./batch-queue.ts";
 import { logSoftmax, nucleusOf, sampleToken } from "./sampling.ts";
 

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
-import { createRng } from "../../models/prng.ts";
+import { createRng } from "../prng.ts";
 import { useLocalModelsOnly } from "../models/load.ts";
 import { BatchQueue } from "./batch-queue.ts";
 import { logSoftmax, mixSeed, sampleToken } from "./sampling.ts";

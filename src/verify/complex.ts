@@ -6,7 +6,6 @@ export interface Complex {
 
 export const C = (re: number, im = 0): Complex => ({ re, im });
 export const NAN: Complex = { re: NaN, im: NaN };
-export const isReal = (z: Complex): boolean => z.im === 0;
 
 export function add(a: Complex, b: Complex): Complex {
   return C(a.re + b.re, a.im + b.im);

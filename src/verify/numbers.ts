@@ -3,15 +3,6 @@
  * units and percent signs. These apply when the gold is a single number.
  */
 
-/** N2: `12{,}345` and `12\,345` are one number when the grouping is valid (1–3 digits, then 3s). */
-export function joinDigitGroups(text: string): string {
-  return text.replace(/\d+(?:(?:\{,\}|\\,)\d+)+/g, (run, offset: number) => {
-    const groups = run.split(/\{,\}|\\,/);
-    const valid = groups[0]!.length <= 3 && groups.slice(1).every((g) => g.length === 3) && text[offset - 1] !== '.';
-    return valid ? groups.join('') : run;
-  });
-}
-
 const DEGREE_TAIL = /\s*\^\s*(?:\{\s*\\circ\s*\}|\\circ)\s*$/;
 const EXPONENT_TAIL = /\s*\^\s*(?:\{\s*-?\d+\s*\}|-?\d)\s*$/;
 // A unit word: two letters or more, not a macro name, not a list connective (S2).

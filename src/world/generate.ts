@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createRng, type Rng } from "../../models/prng.ts";
+import { createRng, type Rng } from "../prng.ts";
 import { KIND_GENERATORS } from "./kinds.ts";
 import { distinct, shuffleOptions } from "./pick.ts";
 import { DIFFICULTIES, KINDS, type TaskDraft, type World, type WorldDocument, type WorldTask } from "./types.ts";

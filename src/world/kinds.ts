@@ -1,4 +1,4 @@
-import type { Rng } from "../../models/prng.ts";
+import type { Rng } from "../prng.ts";
 import { between, distinct, distinctInts, shuffleOptions } from "./pick.ts";
 import type { DocumentDraft, Kind, NumberKnobs, TaskDraft } from "./types.ts";
 import { DAYS, EVENTS, GOODS, ITEMS, NAMES, SHOPS, UNITS } from "./vocab.ts";

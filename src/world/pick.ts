@@ -1,4 +1,4 @@
-import type { Rng } from "../../models/prng.ts";
+import type { Rng } from "../prng.ts";
 import type { McqOptions } from "../spice/prompts.ts";
 
 /** Seeded draws the document kinds share. */

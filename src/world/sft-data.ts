@@ -1,4 +1,4 @@
-import { createRng } from "../../models/prng.ts";
+import { createRng } from "../prng.ts";
 import { renderPlain, type Prompt } from "../policy/types.ts";
 import { reasonerPrompt, selectionPrompt, taskPrompt, type FreeFormAnswerType, type TaskType } from "../spice/prompts.ts";
 import type { World, WorldDocument, WorldTask } from "./types.ts";

@@ -1,4 +1,4 @@
-import { createRng } from "../../models/prng.ts";
+import { createRng } from "../prng.ts";
 import { distinct } from "./pick.ts";
 import type { World } from "./types.ts";
 

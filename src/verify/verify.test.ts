@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { verify } from '../../src/verify/index.ts';
-import { CASES } from './cases.ts';
+import { verify } from './index.ts';
+import { CASES } from '../../test/verify/cases.ts';
 
 const RULES = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7', 'N1', 'N2', 'N3', 'N4', 'N5', 'N6', 'N7', 'X1', 'X2', 'X3', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'M1', 'M2', 'M3', 'T1', 'R2', 'R3', 'R4', 'R5', 'R6'];
 

@@ -4,9 +4,9 @@ import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { MIGRATIONS_DIR, openDb } from "../src/db/client.ts";
-import { runs } from "../src/db/schema.ts";
-import { tempDir } from "./helpers.ts";
+import { MIGRATIONS_DIR, openDb } from "./client.ts";
+import { runs } from "./schema.ts";
+import { tempDir } from "../../test/helpers.ts";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));

@@ -2,13 +2,13 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { count, eq } from "drizzle-orm";
-import { iterations, rollouts, runs, segmentsUsed, tasks } from "../../src/db/schema.ts";
-import { parseTrainerConfig, TrainerConfigError } from "../../src/trainer/config.ts";
-import { runMetrics } from "../../src/trainer/persist.ts";
-import { Trainer } from "../../src/trainer/runner.ts";
-import { ScoredGroupSchema } from "../../src/trainer/scored-group.ts";
-import { testContext } from "../helpers.ts";
-import { scriptedFactory, testTrainerConfig } from "./fixtures.ts";
+import { iterations, rollouts, runs, segmentsUsed, tasks } from "../db/schema.ts";
+import { parseTrainerConfig, TrainerConfigError } from "./config.ts";
+import { runMetrics } from "./persist.ts";
+import { Trainer } from "./runner.ts";
+import { ScoredGroupSchema } from "./scored-group.ts";
+import { testContext } from "../../test/helpers.ts";
+import { scriptedFactory, testTrainerConfig } from "../../test/trainer/fixtures.ts";
 
 const contexts: Array<ReturnType<typeof testContext>> = [];
 afterEach(async () => {

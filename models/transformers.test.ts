@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline, Tensor, type TextGenerationPipeline } from "@huggingface/transformers";
-import { buildModel, readInitializers, replaceInitializers } from "../../models/index.ts";
-import { embed, loadCausalLM, loadEncoder, useLocalModelsOnly, type CausalLM } from "../../src/models/load.ts";
+import { buildModel, readInitializers, replaceInitializers } from "./index.ts";
+import { embed, loadCausalLM, loadEncoder, useLocalModelsOnly, type CausalLM } from "../src/models/load.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spice-models-tjs-"));
 let lm: CausalLM;

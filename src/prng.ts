@@ -1,5 +1,5 @@
 /**
- * Seeded PRNG used by the model builder and the tokenizer-corpus generator.
+ * The project's seeded PRNG: model building, corpus sampling, the learner's init and batches, decoding, the toy world.
  * mulberry32 is tiny, fast and gives the same stream on every JS engine, which is
  * what byte-identical builds need (Math.random cannot be seeded).
  */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { verify } from '../../src/verify/index.ts';
+import { verify } from './index.ts';
 
 const TYPES = ['Integer', 'Expression', 'String', 'MCQ'];
 const SEED = 20_251_030;

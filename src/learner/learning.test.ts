@@ -2,13 +2,13 @@
 // a tiny text lowers its loss. Both on tiny models, seeded.
 import { beforeAll, expect, test } from "bun:test";
 import { init, jit, numpy as np } from "@jax-js/jax";
-import { DEFAULT_ADAMW } from "../../src/learner/adamw.ts";
-import { EmbeddedLearner } from "../../src/learner/learner.ts";
-import { createRng } from "../../models/prng.ts";
-import { forward, type GptConfig, initHostParams, type Params, toDevice } from "../../src/learner/model.ts";
-import { parseSftJsonl, runSft, sftRows } from "../../src/learner/sft.ts";
-import { TrainState } from "../../src/learner/train-state.ts";
-import type { ScoredGroup } from "../../src/learner/types.ts";
+import { DEFAULT_ADAMW } from "./adamw.ts";
+import { EmbeddedLearner } from "./learner.ts";
+import { createRng } from "../prng.ts";
+import { forward, type GptConfig, initHostParams, type Params, toDevice } from "./model.ts";
+import { parseSftJsonl, runSft, sftRows } from "./sft.ts";
+import { TrainState } from "./train-state.ts";
+import type { ScoredGroup } from "./types.ts";
 
 beforeAll(async () => {
   await init();

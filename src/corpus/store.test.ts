@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Corpus } from '../../src/corpus/corpus.ts';
-import { ensureSampleCorpus, getCorpus, corpusManifest, ingestPaths, LockBusyError, SAMPLE_CORPUS_DIR } from '../../src/corpus/index.ts';
-import { testContext } from '../helpers.ts';
-import { corpusDataDir, docs, openTestCorpus, prose } from './helpers.ts';
+import type { Corpus } from './corpus.ts';
+import { ensureSampleCorpus, getCorpus, corpusManifest, ingestPaths, LockBusyError, SAMPLE_CORPUS_DIR } from './index.ts';
+import { REPO_ROOT, testContext } from '../../test/helpers.ts';
+import { corpusDataDir, docs, openTestCorpus, prose } from '../../test/corpus/helpers.ts';
 
 // Real encoder + LanceDB work on 2 shared cores: allow it, still catch hangs.
 setDefaultTimeout(30_000);
@@ -174,7 +174,7 @@ describe('bad input leaves the store consistent, with a clear message', () => {
       await corpus.ingest(docs([{ id: 'keep', text: prose(40) }]), { sources: ['t'] });
       const before = await corpus.manifest();
       await corpus.close();
-      const child = Bun.spawnSync(['bun', join(import.meta.dir, 'fixtures', 'crash-ingest.ts'), dir, when, '12'], { stderr: 'pipe', stdout: 'pipe' });
+      const child = Bun.spawnSync(['bun', join(REPO_ROOT, 'test', 'corpus', 'fixtures', 'crash-ingest.ts'), dir, when, '12'], { stderr: 'pipe', stdout: 'pipe' });
       expect(child.signalCode).toBe('SIGKILL');
       expect(existsSync(join(dir, 'corpus', 'ingest.lock'))).toBe(true);
       const reopened = await openTestCorpus(dir);

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, describe, expect, test } from "bun:test";
-import { createApp } from "../src/app.ts";
-import { createRouter } from "../src/app-factory.ts";
-import { testContext } from "./helpers.ts";
+import { createApp } from "./app.ts";
+import { createRouter } from "./http/openapi.ts";
+import { testContext } from "../test/helpers.ts";
 
 const TOKEN = "test-token-0123456789";
 const ctx = testContext({ maxBody: 4096 });
@@ -113,6 +113,29 @@ describe("HTTP app", () => {
     const result = await new Validator().validate(doc as Parameters<Validator["validate"]>[0]);
     if (!result.valid) console.error(JSON.stringify(result.errors, null, 2));
     expect(result.valid).toBe(true);
+  });
+
+  test("every error response of every route refers to the one ProblemDetails component", async () => {
+    type Responses = Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+    const doc = (await (await app.request("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Responses }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.components.schemas.ProblemDetails?.properties ?? {})).toEqual(
+      expect.arrayContaining(["type", "title", "status", "detail", "instance", "request_id"]),
+    );
+    const errors: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, res] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          const ref = res.content?.["application/problem+json"]?.schema?.$ref;
+          errors.push(`${method} ${path} ${status} -> ${ref}`);
+          expect(ref, `${method} ${path} ${status}`).toBe("#/components/schemas/ProblemDetails");
+        }
+      }
+    }
+    expect(errors.length).toBeGreaterThan(15);
   });
 
   test("/docs renders an HTML reference of every documented route", async () => {

@@ -1,9 +1,9 @@
 // Analytic gradients of both losses against central finite differences on a tiny model.
 import { beforeAll, expect, test } from "bun:test";
 import { init, jit, numpy as np, valueAndGrad } from "@jax-js/jax";
-import { crossEntropyLoss, policyGradientLoss, tokenLogprobs } from "../../src/learner/loss.ts";
-import { createRng } from "../../models/prng.ts";
-import { type GptConfig, type HostParams, initHostParams, type Params, toDevice } from "../../src/learner/model.ts";
+import { crossEntropyLoss, policyGradientLoss, tokenLogprobs } from "./loss.ts";
+import { createRng } from "../prng.ts";
+import { type GptConfig, type HostParams, initHostParams, type Params, toDevice } from "./model.ts";
 
 const cfg: GptConfig = { vocabSize: 11, nPositions: 8, dModel: 8, nLayer: 1, nHead: 2 };
 const B = 2;

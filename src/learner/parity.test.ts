@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { Tensor } from "@huggingface/transformers";
 import { init, jit, numpy as np } from "@jax-js/jax";
 import { buildModel } from "../../models/index.ts";
-import { loadCausalLM, type CausalLM } from "../../src/models/load.ts";
-import { EmbeddedLearner } from "../../src/learner/learner.ts";
-import { readModelFolder, writeModelFolder } from "../../src/learner/export.ts";
-import { forward, type GptConfig, type HostParams, toDevice } from "../../src/learner/model.ts";
-import { HotSwapModel } from "../../src/learner/swap.ts";
-import type { ScoredGroup } from "../../src/learner/types.ts";
+import { loadCausalLM, type CausalLM } from "../models/load.ts";
+import { EmbeddedLearner } from "./learner.ts";
+import { readModelFolder, writeModelFolder } from "./export.ts";
+import { forward, type GptConfig, type HostParams, toDevice } from "./model.ts";
+import { HotSwapModel } from "./swap.ts";
+import type { ScoredGroup } from "./types.ts";
 
 let dir: string;
 let lm: CausalLM;

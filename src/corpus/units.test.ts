@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { approximateTokenCounter, chunkText, type TokenCounter } from '../../src/corpus/chunk.ts';
-import { checkText, contentHash, estimatedJaccard, looksBinary, MinHashIndex, minhashSignature, parseBlocklist } from '../../src/corpus/curate.ts';
-import { loadTokenCounter } from '../../src/corpus/embed.ts';
-import { corpusContentHash } from '../../src/corpus/manifest.ts';
-import { createSampler, drawSample, SamplerStateMismatch } from '../../src/corpus/sampler.ts';
-import { rrfFuse, whereClause, type SearchHit } from '../../src/corpus/search.ts';
-import { defaultCorpusSettings, loadCorpusSettings, CorpusSettingsError } from '../../src/corpus/settings.ts';
-import { generateSampleDocuments } from '../../src/corpus/synthetic.ts';
-import { corpusDataDir } from './helpers.ts';
+import { approximateTokenCounter, chunkText, type TokenCounter } from './chunk.ts';
+import { checkText, contentHash, estimatedJaccard, looksBinary, MinHashIndex, minhashSignature, parseBlocklist } from './curate.ts';
+import { loadTokenCounter } from './embed.ts';
+import { corpusContentHash } from './manifest.ts';
+import { createSampler, drawSample, SamplerStateMismatch } from './sampler.ts';
+import { rrfFuse, whereClause, type SearchHit } from './search.ts';
+import { defaultCorpusSettings, loadCorpusSettings, CorpusSettingsError } from './settings.ts';
+import { generateSampleDocuments } from './synthetic.ts';
+import { corpusDataDir } from '../../test/corpus/helpers.ts';
 
 let lm: TokenCounter;
 beforeAll(async () => {

@@ -4,9 +4,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeTokenizerCorpus } from "../../models/make-tokenizer-corpus.ts";
-import { TOKENIZER_CORPUS_PATH } from "../../models/tokenizer.ts";
-import { buildModel, ensureModel, gpt2ParameterShapes, PRESETS, readInitializers, replaceInitializers, trainBpe } from "../../models/index.ts";
+import { makeTokenizerCorpus } from "./make-tokenizer-corpus.ts";
+import { TOKENIZER_CORPUS_PATH } from "./tokenizer.ts";
+import { buildModel, ensureModel, gpt2ParameterShapes, PRESETS, readInitializers, replaceInitializers, trainBpe } from "./index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spice-models-build-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -117,7 +117,7 @@ describe("ensureModel", () => {
 
   test("two processes racing to build the same model both succeed with one valid folder", async () => {
     const dataDir = join(root, "race");
-    const script = `import { ensureModel } from ${JSON.stringify(join(import.meta.dir, "../../models/index.ts"))};
+    const script = `import { ensureModel } from ${JSON.stringify(join(import.meta.dir, "index.ts"))};
       console.log(ensureModel(${JSON.stringify(dataDir)}, "spice-lm-tiny"));`;
     const run = () => Bun.spawn(["bun", "-e", script], { stdout: "pipe", stderr: "pipe" });
     const procs = [run(), run()];
@@ -129,7 +129,7 @@ describe("ensureModel", () => {
 });
 
 describe("spice model build", () => {
-  const cli = join(import.meta.dir, "../../src/cli/main.ts");
+  const cli = join(import.meta.dir, "../src/cli/main.ts");
   test("--json prints the summary; the files match a library build", () => {
     const out = join(root, "cli");
     const r = spawnSync("bun", [cli, "model", "build", "--kind", "encoder", "--preset", "tiny", "--seed", "5", "--out", out, "--json"], { encoding: "utf8" });

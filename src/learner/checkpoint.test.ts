@@ -4,14 +4,14 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_ADAMW } from "../../src/learner/adamw.ts";
-import { latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from "../../src/learner/checkpoint.ts";
-import { EmbeddedLearner } from "../../src/learner/learner.ts";
-import { type GptConfig, type HostParams, initHostParams } from "../../src/learner/model.ts";
-import { runSft } from "../../src/learner/sft.ts";
-import { TrainState } from "../../src/learner/train-state.ts";
-import type { ScoredGroup } from "../../src/learner/types.ts";
-import { liveBufferCounter } from "./live-buffers.ts";
+import { DEFAULT_ADAMW } from "./adamw.ts";
+import { latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { EmbeddedLearner } from "./learner.ts";
+import { type GptConfig, type HostParams, initHostParams } from "./model.ts";
+import { runSft } from "./sft.ts";
+import { TrainState } from "./train-state.ts";
+import type { ScoredGroup } from "./types.ts";
+import { liveBufferCounter } from "../../test/learner/live-buffers.ts";
 
 const cfg: GptConfig = { vocabSize: 32, nPositions: 16, dModel: 16, nLayer: 2, nHead: 2 };
 const rows = Array.from({ length: 6 }, (_, i) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { assertServable, ConfigError, loadConfig } from "../src/config.ts";
+import { assertServable, ConfigError, loadConfig } from "./config.ts";
 
 describe("config", () => {
   test("defaults follow docs/method.md §3.4", () => {
