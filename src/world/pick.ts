@@ -1,5 +1,5 @@
 import type { Rng } from "../../models/prng.ts";
-import type { McqOptions } from "../spice/prompts.ts";
+import type { McqOptions } from "../verify/types.ts";
 
 /** Seeded draws the document kinds share. */
 

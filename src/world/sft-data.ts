@@ -1,6 +1,7 @@
 import { createRng } from "../../models/prng.ts";
 import { renderPlain, type Prompt } from "../policy/types.ts";
-import { reasonerPrompt, selectionPrompt, taskPrompt, type FreeFormAnswerType, type TaskType } from "../spice/prompts.ts";
+import { reasonerPrompt, selectionPrompt, taskPrompt } from "../spice/prompts.ts";
+import { TASK_TYPES, type FreeFormAnswerType, type TaskType } from "../spice/task-types.ts";
 import type { World, WorldDocument, WorldTask } from "./types.ts";
 
 /**
@@ -25,8 +26,6 @@ export interface SftDataOptions {
   /** The policy's render(); plain `User:`/`Assistant:` text (a model without chat template) by default. */
   render?: (prompt: Prompt) => string;
 }
-
-const ALLOWED: readonly TaskType[] = ["mcq", "free_form"];
 
 const REASONS: Record<WorldDocument["kind"], string> = {
   story: "it says how many things people have",
@@ -69,7 +68,7 @@ export function sftPairs(world: World, options: SftDataOptions): SftPair[] {
       const task = tasks[rng.int(tasks.length)]!;
       const { taskType, answerType } = taskTypeOf(task);
       const selection = JSON.stringify({ task_type: taskType, answer_type: answerType, reason: REASONS[doc.kind] });
-      out.push(pair(selectionPrompt(doc.text, ALLOWED), selection, "challenger", "selection"));
+      out.push(pair(selectionPrompt(doc.text, TASK_TYPES), selection, "challenger", "selection"));
       out.push(pair(taskPrompt(doc.text, taskType, answerType), challengerTaskJson(task), "challenger", "task"));
     }
     if (roles.has("reasoner")) {

@@ -1,4 +1,4 @@
-import type { McqOptions } from "../spice/prompts.ts";
+import type { McqOptions } from "../verify/types.ts";
 
 /** Shapes shared by the toy-world generator's modules. */
 

@@ -10,7 +10,7 @@ import { EmbeddedLearner } from "../../src/learner/learner.ts";
 import { type GptConfig, type HostParams, initHostParams } from "../../src/learner/model.ts";
 import { runSft } from "../../src/learner/sft.ts";
 import { TrainState } from "../../src/learner/train-state.ts";
-import type { ScoredGroup } from "../../src/learner/types.ts";
+import type { ScoredGroup } from "../../src/spice/scored-group.ts";
 import { liveBufferCounter } from "./live-buffers.ts";
 
 const cfg: GptConfig = { vocabSize: 32, nPositions: 16, dModel: 16, nLayer: 2, nHead: 2 };

@@ -8,7 +8,7 @@ import { createRng } from "../../models/prng.ts";
 import { forward, type GptConfig, initHostParams, type Params, toDevice } from "../../src/learner/model.ts";
 import { parseSftJsonl, runSft, sftRows } from "../../src/learner/sft.ts";
 import { TrainState } from "../../src/learner/train-state.ts";
-import type { ScoredGroup } from "../../src/learner/types.ts";
+import type { ScoredGroup } from "../../src/spice/scored-group.ts";
 
 beforeAll(async () => {
   await init();

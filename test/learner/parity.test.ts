@@ -12,7 +12,7 @@ import { EmbeddedLearner } from "../../src/learner/learner.ts";
 import { readModelFolder, writeModelFolder } from "../../src/learner/export.ts";
 import { forward, type GptConfig, type HostParams, toDevice } from "../../src/learner/model.ts";
 import { HotSwapModel } from "../../src/learner/swap.ts";
-import type { ScoredGroup } from "../../src/learner/types.ts";
+import type { ScoredGroup } from "../../src/spice/scored-group.ts";
 
 let dir: string;
 let lm: CausalLM;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import { checkpoints, iterations } from "../../src/db/schema.ts";
-import type { ScoredGroup } from "../../src/learner/types.ts";
+import type { ScoredGroup } from "../../src/spice/scored-group.ts";
 import { loadCausalLM } from "../../src/models/load.ts";
 import { EmbeddedSink } from "../../src/trainer/embedded-sink.ts";
 import { getTrainer } from "../../src/trainer/service.ts";

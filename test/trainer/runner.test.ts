@@ -6,7 +6,7 @@ import { iterations, rollouts, runs, segmentsUsed, tasks } from "../../src/db/sc
 import { parseTrainerConfig, TrainerConfigError } from "../../src/trainer/config.ts";
 import { runMetrics } from "../../src/trainer/persist.ts";
 import { Trainer } from "../../src/trainer/runner.ts";
-import { ScoredGroupSchema } from "../../src/trainer/scored-group.ts";
+import { ScoredGroupSchema } from "../../src/spice/scored-group.ts";
 import { testContext } from "../helpers.ts";
 import { scriptedFactory, testTrainerConfig } from "./fixtures.ts";
 
