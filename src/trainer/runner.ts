@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import type { AppContext } from "../context.ts";
+import type { TrainerState } from "../db/run-states.ts";
 import type { IterationOutput } from "../selfplay/record.ts";
 import type { TrainerConfig } from "./config.ts";
 import { commitIteration, createRun, getRun, recordMetric, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
@@ -28,8 +29,6 @@ export type RunFactory = (args: {
   config: TrainerConfig;
   resume: { samplerState: unknown; learnerState: string | null } | null;
 }) => Promise<RunResources>;
-
-export type TrainerState = "idle" | "running" | "paused" | "stopping" | "stopped" | "finished" | "failed";
 
 export interface TrainerStatus {
   state: TrainerState;

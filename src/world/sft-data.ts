@@ -1,6 +1,7 @@
 import { createRng } from "../../models/prng.ts";
 import { renderPlain, type Prompt } from "../policy/types.ts";
 import { reasonerPrompt, selectionPrompt, taskPrompt } from "../spice/prompts.ts";
+import { ROLES, type Role } from "../spice/scored-group.ts";
 import { TASK_TYPES, type FreeFormAnswerType, type TaskType } from "../spice/task-types.ts";
 import type { World, WorldDocument, WorldTask } from "./types.ts";
 
@@ -10,7 +11,7 @@ import type { World, WorldDocument, WorldTask } from "./types.ts";
  * teaches exactly the strings self-play will later sample from.
  */
 
-export type SftRole = "challenger" | "reasoner";
+export type SftRole = Role;
 
 export interface SftPair {
   prompt: string;
@@ -51,7 +52,7 @@ export function reasonerCompletion(task: WorldTask): string {
 
 export function sftPairs(world: World, options: SftDataOptions): SftPair[] {
   const render = options.render ?? renderPlain;
-  const roles = new Set(options.roles ?? ["challenger", "reasoner"]);
+  const roles = new Set(options.roles ?? ROLES);
   const rng = createRng(options.seed);
   const tasksByDoc = Map.groupBy(world.tasks, (t) => t.doc_id);
   // A completion follows the rendered prompt directly; plain prompts end in "Assistant:", so a space goes between.
