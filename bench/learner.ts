@@ -16,7 +16,7 @@ import { readModelFolder } from "../src/learner/export.ts";
 import { EmbeddedLearner } from "../src/learner/learner.ts";
 import { countParams, forward, type GptConfig, type Params, toDevice } from "../src/learner/model.ts";
 import { HotSwapModel } from "../src/learner/swap.ts";
-import type { ScoredGroup } from "../src/learner/types.ts";
+import type { ScoredGroup } from "../src/spice/scored-group.ts";
 import { loadCausalLM } from "../src/models/load.ts";
 import { liveBufferCounter } from "../test/learner/live-buffers.ts";
 

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { TaskTypeSchema } from "../../src/spice/task-types.ts";
+import { AnswerTypeSchema, McqOptionsSchema } from "../../src/verify/types.ts";
 
-const Options = z.object({ A: z.string(), B: z.string(), C: z.string(), D: z.string() }).openapi("McqOptions");
+const Options = McqOptionsSchema.openapi("McqOptions");
 
 export const ChallengeRequest = z
   .object({
@@ -9,7 +11,7 @@ export const ChallengeRequest = z
     sample: z.boolean().optional().describe("true: draw one segment from the corpus (seeded by `seed`)"),
     seed: z.number().int().min(0).optional().describe("seeds the corpus draw and the sampling"),
     n: z.number().int().min(1).max(32).default(8).describe("G: challenger samples per round"),
-    task_type: z.enum(["mcq", "free_form"]).optional().describe("restrict the task type (default: the challenger chooses)"),
+    task_type: TaskTypeSchema.optional().describe("restrict the task type (default: the challenger chooses)"),
     max_attempts: z.number().int().min(1).max(256).default(16).describe("samples drawn in all before giving up"),
     temperature: z.number().min(0).max(2).default(1.0),
     top_p: z.number().gt(0).max(1).default(1.0),
@@ -23,11 +25,11 @@ export const ChallengeRequest = z
 export const ChallengerTaskOut = z
   .object({
     valid: z.boolean(),
-    task_type: z.enum(["mcq", "free_form"]),
+    task_type: TaskTypeSchema,
     question: z.string(),
     options: Options.optional(),
     answer: z.string(),
-    answer_type: z.enum(["Integer", "Expression", "String", "MCQ"]).nullable(),
+    answer_type: AnswerTypeSchema.nullable(),
     error: z.string().optional().describe("why the output is invalid"),
     raw: z.string().describe("the challenger's raw output (task step, or the selection when that failed)"),
   })

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { ANSWER_TYPES, parseAnswerType } from "../../src/verify/index.ts";
+import { ANSWER_TYPES, McqOptionsSchema, parseAnswerType } from "../../src/verify/index.ts";
 
 export const SolveRequest = z
   .object({
     question: z.string().min(1),
-    options: z.object({ A: z.string(), B: z.string(), C: z.string(), D: z.string() }).optional().describe("makes the question multiple-choice"),
+    options: McqOptionsSchema.optional().describe("makes the question multiple-choice"),
     k: z.number().int().min(1).max(64).default(8).describe("K: rollouts"),
     answer: z.string().min(1).optional().describe("gold answer: every rollout is verified against it"),
     answer_type: z

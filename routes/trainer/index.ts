@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
+import { TrainerStateSchema } from "../../src/db/run-states.ts";
 import { HttpProblem } from "../../src/problem.ts";
 import { TrainerConfigSchema } from "../../src/trainer/config.ts";
 import { getRun, listRuns, runMetrics } from "../../src/trainer/persist.ts";
@@ -10,7 +11,7 @@ import { getTrainer } from "../../src/trainer/service.ts";
 
 const StatusSchema = z
   .object({
-    state: z.enum(["idle", "running", "paused", "stopping", "stopped", "finished", "failed"]),
+    state: TrainerStateSchema,
     run_id: z.string().nullable(),
     iteration: z.number().int().describe("last committed iteration"),
     iterations: z.number().int().nullable(),

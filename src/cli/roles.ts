@@ -1,20 +1,18 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "node:fs";
-import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { HttpProblem } from "../problem.ts";
 import { challengeCall, solveCall, type ChallengeResponseBody, type SolveResponseBody } from "../roles/api.ts";
 import { openContext } from "../server.ts";
-import { ANSWER_TYPES, parseAnswerType } from "../verify/index.ts";
+import { TASK_TYPES } from "../spice/task-types.ts";
+import { ANSWER_TYPES, McqOptionsSchema, parseAnswerType } from "../verify/index.ts";
 import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
 
 /** `spice challenge` and `spice solve`: one challenger / reasoner call from the shell, same shapes as HTTP. */
 
-const OptionsSchema = z.object({ A: z.string(), B: z.string(), C: z.string(), D: z.string() });
-
 function optionsArg(value: string) {
   try {
-    return OptionsSchema.parse(JSON.parse(value));
+    return McqOptionsSchema.parse(JSON.parse(value));
   } catch {
     throw new InvalidArgumentError('--options takes a JSON object {"A": "...", "B": "...", "C": "...", "D": "..."}.');
   }
@@ -76,7 +74,7 @@ export function registerRoles(program: Command): void {
     .option("--sample", "draw one segment from the corpus")
     .option("--seed <n>", "seeds the draw and the sampling", intArg("--seed", 0))
     .option("--n <n>", "G: samples per round", intArg("--n", 1, 32), 8)
-    .addOption(new Option("--task-type <type>", "restrict the task type").choices(["mcq", "free_form"]))
+    .addOption(new Option("--task-type <type>", "restrict the task type").choices(TASK_TYPES))
     .option("--max-attempts <n>", "samples drawn in all before giving up", intArg("--max-attempts", 1, 100_000), 16)
     .option("--temperature <t>", "sampling temperature", floatArg("--temperature", 0, 2), 1.0)
     .option("--top-p <p>", "nucleus sampling", floatArg("--top-p", 0.000001, 1), 1.0)

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { foreignKey, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { RUN_STATUSES } from "./run-states.ts";
 
 /**
  * The whole SQLite schema. Change it here, then `bun run db:generate --name <what>` and commit
@@ -11,7 +12,7 @@ export const runs = sqliteTable("runs", {
   id: text("id").primaryKey(),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
-  status: text("status", { enum: ["running", "paused", "stopped", "finished", "failed"] }).notNull().default("running"),
+  status: text("status", { enum: RUN_STATUSES }).notNull().default("running"),
   seed: integer("seed").notNull(),
   config: text("config", { mode: "json" }).notNull(),
   corpusHash: text("corpus_hash"),

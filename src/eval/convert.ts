@@ -1,4 +1,5 @@
 import { extractAnswer } from "../verify/extract.ts";
+import { MCQ_LETTERS, type AnswerType, type McqOptions } from "../verify/types.ts";
 import { parseJsonLines } from "../jsonl.ts";
 import type { BadRow } from "./dataset.ts";
 
@@ -14,14 +15,13 @@ export interface ConvertedRow {
   id: string;
   question: string;
   answer: string;
-  answer_type: "Integer" | "Expression" | "String" | "MCQ";
-  options?: Record<"A" | "B" | "C" | "D", string>;
+  answer_type: AnswerType;
+  options?: McqOptions;
   difficulty?: string;
 }
 
 type Result = { ok: true; row: ConvertedRow } | { ok: false; error: string };
 
-const LETTERS = ["A", "B", "C", "D"] as const;
 const INTEGER = /^-?\d+$/;
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v.trim() : typeof v === "number" ? String(v) : null);
@@ -75,7 +75,7 @@ function choiceTexts(v: unknown): string[] | string {
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
     if (Array.isArray(o.text)) return o.text.map((c) => str(c) ?? "");
-    if (LETTERS.every((l) => l in o)) return LETTERS.map((l) => str(o[l]) ?? "");
+    if (MCQ_LETTERS.every((l) => l in o)) return MCQ_LETTERS.map((l) => str(o[l]) ?? "");
   }
   return "choices must be a list of four texts";
 }
@@ -90,11 +90,11 @@ function mcq(o: Record<string, unknown>, line: number): Result {
   if (texts.some((t) => t === "")) return { ok: false, error: "a choice is empty" };
   const raw = o.answer ?? o.answerKey ?? o.label;
   let letter: string | null = null;
-  if (typeof raw === "number" && Number.isInteger(raw) && raw >= 0 && raw < 4) letter = LETTERS[raw]!;
+  if (typeof raw === "number" && Number.isInteger(raw) && raw >= 0 && raw < 4) letter = MCQ_LETTERS[raw]!;
   else if (typeof raw === "string" && /^[A-Da-d]$/.test(raw.trim())) letter = raw.trim().toUpperCase();
-  else if (typeof raw === "string" && /^[0-3]$/.test(raw.trim())) letter = LETTERS[Number(raw.trim())]!;
+  else if (typeof raw === "string" && /^[0-3]$/.test(raw.trim())) letter = MCQ_LETTERS[Number(raw.trim())]!;
   if (letter === null) return { ok: false, error: "answer must be a 0-based index 0-3 or a letter A-D" };
-  const options = Object.fromEntries(LETTERS.map((l, i) => [l, texts[i]!])) as ConvertedRow["options"];
+  const options = Object.fromEntries(MCQ_LETTERS.map((l, i) => [l, texts[i]!])) as ConvertedRow["options"];
   return { ok: true, row: { id: rowId(o, line, "mcq"), question, answer: letter, answer_type: "MCQ", options } };
 }
 

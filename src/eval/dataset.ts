@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { parseJsonLines, type BadLine } from "../jsonl.ts";
-import type { AnswerType } from "../spice/challenger.ts";
-import type { McqOptions } from "../spice/prompts.ts";
+import type { AnswerType, McqOptions } from "../verify/types.ts";
 import { parseAnswerType } from "../verify/index.ts";
 
 /** `spice eval` datasets: JSON Lines of `{id?, question, answer, answer_type, options?}` (docs/method.md §3.1). */

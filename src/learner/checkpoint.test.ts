@@ -10,7 +10,7 @@ import { EmbeddedLearner } from "./learner.ts";
 import { type GptConfig, type HostParams, initHostParams } from "./model.ts";
 import { runSft } from "./sft.ts";
 import { TrainState } from "./train-state.ts";
-import type { ScoredGroup } from "./types.ts";
+import type { ScoredGroup } from "../spice/scored-group.ts";
 import { liveBufferCounter } from "../../test/learner/live-buffers.ts";
 
 const cfg: GptConfig = { vocabSize: 32, nPositions: 16, dModel: 16, nLayer: 2, nHead: 2 };

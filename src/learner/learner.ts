@@ -8,7 +8,8 @@ import { exportOnnx, readOnnxWeights } from "./export.ts";
 import { policyGradientLoss, tokenLogprobs, type PgBatch } from "./loss.ts";
 import type { GptConfig, HostParams, Params } from "./model.ts";
 import { TrainState, rowsArray } from "./train-state.ts";
-import type { Learner, ScoredGroup, UpdateStats } from "./types.ts";
+import type { ScoredGroup } from "../spice/scored-group.ts";
+import type { Learner, UpdateStats } from "./types.ts";
 
 export type LearnerOptions = {
   adamw?: Partial<AdamWConfig>;

@@ -8,7 +8,7 @@ import { createRng } from "../prng.ts";
 import { forward, type GptConfig, initHostParams, type Params, toDevice } from "./model.ts";
 import { parseSftJsonl, runSft, sftRows } from "./sft.ts";
 import { TrainState } from "./train-state.ts";
-import type { ScoredGroup } from "./types.ts";
+import type { ScoredGroup } from "../spice/scored-group.ts";
 
 beforeAll(async () => {
   await init();

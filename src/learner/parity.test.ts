@@ -12,7 +12,7 @@ import { EmbeddedLearner } from "./learner.ts";
 import { readModelFolder, writeModelFolder } from "./export.ts";
 import { forward, type GptConfig, type HostParams, toDevice } from "./model.ts";
 import { HotSwapModel } from "./swap.ts";
-import type { ScoredGroup } from "./types.ts";
+import type { ScoredGroup } from "../spice/scored-group.ts";
 
 let dir: string;
 let lm: CausalLM;

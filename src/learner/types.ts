@@ -1,28 +1,6 @@
-// The learner's side of the trainer contract (scored groups, docs/method.md §3.3). Field names follow the JSON
-// Lines export, so a group read from a rollout file can be fed to a learner as it is.
-
-export type Role = "challenger" | "reasoner";
-
-export type ScoredGroup = {
-  run: string;
-  iteration: number;
-  role: Role;
-  /** Index of the group within the iteration. */
-  group: number;
-  /** The rendered prompt text the completions were sampled from. */
-  prompt: string;
-  completions: string[];
-  rewards: number[];
-  /** Dr. GRPO advantages r_i - mean(r): no division by the standard deviation. */
-  advantages: number[];
-  /** Completion token ids per completion; null when the backend cannot give them. */
-  token_ids: number[][] | null;
-  /** log π(token) per completion token under the sampling policy; null when unavailable. */
-  logprobs: number[][] | null;
-  /** Token ids of the rendered prompt (an addition to docs/method.md §3.3); null when unavailable. */
-  prompt_token_ids?: number[] | null;
-  meta?: Record<string, unknown>;
-};
+// The learner's side of the trainer contract (scored groups, docs/method.md §3.3): it takes the scored groups
+// the method defines (src/spice/scored-group.ts) and returns its update statistics.
+import type { ScoredGroup } from "../spice/scored-group.ts";
 
 export type UpdateStats = {
   /** Optimizer steps taken by this update (0 when every advantage was zero). */

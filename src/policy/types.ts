@@ -1,8 +1,7 @@
-/** A chat turn; roles render it through the model's chat template when it has one. */
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
+import type { ChatMessage } from "../spice/chat.ts";
+
+/** The chat turn is defined with the method's prompts, which are written in it; policies render it. */
+export type { ChatMessage };
 
 /** A prompt is raw text, or chat messages the backend renders. */
 export type Prompt = string | ChatMessage[];

@@ -1,8 +1,8 @@
 import type { AppContext } from "../context.ts";
 import { getPolicy } from "../policy/index.ts";
 import type { TokenEvent } from "../policy/types.ts";
-import type { AnswerType } from "../spice/challenger.ts";
-import type { McqOptions, TaskType } from "../spice/prompts.ts";
+import type { TaskType } from "../spice/task-types.ts";
+import type { AnswerType, McqOptions } from "../verify/types.ts";
 import { challenge, type ChallengerSample } from "./challenge.ts";
 import { readDocument, type DocumentRequest } from "./documents.ts";
 import { asPolicyProblem } from "./http-errors.ts";

@@ -1,7 +1,8 @@
 import { mixSeed } from "../policy/sampling.ts";
 import type { Completion, Policy } from "../policy/types.ts";
 import { parseSelection, parseTask, type ChallengerTask, type Selection, type SelectionResult } from "../spice/challenger.ts";
-import { selectionPrompt, taskPrompt, type TaskType } from "../spice/prompts.ts";
+import { selectionPrompt, taskPrompt } from "../spice/prompts.ts";
+import { TASK_TYPES, type TaskType } from "../spice/task-types.ts";
 
 /**
  * The challenger with a policy (docs/method.md §1 step 2): G two-step samples per round, rounds
@@ -55,7 +56,7 @@ export interface ChallengeResult {
   group: ChallengerSample[];
 }
 
-const DEFAULTS = { taskTypes: ["mcq", "free_form"] as const, temperature: 1.0, topP: 1.0, maxTokens: 512, selectionMaxTokens: 128 };
+const DEFAULTS = { taskTypes: TASK_TYPES, temperature: 1.0, topP: 1.0, maxTokens: 512, selectionMaxTokens: 128 };
 
 /**
  * Trims the document so that the longest prompt plus its generation budget fits the

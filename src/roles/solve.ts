@@ -1,7 +1,7 @@
 import type { GenerateOptions, Policy } from "../policy/types.ts";
-import type { McqOptions } from "../spice/prompts.ts";
 import { reasonerPrompt } from "../spice/prompts.ts";
 import { passRate, scoreRollout, type Gold, type RolloutScore } from "../spice/reasoner.ts";
+import type { McqOptions } from "../verify/types.ts";
 import type { Step } from "./challenge.ts";
 
 /** The reasoner with a policy (docs/method.md §1 step 3): K rollouts per question, each scored. */

@@ -1,13 +1,12 @@
 import { ComputeEngine } from "@cortex-js/compute-engine";
-import type { FreeFormAnswerType, McqOptions, TaskType } from "./prompts.ts";
+import { MCQ_LETTERS, type AnswerType, type McqOptions } from "../verify/types.ts";
+import { FREE_FORM_ANSWER_TYPES, type FreeFormAnswerType, type TaskType } from "./task-types.ts";
 import { parseModelJson, type JsonValue } from "./tolerant-json.ts";
 
 /**
  * The challenger's pure part: reading and validating its two outputs (docs/method.md §1,
  * "Prompts and output formats"). Every invalid output gets a reason.
  */
-
-export type AnswerType = FreeFormAnswerType | "MCQ";
 
 export interface Selection {
   taskType: TaskType;
@@ -28,9 +27,6 @@ export interface ChallengerTask {
   error?: string;
 }
 
-const LETTERS = ["A", "B", "C", "D"] as const;
-const FREE_TYPES: readonly FreeFormAnswerType[] = ["Integer", "Expression", "String"];
-
 let engine: ComputeEngine | null = null;
 function mathEngine(): ComputeEngine {
   engine ??= new ComputeEngine();
@@ -46,7 +42,7 @@ function asText(v: JsonValue | undefined): string | null {
 
 function canonicalAnswerType(v: JsonValue | undefined): FreeFormAnswerType | null {
   if (typeof v !== "string") return null;
-  return FREE_TYPES.find((t) => t.toLowerCase() === v.trim().toLowerCase()) ?? null;
+  return FREE_FORM_ANSWER_TYPES.find((t) => t.toLowerCase() === v.trim().toLowerCase()) ?? null;
 }
 
 export function parseSelection(output: string, allowed: readonly TaskType[]): SelectionResult {
@@ -108,18 +104,18 @@ export function parseMcq(output: string): ChallengerTask {
   const rawOptions = o.options;
   if (rawOptions === null || typeof rawOptions !== "object" || Array.isArray(rawOptions)) return invalid(base, "options is not an object with keys A-D");
   const keys = Object.keys(rawOptions);
-  const texts = LETTERS.map((k) => asText(rawOptions[k]));
-  const options = Object.fromEntries(LETTERS.map((k, i) => [k, texts[i] ?? ""])) as McqOptions;
+  const texts = MCQ_LETTERS.map((k) => asText(rawOptions[k]));
+  const options = Object.fromEntries(MCQ_LETTERS.map((k, i) => [k, texts[i] ?? ""])) as McqOptions;
   const withOptions = { ...base, options };
   if (question === "") return invalid(withOptions, "question is empty");
-  const missing = LETTERS.filter((k, i) => !keys.includes(k) || texts[i] === null);
+  const missing = MCQ_LETTERS.filter((k, i) => !keys.includes(k) || texts[i] === null);
   if (missing.length > 0) return invalid(withOptions, `missing option ${missing.join(", ")}`);
-  const extra = keys.filter((k) => !(LETTERS as readonly string[]).includes(k));
+  const extra = keys.filter((k) => !(MCQ_LETTERS as readonly string[]).includes(k));
   if (extra.length > 0) return invalid(withOptions, `unexpected option key ${extra.join(", ")}`);
   if (texts.some((t) => t === "")) return invalid(withOptions, "an option is empty");
   const seen = new Set(texts.map((t) => normalizeForLeak(t!)));
   if (seen.size < 4) return invalid(withOptions, "options are not pairwise distinct");
-  if (!(LETTERS as readonly string[]).includes(answer)) return invalid(withOptions, "answer is not one of the option letters A-D");
+  if (!(MCQ_LETTERS as readonly string[]).includes(answer)) return invalid(withOptions, "answer is not one of the option letters A-D");
   return { ...withOptions, valid: true };
 }
 

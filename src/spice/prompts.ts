@@ -1,12 +1,11 @@
-import type { ChatMessage } from "../policy/types.ts";
+import { MCQ_LETTERS, type McqOptions } from "../verify/types.ts";
+import type { ChatMessage } from "./chat.ts";
+import type { FreeFormAnswerType, TaskType } from "./task-types.ts";
 
 /**
  * The prompts of both roles. The document sits between explicit markers and is declared
  * to be data: a corpus may contain text that reads like instructions.
  */
-
-export type TaskType = "mcq" | "free_form";
-export type FreeFormAnswerType = "Integer" | "Expression" | "String";
 
 export const DOC_OPEN = "<<<DOCUMENT";
 export const DOC_CLOSE = "DOCUMENT>>>";
@@ -70,12 +69,10 @@ export function taskPrompt(document: string | null, taskType: TaskType, answerTy
   ];
 }
 
-export type McqOptions = Record<"A" | "B" | "C" | "D", string>;
-
 /** The reasoner never sees the document: only the question (and the options of an MCQ). */
 export function reasonerPrompt(question: string, options?: McqOptions): ChatMessage[] {
   const body = options
-    ? `${question}\n\n${(["A", "B", "C", "D"] as const).map((k) => `${k}) ${options[k]}`).join("\n")}\n\n` +
+    ? `${question}\n\n${MCQ_LETTERS.map((k) => `${k}) ${options[k]}`).join("\n")}\n\n` +
       "Reason step by step, then give the letter of the correct option as your final answer in \\boxed{}, for example \\boxed{A}."
     : `${question}\n\nReason step by step, then put your final answer in \\boxed{}.`;
   return [{ role: "user", content: body }];

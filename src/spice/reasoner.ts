@@ -1,7 +1,7 @@
 import { extractAnswer } from "../verify/extract.ts";
 import { verify } from "../verify/index.ts";
-import type { AnswerType } from "./challenger.ts";
-import type { McqOptions } from "./prompts.ts";
+import type { AnswerType, McqOptions } from "../verify/types.ts";
+import type { ChallengerTask } from "./challenger.ts";
 
 /** The reasoner's pure part: reading and scoring its rollouts (docs/method.md §1 step 3). */
 
@@ -9,6 +9,12 @@ export interface Gold {
   answer: string;
   answerType: AnswerType;
   options?: McqOptions;
+}
+
+/** The gold answer a valid task carries; an invalid task has none and goes to no reasoner. */
+export function goldOf(task: ChallengerTask): Gold | null {
+  if (!task.valid || !task.answerType) return null;
+  return { answer: task.answer, answerType: task.answerType, ...(task.options ? { options: task.options } : {}) };
 }
 
 export interface RolloutScore {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { REWARD_FUNCTIONS } from "../spice/rewards.ts";
+import { TASK_TYPES, TaskTypeSchema } from "../spice/task-types.ts";
 
 /**
  * The trainer configuration (docs/method.md §3.5): one JSON object, the same for `spice train --config F`
@@ -15,7 +16,7 @@ export const TrainerConfigSchema = z
     challenger_samples: z.number().int().min(1).max(64).default(4).describe("G: challenger outputs per document (one round)"),
     reasoner_rollouts: z.number().int().min(1).max(64).default(4).describe("K: reasoner rollouts per valid task"),
     max_attempts: z.number().int().min(1).max(100_000).default(8).describe("challenger samples drawn per document before it is skipped (paper: 1024)"),
-    task_types: z.array(z.enum(["mcq", "free_form"])).min(1).default(["mcq", "free_form"]).describe("task types the challenger may choose"),
+    task_types: z.array(TaskTypeSchema).min(1).default([...TASK_TYPES]).describe("task types the challenger may choose"),
     reward: z.enum(REWARD_FUNCTIONS).default("variance").describe("challenger reward: variance (SPICE) | threshold | one_minus_p | rzero"),
     use_corpus: z.boolean().default(true).describe("false: the challenger writes tasks with no document (the paper's no-corpus ablation)"),
     challenger_policy: z.string().min(1).nullable().default(null).describe("null = self-play; an OpenAI-compatible URL or a model folder = a fixed challenger"),
@@ -41,7 +42,7 @@ export const PAPER_PRESET: TrainerConfigInput = {
   challenger_samples: 8,
   reasoner_rollouts: 8,
   max_attempts: 1024,
-  task_types: ["mcq", "free_form"],
+  task_types: [...TASK_TYPES],
   reward: "variance",
   use_corpus: true,
   challenger_policy: null,

@@ -2,7 +2,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readModelFolder, writeModelFolder } from "../learner/export.ts";
 import { EmbeddedLearner } from "../learner/learner.ts";
-import type { ScoredGroup } from "../learner/types.ts";
+import type { ScoredGroup } from "../spice/scored-group.ts";
 import type { LearnerSink } from "./sink.ts";
 
 export interface EmbeddedSinkOptions {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import { checkpoints, iterations } from "../db/schema.ts";
-import type { ScoredGroup } from "../learner/types.ts";
+import type { ScoredGroup } from "../spice/scored-group.ts";
 import { loadCausalLM } from "../models/load.ts";
 import { EmbeddedSink } from "./embedded-sink.ts";
 import { getTrainer } from "./service.ts";

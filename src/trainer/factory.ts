@@ -8,7 +8,7 @@ import { getPolicy } from "../policy/index.ts";
 import { OpenAIPolicy } from "../policy/openai.ts";
 import { TransformersPolicy } from "../policy/transformers.ts";
 import type { Policy } from "../policy/types.ts";
-import { runSelfPlayIteration, type DocumentSource, type SelfPlaySettings } from "../spice/selfplay.ts";
+import { runSelfPlayIteration, type DocumentSource, type SelfPlaySettings } from "../selfplay/iteration.ts";
 import type { TrainerConfig } from "./config.ts";
 import { EmbeddedSink } from "./embedded-sink.ts";
 import type { RunFactory } from "./runner.ts";

@@ -1,11 +1,12 @@
 import { and, asc, desc, eq, inArray, notInArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import type { RunStatus } from "../db/run-states.ts";
 import { checkpoints, iterations, metrics, rollouts, runs, segmentsUsed, tasks, type Run } from "../db/schema.ts";
 import type { TrainerConfig } from "./config.ts";
 import { scalarMetrics, type IterationRecord } from "./record.ts";
 
 /** Runs that can be resumed: anything not finished or failed. */
-const OPEN_STATES = ["running", "paused", "stopped"] as const;
+const OPEN_STATES: readonly RunStatus[] = ["running", "paused", "stopped"];
 
 export function createRun(db: Db, id: string, config: TrainerConfig): Run {
   return db.insert(runs).values({ id, seed: config.seed, config, status: "running" }).returning().get();

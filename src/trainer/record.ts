@@ -1,38 +1,6 @@
-/**
- * What one self-play iteration produced, in memory, before it is committed. Nothing of an
- * iteration reaches the database until the whole record is written in one transaction.
- */
-export interface RolloutRecord {
-  sample: number;
-  text: string;
-  extracted: string | null;
-  correct: boolean;
-  reward: number;
-  advantage: number;
-}
+import type { SegmentRecord } from "../selfplay/record.ts";
 
-export interface TaskRecord {
-  sample: number;
-  raw: string;
-  parsed: unknown;
-  valid: boolean;
-  reason: string | null;
-  taskType: string | null;
-  answerType: string | null;
-  passRate: number | null;
-  reward: number;
-  advantage: number;
-  rollouts: RolloutRecord[];
-}
-
-export interface SegmentRecord {
-  slot: number;
-  docId: string | null;
-  attempts: number;
-  skipped: boolean;
-  tasks: TaskRecord[];
-}
-
+/** One committed iteration as the trainer writes it: the self-play output plus the learner's step and state. */
 export interface IterationRecord {
   runId: string;
   iteration: number;

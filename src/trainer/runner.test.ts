@@ -6,7 +6,7 @@ import { iterations, rollouts, runs, segmentsUsed, tasks } from "../db/schema.ts
 import { parseTrainerConfig, TrainerConfigError } from "./config.ts";
 import { runMetrics } from "./persist.ts";
 import { Trainer } from "./runner.ts";
-import { ScoredGroupSchema } from "./scored-group.ts";
+import { ScoredGroupSchema } from "../spice/scored-group.ts";
 import { testContext } from "../../test/helpers.ts";
 import { scriptedFactory, testTrainerConfig } from "../../test/trainer/fixtures.ts";
 

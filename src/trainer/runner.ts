@@ -1,19 +1,12 @@
 import { rmSync } from "node:fs";
 import type { AppContext } from "../context.ts";
-import type { ScoredGroup } from "../learner/types.ts";
+import type { TrainerState } from "../db/run-states.ts";
+import type { IterationOutput } from "../selfplay/record.ts";
 import type { TrainerConfig } from "./config.ts";
 import { commitIteration, createRun, getRun, recordMetric, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
-import { scalarMetrics, type SegmentRecord } from "./record.ts";
+import { scalarMetrics } from "./record.ts";
 import { trainerGauge } from "../metrics.ts";
 import type { LearnerSink } from "./sink.ts";
-
-/** What one self-play iteration hands back before anything is committed. */
-export interface IterationOutput {
-  segments: SegmentRecord[];
-  groups: ScoredGroup[];
-  samplerState: unknown;
-  metrics: Record<string, unknown>;
-}
 
 /** The self-play engine of one run: built for a run (fresh or resumed), then driven iteration by iteration. */
 export interface SelfPlayEngine {
@@ -36,8 +29,6 @@ export type RunFactory = (args: {
   config: TrainerConfig;
   resume: { samplerState: unknown; learnerState: string | null } | null;
 }) => Promise<RunResources>;
-
-export type TrainerState = "idle" | "running" | "paused" | "stopping" | "stopped" | "finished" | "failed";
 
 export interface TrainerStatus {
   state: TrainerState;

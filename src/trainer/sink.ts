@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import type { ScoredGroup, UpdateStats } from "../learner/types.ts";
+import type { UpdateStats } from "../learner/types.ts";
+import type { ScoredGroup } from "../spice/scored-group.ts";
 
 /**
  * Where an iteration's scored groups go: the embedded learner, or a JSON Lines file for an

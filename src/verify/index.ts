@@ -13,10 +13,10 @@ import { type Comparison, type Scalar, compareScalars, parseScalar } from './sca
 import { Malformed, parseStruct } from './structure.ts';
 import { normalizeString, stringsMatch } from './strings.ts';
 import { evalExact, freeSymbols } from './evaluate.ts';
-import { type AnswerType, type McqOptions, type Verdict, type VerifyOptions, parseAnswerType } from './types.ts';
+import { type AnswerType, MCQ_LETTERS, type OptionTexts, type Verdict, type VerifyOptions, parseAnswerType } from './types.ts';
 
-export { ANSWER_TYPES, parseAnswerType } from './types.ts';
-export type { AnswerType, McqOptions, Verdict, VerifyOptions } from './types.ts';
+export { ANSWER_TYPES, AnswerTypeSchema, MCQ_LETTERS, McqOptionsSchema, parseAnswerType } from './types.ts';
+export type { AnswerType, McqOptions, OptionTexts, Verdict, VerifyOptions } from './types.ts';
 export { MAX_EXACT_DIGITS, MAX_NESTING_DEPTH, MAX_RESPONSE_CHARS } from './limits.ts';
 
 const verdict = (correct: boolean, extracted: string | null, reason: string): Verdict => ({ correct, extracted, reason });
@@ -90,11 +90,11 @@ function verifyMath(answerNorm: string, goldNorm: string, type: 'Integer' | 'Exp
   return result;
 }
 
-function optionsOf(options: VerifyOptions | McqOptions | undefined): McqOptions | undefined {
+function optionsOf(options: VerifyOptions | OptionTexts | undefined): OptionTexts | undefined {
   if (!options || typeof options !== 'object') return undefined;
-  if ('options' in options && options.options && typeof options.options === 'object') return options.options as McqOptions;
-  const map = options as McqOptions;
-  return ['A', 'B', 'C', 'D'].some((k) => typeof map[k] === 'string') ? map : undefined;
+  if ('options' in options && options.options && typeof options.options === 'object') return options.options as OptionTexts;
+  const map = options as OptionTexts;
+  return MCQ_LETTERS.some((k) => typeof map[k] === 'string') ? map : undefined;
 }
 
 /** Text with something mathematical in it; plain words are compared as strings only. */
@@ -115,7 +115,7 @@ function optionTextMatches(answer: string, text: string): boolean {
   }
 }
 
-function judge(extracted: string, gold: string, type: AnswerType, mcqOptions: McqOptions | undefined): Verdict {
+function judge(extracted: string, gold: string, type: AnswerType, mcqOptions: OptionTexts | undefined): Verdict {
   const answerNorm = normalizeAnswer(extracted);
   if (answerNorm === '') return verdict(false, extracted, 'empty answer');
   if (nestingDepth(extracted) > MAX_NESTING_DEPTH) return verdict(false, extracted, `answer nested deeper than ${MAX_NESTING_DEPTH}`);
@@ -138,7 +138,7 @@ function judge(extracted: string, gold: string, type: AnswerType, mcqOptions: Mc
  * Verifies a reasoner response against the gold answer. `options` carries the MCQ option
  * texts (either `{options: {A: …}}` or the map itself). Never throws.
  */
-export function verify(response: unknown, gold: unknown, answerType: unknown, options?: VerifyOptions | McqOptions): Verdict {
+export function verify(response: unknown, gold: unknown, answerType: unknown, options?: VerifyOptions | OptionTexts): Verdict {
   try {
     const type = parseAnswerType(answerType);
     if (type === null) return verdict(false, null, 'unknown answer type');

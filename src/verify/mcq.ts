@@ -1,10 +1,10 @@
-import type { McqOptions } from './types.ts';
+import { MCQ_LETTERS, type OptionTexts } from './types.ts';
 
 /** MCQ rules (M1–M3). Input is the normalised answer (E6 applied). */
 
 export type McqResult = { correct: boolean; reason: string };
 
-const LETTERS = ['A', 'B', 'C', 'D'];
+const LETTERS: readonly string[] = MCQ_LETTERS;
 
 const BARE_LETTER = /^[([]?\s*([A-Za-z])\s*[)\]]?$/;
 const PAREN_LETTER_PREFIX = /^\(\s*([A-Za-z])\s*\)\s*\S/;
@@ -35,7 +35,7 @@ export function letterOf(answer: string): string | 'many' | null {
  * M1–M3. `textMatches(answer, optionText)` applies the Expression or String rules to an
  * option's text; it is only consulted when the answer carries no letter.
  */
-export function verifyMcq(answer: string, gold: string, options: McqOptions | undefined, textMatches: (answer: string, optionText: string) => boolean): McqResult {
+export function verifyMcq(answer: string, gold: string, options: OptionTexts | undefined, textMatches: (answer: string, optionText: string) => boolean): McqResult {
   let goldLetter = letterOf(gold);
   if (typeof goldLetter !== 'string' || goldLetter === 'many' || !LETTERS.includes(goldLetter)) {
     // A gold written as option text is mapped back to its letter when the options say which.

@@ -1,9 +1,7 @@
 import type { Rng } from "../prng.ts";
-import type { McqOptions } from "../spice/prompts.ts";
+import { MCQ_LETTERS, type McqOptions } from "../verify/types.ts";
 
 /** Seeded draws the document kinds share. */
-
-export const LETTERS = ["A", "B", "C", "D"] as const;
 
 /** Uniform integer in lo…hi (inclusive). */
 export function between(rng: Rng, lo: number, hi: number): number {
@@ -28,6 +26,6 @@ export function distinctInts(rng: Rng, lo: number, hi: number, n: number): numbe
 /** Four options in random order and the letter of `correct`; the three others must differ from it and each other. */
 export function shuffleOptions(rng: Rng, correct: string, others: readonly string[]): { options: McqOptions; letter: string } {
   const order = distinct(rng, [correct, ...others], 4);
-  const options = Object.fromEntries(LETTERS.map((l, i) => [l, order[i]!])) as McqOptions;
-  return { options, letter: LETTERS[order.indexOf(correct)]! };
+  const options = Object.fromEntries(MCQ_LETTERS.map((l, i) => [l, order[i]!])) as McqOptions;
+  return { options, letter: MCQ_LETTERS[order.indexOf(correct)]! };
 }

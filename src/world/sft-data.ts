@@ -1,6 +1,8 @@
 import { createRng } from "../prng.ts";
 import { renderPlain, type Prompt } from "../policy/types.ts";
-import { reasonerPrompt, selectionPrompt, taskPrompt, type FreeFormAnswerType, type TaskType } from "../spice/prompts.ts";
+import { reasonerPrompt, selectionPrompt, taskPrompt } from "../spice/prompts.ts";
+import { ROLES, type Role } from "../spice/scored-group.ts";
+import { TASK_TYPES, type FreeFormAnswerType, type TaskType } from "../spice/task-types.ts";
 import type { World, WorldDocument, WorldTask } from "./types.ts";
 
 /**
@@ -9,7 +11,7 @@ import type { World, WorldDocument, WorldTask } from "./types.ts";
  * teaches exactly the strings self-play will later sample from.
  */
 
-export type SftRole = "challenger" | "reasoner";
+export type SftRole = Role;
 
 export interface SftPair {
   prompt: string;
@@ -25,8 +27,6 @@ export interface SftDataOptions {
   /** The policy's render(); plain `User:`/`Assistant:` text (a model without chat template) by default. */
   render?: (prompt: Prompt) => string;
 }
-
-const ALLOWED: readonly TaskType[] = ["mcq", "free_form"];
 
 const REASONS: Record<WorldDocument["kind"], string> = {
   story: "it says how many things people have",
@@ -52,7 +52,7 @@ export function reasonerCompletion(task: WorldTask): string {
 
 export function sftPairs(world: World, options: SftDataOptions): SftPair[] {
   const render = options.render ?? renderPlain;
-  const roles = new Set(options.roles ?? ["challenger", "reasoner"]);
+  const roles = new Set(options.roles ?? ROLES);
   const rng = createRng(options.seed);
   const tasksByDoc = Map.groupBy(world.tasks, (t) => t.doc_id);
   // A completion follows the rendered prompt directly; plain prompts end in "Assistant:", so a space goes between.
@@ -69,7 +69,7 @@ export function sftPairs(world: World, options: SftDataOptions): SftPair[] {
       const task = tasks[rng.int(tasks.length)]!;
       const { taskType, answerType } = taskTypeOf(task);
       const selection = JSON.stringify({ task_type: taskType, answer_type: answerType, reason: REASONS[doc.kind] });
-      out.push(pair(selectionPrompt(doc.text, ALLOWED), selection, "challenger", "selection"));
+      out.push(pair(selectionPrompt(doc.text, TASK_TYPES), selection, "challenger", "selection"));
       out.push(pair(taskPrompt(doc.text, taskType, answerType), challengerTaskJson(task), "challenger", "task"));
     }
     if (roles.has("reasoner")) {

@@ -1,4 +1,4 @@
-import type { McqOptions } from "../spice/prompts.ts";
+import type { AnswerType, McqOptions } from "../verify/types.ts";
 
 /** Shapes shared by the toy-world generator's modules. */
 
@@ -8,7 +8,8 @@ export type Difficulty = (typeof DIFFICULTIES)[number];
 export const KINDS = ["story", "table", "units", "dates"] as const;
 export type Kind = (typeof KINDS)[number];
 
-export type WorldAnswerType = "Integer" | "String" | "MCQ";
+/** The toy world writes no Expression tasks. */
+export type WorldAnswerType = Exclude<AnswerType, "Expression">;
 
 /** The number knobs every document kind reads. */
 export interface NumberKnobs {

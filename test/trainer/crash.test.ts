@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ScoredGroupSchema } from "../../src/trainer/scored-group.ts";
+import { ScoredGroupSchema } from "../../src/spice/scored-group.ts";
 import { startFakeOpenAI } from "../fakes/openai-server.ts";
 import { REPO_ROOT, tempDir } from "../helpers.ts";
 import { arithmeticScript } from "./fixtures.ts";

@@ -1,6 +1,6 @@
 import { createSampler } from "../../src/corpus/sampler.ts";
 import { ScriptedPolicy } from "../../src/policy/scripted.ts";
-import { runSelfPlayIteration } from "../../src/spice/selfplay.ts";
+import { runSelfPlayIteration } from "../../src/selfplay/iteration.ts";
 import { parseTrainerConfig, type TrainerConfigInput } from "../../src/trainer/config.ts";
 import type { RunFactory } from "../../src/trainer/runner.ts";
 import { selfPlaySettings } from "../../src/trainer/factory.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ScriptedPolicy } from "../policy/scripted.ts";
-import { challengerReward } from "./rewards.ts";
-import { runSelfPlayIteration, type SelfPlaySettings } from "./selfplay.ts";
+import { challengerReward } from "../spice/rewards.ts";
+import { runSelfPlayIteration, type SelfPlaySettings } from "./iteration.ts";
 
 /**
  * A scripted policy that makes one iteration checkable by hand. Per document, G = 4 challenger
