@@ -1,3 +1,5 @@
+import { SpiceError, type PolicyErrorKind } from "../errors.ts";
+
 /** A chat turn; roles render it through the model's chat template when it has one. */
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -64,16 +66,15 @@ export interface Policy {
   close(): Promise<void>;
 }
 
-export type PolicyErrorKind = "unavailable" | "timeout" | "bad_response" | "invalid_request";
+export type { PolicyErrorKind };
 
-/** A failure of the policy backend, classified so that callers can answer 502/503/504/400. */
-export class PolicyError extends Error {
+/** A failure of the policy backend, classified so that the edges can answer 502/503/504/400 (src/error-table.ts). */
+export class PolicyError extends SpiceError {
   constructor(
     readonly kind: PolicyErrorKind,
     message: string,
   ) {
-    super(message);
-    this.name = "PolicyError";
+    super(`policy_${kind}`, message);
   }
 }
 

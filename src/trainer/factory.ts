@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import type { AppContext } from "../context.ts";
 import { getCorpus } from "../corpus/index.ts";
+import { SpiceError } from "../errors.ts";
 import { getPolicy } from "../policy/index.ts";
 import { OpenAIPolicy } from "../policy/openai.ts";
 import { TransformersPolicy } from "../policy/transformers.ts";
@@ -14,8 +15,10 @@ import { EmbeddedSink } from "./embedded-sink.ts";
 import type { RunFactory } from "./runner.ts";
 import { RolloutFileSink, type LearnerSink } from "./sink.ts";
 
-export class TrainerSetupError extends Error {
-  override name = "TrainerSetupError";
+export class TrainerSetupError extends SpiceError {
+  constructor(message: string) {
+    super("trainer_setup", message);
+  }
 }
 
 export function runDir(dataDir: string, runId: string): string {

@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import type { AppContext } from "../context.ts";
+import { SpiceError } from "../errors.ts";
 import type { ScoredGroup } from "../learner/types.ts";
 import type { TrainerConfig } from "./config.ts";
 import { commitIteration, createRun, getRun, recordMetric, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
@@ -270,10 +271,14 @@ export class Trainer {
   }
 }
 
-export class TrainerBusyError extends Error {
-  override name = "TrainerBusyError";
+export class TrainerBusyError extends SpiceError {
+  constructor(message: string) {
+    super("trainer_busy", message);
+  }
 }
-export class TrainerStateError extends Error {
-  override name = "TrainerStateError";
+export class TrainerStateError extends SpiceError {
+  constructor(message: string) {
+    super("trainer_state", message);
+  }
 }
 
