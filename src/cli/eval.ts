@@ -71,7 +71,6 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
   reportBad(flags.dataset, bad);
   const items = flags.limit !== undefined ? all.slice(0, flags.limit) : all;
   if (items.length === 0) fail(`--dataset ${flags.dataset}: no usable rows`);
-  if (!config.policyUrl && config.model && !existsSync(config.model)) fail(`--model ${config.model}: no such folder`);
 
   let policy: Policy;
   try {
