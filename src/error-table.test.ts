@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { LockBusyError } from "./corpus/lock.ts";
 import { errorAnswer } from "./error-table.ts";
-import { BadInput, ContextTooLong, CorpusEmpty, CorpusUnavailable, DocumentNotFound, PolicySpecError } from "./errors.ts";
+import { BadInput, ContextTooLong, CorpusEmpty, CorpusUnavailable, DocumentNotFound } from "./errors.ts";
+import { PolicySpecError } from "./errors.ts";
 import { PolicyError } from "./policy/types.ts";
 import { HttpProblem, problemFor } from "./problem.ts";
 import { TrainerSetupError } from "./trainer/factory.ts";
@@ -17,7 +18,8 @@ describe("the error table", () => {
     expect(answer(new DocumentNotFound("s-1"))).toEqual([404, "Not found", 2]);
     expect(answer(new CorpusEmpty())).toEqual([409, "Corpus empty", 2]);
     expect(answer(new CorpusUnavailable(new Error("disk")))).toEqual([503, "Corpus unavailable", 1]);
-    expect(answer(new LockBusyError({ pid: 1, since: "now", token: "t" }, "/x.lock"))).toEqual([409, "Ingest in progress", 1]);
+    const lock = new LockBusyError({ pid: 1, since: "now", token: "t" }, "/x.lock");
+    expect(answer(lock)).toEqual([409, "Ingest in progress", 1]);
     expect(answer(new ContextTooLong("no room"))).toEqual([400, "Request does not fit the policy", 2]);
     expect(answer(new BadInput("samples"))).toEqual([400, "Bad request", 2]);
     expect(answer(new PolicySpecError("nothing"))).toEqual([503, "Policy unavailable", 2]);
@@ -40,7 +42,8 @@ describe("the error table", () => {
   test("the app's problem: a route's own HttpProblem as it is, a library error through the table", () => {
     const own = new HttpProblem(413, "Too many items", "at most 3");
     expect(problemFor(own)).toBe(own);
-    expect(problemFor(new PolicyError("timeout", "slow"))).toMatchObject({ status: 504, title: "Policy timed out", detail: "slow" });
+    const p = problemFor(new PolicyError("timeout", "slow"));
+    expect(p).toMatchObject({ status: 504, title: "Policy timed out", detail: "slow" });
     expect(problemFor(new Error("bug"))).toBeNull();
   });
 });

@@ -46,7 +46,8 @@ export class CorpusEmpty extends SpiceError {
 
 export class CorpusUnavailable extends SpiceError {
   constructor(cause: unknown) {
-    super("corpus_unavailable", `the corpus could not be opened: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super("corpus_unavailable", `the corpus could not be opened: ${why}`, { cause });
   }
 }
 

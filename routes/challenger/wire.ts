@@ -44,5 +44,12 @@ function taskBody(s: ChallengerSample): ChallengeResponseBody["tasks"][number] {
 
 /** The HTTP answer; `spice challenge --json` prints the same. */
 export function challengeBody(r: DocumentChallenge): ChallengeResponseBody {
-  return { doc_id: r.docId, attempts: r.attempts, rounds: r.rounds, skipped: r.skipped, truncated: r.truncated, tasks: r.group.map(taskBody) };
+  return {
+    doc_id: r.docId,
+    attempts: r.attempts,
+    rounds: r.rounds,
+    skipped: r.skipped,
+    truncated: r.truncated,
+    tasks: r.group.map(taskBody),
+  };
 }

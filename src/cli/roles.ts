@@ -50,7 +50,8 @@ async function withContext<T>(cmd: Command, run: (ctx: AppContext) => Promise<T>
 }
 
 function printChallenge(r: DocumentChallenge): void {
-  process.stdout.write(`doc ${r.docId ?? "(inline)"}: ${r.attempts} samples in ${r.rounds} round(s)${r.skipped ? ", skipped (no valid task)" : ""}${r.truncated ? ", document trimmed" : ""}\n`);
+  const notes = `${r.skipped ? ", skipped (no valid task)" : ""}${r.truncated ? ", document trimmed" : ""}`;
+  process.stdout.write(`doc ${r.docId ?? "(inline)"}: ${r.attempts} samples in ${r.rounds} round(s)${notes}\n`);
   r.group.forEach(({ result: t }, i) => {
     if (!t.valid) return void process.stdout.write(`  ${i + 1}. invalid: ${t.error}\n`);
     process.stdout.write(`  ${i + 1}. [${t.taskType}/${t.answerType}] ${t.question}\n`);

@@ -40,13 +40,14 @@ describe("openPolicy", () => {
     const policy = await open(server.url);
     expect(policy.info.backend).toBe("openai");
     const [r] = await policy.generate(["2+2="], { n: 2 });
-    expect(r!.completions.map((c) => c.text)).toEqual(["answer 0 to 4 chars: \\boxed{0}", "answer 1 to 4 chars: \\boxed{1}"]);
+    // The fake server answers choice i with "... \\boxed{i}".
+    expect(r!.completions.map((c) => c.text.slice(-9))).toEqual(["\\boxed{0}", "\\boxed{1}"]);
     expect(await policy.version!()).toEqual({ backend: "openai", model: "served-model" });
     expect(policy.swapWeights).toBeUndefined();
     expect(policy.weightsHash).toBeUndefined();
   });
 
-  test("a model folder opens the transformers.js backend, with weight swaps and the hash of its opened weights", async () => {
+  test("a model folder opens the transformers.js backend: weight swaps, and the hash of its opened weights", async () => {
     const dir = ensureModel(data.dir, DEFAULT_LM);
     const bytes = readFileSync(join(dir, "onnx", "model.onnx"));
     const sha = createHash("sha256").update(bytes).digest("hex");

@@ -261,7 +261,8 @@ export class TransformersPolicy implements Policy {
   }
 
   async version(): Promise<PolicyVersion> {
-    return { backend: this.info.backend, model: this.info.model, weightsHash: await this.weightsHash(), swaps: this.swaps };
+    const { backend, model } = this.info;
+    return { backend, model, weightsHash: await this.weightsHash(), swaps: this.swaps };
   }
 
   async close(): Promise<void> {

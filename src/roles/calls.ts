@@ -16,7 +16,11 @@ export interface DocumentChallenge extends ChallengeResult {
   docId: string | null;
 }
 
-export async function challengeCall(ctx: AppContext, source: DocumentSource, options: ChallengeOptions): Promise<DocumentChallenge> {
+export async function challengeCall(
+  ctx: AppContext,
+  source: DocumentSource,
+  options: ChallengeOptions,
+): Promise<DocumentChallenge> {
   const doc = await readDocument(ctx, source);
   const policy = await getPolicy(ctx);
   return { docId: doc.id, ...(await challenge(policy, doc.text, options)) };
@@ -33,6 +37,7 @@ export interface AskedQuestion {
 /** Without `answerType`, a gold answer to a question with options is a letter. */
 export async function solveCall(ctx: AppContext, q: AskedQuestion, options: SolveOptions): Promise<SolveResult> {
   const policy = await getPolicy(ctx);
-  const gold = q.answer === undefined ? undefined : { answer: q.answer, answerType: q.answerType ?? "MCQ", options: q.options };
+  const gold =
+    q.answer === undefined ? undefined : { answer: q.answer, answerType: q.answerType ?? "MCQ", options: q.options };
   return solve(policy, { question: q.question, options: q.options, gold }, options);
 }
