@@ -7,7 +7,7 @@ import { bearerAuth } from "./http/middleware/bearer-auth.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
 import { defaultHook } from "./http/openapi.ts";
-import { HttpProblem, problem } from "./problem.ts";
+import { problem, problemFor } from "./problem.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { mountRoutes } from "../routes/index.ts";
 import { API_VERSION } from "./version.ts";
@@ -55,7 +55,8 @@ export function createApp(ctx: AppContext) {
 
   app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
-    if (err instanceof HttpProblem) return problem(c, err.status, err.title, err.detail, err.extra);
+    const p = problemFor(err);
+    if (p) return problem(c, p.status, p.title, p.detail, p.extra);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       return problem(c, status, status === 400 ? "Bad request" : "Request failed", err.message);

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "@hono/zod-openapi";
 import type { ProblemDetails } from "./http/openapi.ts";
+import { errorAnswer } from "./error-table.ts";
 
 /** RFC 9457 problem details; `type` stays about:blank, `title` is the stable part. */
 export type ProblemBody = z.infer<typeof ProblemDetails>;
@@ -38,4 +39,11 @@ export class HttpProblem extends Error {
     super(detail ? `${title}: ${detail}` : title);
     this.name = "HttpProblem";
   }
+}
+
+/** The problem an error answers: a route's own HttpProblem, or a library error through the one table; null otherwise. */
+export function problemFor(err: unknown): HttpProblem | null {
+  if (err instanceof HttpProblem) return err;
+  const a = errorAnswer(err);
+  return a ? new HttpProblem(a.status, a.title, a.detail) : null;
 }

@@ -1,8 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
-import { challengeCall } from "../../src/roles/api.ts";
+import { challengeCall } from "../../src/roles/calls.ts";
 import { ChallengeRequest, ChallengeResponse } from "./schema.ts";
+import { challengeBody, challengeOptions, documentSource } from "./wire.ts";
 
 const route = createRoute({
   method: "post",
@@ -21,5 +22,8 @@ const route = createRoute({
 });
 
 export function challengerRouter(ctx: AppContext) {
-  return createRouter().openapi(route, async (c) => c.json(await challengeCall(ctx, c.req.valid("json")), 200));
+  return createRouter().openapi(route, async (c) => {
+    const b = c.req.valid("json");
+    return c.json(challengeBody(await challengeCall(ctx, documentSource(b), challengeOptions(b))), 200);
+  });
 }

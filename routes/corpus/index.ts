@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, json, problemRes } from '../../src/http/openapi.ts';
 import type { AppContext } from '../../src/context.ts';
-import { getCorpus, LockBusyError } from '../../src/corpus/index.ts';
+import { getCorpus } from '../../src/corpus/index.ts';
 import type { RejectionEvent } from '../../src/corpus/ingest.ts';
 import { parseJsonLine, readPostedDocuments, type SourceItem } from '../../src/corpus/sources.ts';
 import { HttpProblem } from '../../src/problem.ts';
@@ -95,19 +95,15 @@ export function corpusRouter(ctx: AppContext) {
         throw new HttpProblem(415, 'Unsupported media type', 'send application/json or application/x-ndjson');
       }
       const rejections: RejectionEvent[] = [];
-      try {
-        const summary = await corpus.ingest(items, {
-          sources: ['http'],
-          lockTimeoutMs: 2000,
-          onRejection: (r) => {
-            if (rejections.length < 100) rejections.push(r);
-          },
-        });
-        return c.json({ ...summary, rejections }, 200);
-      } catch (e) {
-        if (e instanceof LockBusyError) throw new HttpProblem(409, 'Ingest in progress', e.message);
-        throw e;
-      }
+      // A busy lock (LockBusyError) answers 409 through the error table.
+      const summary = await corpus.ingest(items, {
+        sources: ['http'],
+        lockTimeoutMs: 2000,
+        onRejection: (r) => {
+          if (rejections.length < 100) rejections.push(r);
+        },
+      });
+      return c.json({ ...summary, rejections }, 200);
     })
     .openapi(search, async (c) => {
       const q = c.req.valid('query');

@@ -5,8 +5,7 @@ import { TrainerStateSchema } from "../../src/db/run-states.ts";
 import { HttpProblem } from "../../src/problem.ts";
 import { TrainerConfigSchema } from "../../src/trainer/config.ts";
 import { getRun, listRuns, runMetrics } from "../../src/trainer/persist.ts";
-import { TrainerBusyError, TrainerStateError, type Trainer } from "../../src/trainer/runner.ts";
-import { TrainerSetupError } from "../../src/trainer/factory.ts";
+import type { Trainer } from "../../src/trainer/runner.ts";
 import { getTrainer } from "../../src/trainer/service.ts";
 
 const StatusSchema = z
@@ -58,13 +57,6 @@ const runsRoute = createRoute({
   responses: { 200: json(z.object({ runs: z.array(z.record(z.string(), z.unknown())) }), "runs") },
 });
 
-/** State errors of the trainer are the caller's conflict, and a setup it cannot run is a bad request: not server faults. */
-function conflict(err: unknown): never {
-  if (err instanceof TrainerStateError || err instanceof TrainerBusyError) throw new HttpProblem(409, "Conflict", err.message);
-  if (err instanceof TrainerSetupError) throw new HttpProblem(400, "Invalid trainer setup", err.message);
-  throw err;
-}
-
 export function trainerRouter(ctx: AppContext) {
   const trainer = (): Promise<Trainer> => getTrainer(ctx);
   return createRouter()
@@ -72,24 +64,11 @@ export function trainerRouter(ctx: AppContext) {
     .openapi(startRoute, async (c) => {
       const { new_run, ...config } = c.req.valid("json");
       const t = await trainer();
-      return c.json(await t.start(config, { newRun: new_run }).catch(conflict), 202);
+      return c.json(await t.start(config, { newRun: new_run }), 202);
     })
-    .openapi(control("pause", "Pause after the current iteration"), async (c) => {
-      const t = await trainer();
-      try {
-        return c.json(t.pause(), 200);
-      } catch (err) {
-        conflict(err);
-      }
-    })
-    .openapi(control("resume", "Resume a paused run"), async (c) => {
-      const t = await trainer();
-      try {
-        return c.json(t.resume(), 200);
-      } catch (err) {
-        conflict(err);
-      }
-    })
+    // Busy, state and setup errors of the trainer answer 409 / 400 through the error table.
+    .openapi(control("pause", "Pause after the current iteration"), async (c) => c.json((await trainer()).pause(), 200))
+    .openapi(control("resume", "Resume a paused run"), async (c) => c.json((await trainer()).resume(), 200))
     .openapi(control("stop", "Stop: roll back the iteration in progress and end the run"), async (c) => c.json(await (await trainer()).stop(), 200))
     .openapi(runsRoute, (c) => c.json({ runs: listRuns(ctx.db) }, 200))
     .openapi(metricsRoute, (c) => {

@@ -7,7 +7,6 @@ import type { IngestProgress } from '../corpus/ingest.ts';
 import { SEARCH_MODES, type SearchMode } from '../corpus/search.ts';
 import { CorpusSettingsError, loadCorpusSettings } from '../corpus/settings.ts';
 import { SourceError } from '../corpus/sources.ts';
-import { LockBusyError } from '../corpus/lock.ts';
 import { commandConfig, fail, floatArg, intArg, printJson } from './util.ts';
 
 type SettingsFlags = { settings?: string; segmentTokens?: number; overlap?: number; nearDup?: 'minhash' | 'cosine' | 'off'; nearDupThreshold?: number; blocklist?: string; encoder?: string };
@@ -45,10 +44,7 @@ export function registerCorpus(program: Command): Command {
       } catch (e) {
         bar.done();
         if (e instanceof SourceError) fail(e.message);
-        if (e instanceof LockBusyError) {
-          process.stderr.write(`spice: ${e.message}\n`);
-          process.exit(1);
-        }
+        // A busy lock (LockBusyError) reaches main(), which answers it from the error table (exit 1).
         throw e;
       } finally {
         await c.close();

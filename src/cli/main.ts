@@ -1,6 +1,5 @@
 #!/usr/bin/env bun
 import { Command, CommanderError } from "commander";
-import { PolicyError } from "../policy/types.ts";
 import { API_VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
 import { registerCorpus } from "./corpus.ts";
@@ -11,7 +10,7 @@ import { registerVerify } from "./verify.ts";
 import { registerWorld } from "./world.ts";
 import { registerEval } from "./eval.ts";
 import { registerExperiment } from "./experiment.ts";
-import { addSettingsOptions, EXIT_USAGE } from "./util.ts";
+import { addSettingsOptions, EXIT_USAGE, exitOnKnownError } from "./util.ts";
 
 export function buildProgram(): Command {
   const program = new Command("spice")
@@ -43,11 +42,13 @@ export async function main(argv: string[]): Promise<void> {
       // commander has already printed help, the version or the one-line error.
       process.exit(err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : EXIT_USAGE);
     }
-    // A failure that is not the caller's input (model or server unavailable, disk full): one line,
-    // exit 1; the stack only with SPICE_LOG_LEVEL=debug.
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`spice: ${err instanceof PolicyError ? "" : "error: "}${message.split("\n")[0]}\n`);
+    // The stack only with SPICE_LOG_LEVEL=debug; otherwise one line.
     if (/^(debug|trace)$/.test(process.env.SPICE_LOG_LEVEL ?? "")) console.error(err);
+    // The library's own errors (unknown segment, policy unavailable, ...) answer from the error table.
+    exitOnKnownError(err);
+    // Any other failure (disk full, a bug) is not the caller's input: exit 1.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`spice: error: ${message.split("\n")[0]}\n`);
     process.exit(1);
   }
 }

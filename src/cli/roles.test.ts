@@ -43,4 +43,16 @@ describe("spice challenge / solve", () => {
     expect(r.stderr.trim()).toBe("spice: give exactly one of --document, --doc-id or --sample");
     expect((await spice("solve", "q", "--answer-type", "Boolean")).code).toBe(2);
   });
+
+  test("a library error answers from the error table: an unknown segment exits 2, a dead policy server 1", async () => {
+    const missing = await spice("challenge", "--doc-id", "no-such-segment");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe("spice: Not found: no corpus segment no-such-segment");
+    const argv = ["--data-dir", dataDir, "--policy-url", "http://127.0.0.1:9", "solve", "q"];
+    const proc = Bun.spawn(["bun", join(import.meta.dir, "main.ts"), ...argv], { stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toStartWith("spice: Policy unavailable: ");
+  });
 });

@@ -1,14 +1,20 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "node:fs";
+import { challengeBody } from "../../routes/challenger/wire.ts";
+import { solveBody } from "../../routes/reasoner/wire.ts";
 import type { AppContext } from "../context.ts";
-import { HttpProblem } from "../problem.ts";
-import { challengeCall, solveCall, type ChallengeResponseBody, type SolveResponseBody } from "../roles/api.ts";
+import { challengeCall, solveCall, type DocumentChallenge } from "../roles/calls.ts";
+import type { DocumentSource } from "../roles/documents.ts";
+import type { SolveResult } from "../roles/solve.ts";
 import { openContext } from "../server.ts";
 import { TASK_TYPES } from "../spice/task-types.ts";
 import { ANSWER_TYPES, McqOptionsSchema, parseAnswerType } from "../verify/index.ts";
 import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
 
-/** `spice challenge` and `spice solve`: one challenger / reasoner call from the shell, same shapes as HTTP. */
+/**
+ * `spice challenge` and `spice solve`: one challenger / reasoner call from the shell. `--json` prints the
+ * HTTP answer's shape, so it maps the result with the routes' own mapping.
+ */
 
 function optionsArg(value: string) {
   try {
@@ -30,39 +36,34 @@ function readText(path: string): string {
   return readFileSync(path, "utf8");
 }
 
-/** Runs one call with a context; a problem the caller caused exits 2, a server-side one exits 1. */
+/** Runs one call with a context; a library error reaches main(), which answers it from the error table. */
 async function withContext<T>(cmd: Command, run: (ctx: AppContext) => Promise<T>): Promise<T> {
   const config = commandConfig(cmd);
   const ctx = openContext({ ...config, logLevel: "silent" });
   try {
     return await run(ctx);
-  } catch (err) {
-    if (!(err instanceof HttpProblem)) throw err;
-    const line = `${err.title}${err.detail ? `: ${err.detail}` : ""}`;
-    if (err.status < 500) fail(line);
-    process.stderr.write(`spice: ${line}\n`);
-    process.exit(1);
   } finally {
     await ctx.close();
   }
 }
 
-function printChallenge(r: ChallengeResponseBody): void {
-  process.stdout.write(`doc ${r.doc_id ?? "(inline)"}: ${r.attempts} samples in ${r.rounds} round(s)${r.skipped ? ", skipped (no valid task)" : ""}${r.truncated ? ", document trimmed" : ""}\n`);
-  r.tasks.forEach((t, i) => {
+function printChallenge(r: DocumentChallenge): void {
+  const notes = `${r.skipped ? ", skipped (no valid task)" : ""}${r.truncated ? ", document trimmed" : ""}`;
+  process.stdout.write(`doc ${r.docId ?? "(inline)"}: ${r.attempts} samples in ${r.rounds} round(s)${notes}\n`);
+  r.group.forEach(({ result: t }, i) => {
     if (!t.valid) return void process.stdout.write(`  ${i + 1}. invalid: ${t.error}\n`);
-    process.stdout.write(`  ${i + 1}. [${t.task_type}/${t.answer_type}] ${t.question}\n`);
+    process.stdout.write(`  ${i + 1}. [${t.taskType}/${t.answerType}] ${t.question}\n`);
     if (t.options) for (const [k, v] of Object.entries(t.options)) process.stdout.write(`       ${k}) ${v}\n`);
     process.stdout.write(`     answer: ${t.answer}\n`);
   });
 }
 
-function printSolve(r: SolveResponseBody): void {
+function printSolve(r: SolveResult): void {
   r.rollouts.forEach((x, i) => {
     const verdict = x.correct === undefined ? "" : x.correct ? " ✓" : " ✗";
     process.stdout.write(`rollout ${i + 1}: ${x.extracted ?? "(no answer)"}${verdict}\n`);
   });
-  if (r.pass_rate !== undefined) process.stdout.write(`pass rate: ${r.pass_rate}\n`);
+  if (r.passRate !== undefined) process.stdout.write(`pass rate: ${r.passRate}\n`);
 }
 
 export function registerRoles(program: Command): void {
@@ -85,21 +86,21 @@ export function registerRoles(program: Command): void {
       if (sources !== 1) fail("give exactly one of --document, --doc-id or --sample");
       const document = o.document !== undefined ? readText(o.document) : undefined;
       if (document !== undefined && document.trim() === "") fail("the document is empty");
+      let source: DocumentSource = { kind: "draw", seed: o.seed };
+      if (document !== undefined) source = { kind: "inline", text: document };
+      else if (o.docId !== undefined) source = { kind: "segment", id: o.docId };
       const r = await withContext(cmd, (ctx) =>
-        challengeCall(ctx, {
-          document,
-          doc_id: o.docId,
-          sample: o.sample,
-          seed: o.seed,
-          n: o.n,
-          task_type: o.taskType,
-          max_attempts: o.maxAttempts,
+        challengeCall(ctx, source, {
+          samples: o.n,
+          maxAttempts: o.maxAttempts,
+          taskTypes: o.taskType ? [o.taskType] : undefined,
           temperature: o.temperature,
-          top_p: o.topP,
-          max_tokens: o.maxTokens,
+          topP: o.topP,
+          maxTokens: o.maxTokens,
+          seed: o.seed,
         }),
       );
-      if (o.json) printJson(r);
+      if (o.json) printJson(challengeBody(r));
       else printChallenge(r);
     });
 
@@ -125,12 +126,12 @@ export function registerRoles(program: Command): void {
       const r = await withContext(cmd, (ctx) =>
         solveCall(
           ctx,
-          { question, options: o.options, k: o.k, answer: o.answer, answer_type: o.answerType, temperature: o.temperature, top_p: o.topP, max_tokens: o.maxTokens, seed: o.seed },
-          onToken,
+          { question, options: o.options, answer: o.answer, answerType: o.answerType },
+          { rollouts: o.k, temperature: o.temperature, topP: o.topP, maxTokens: o.maxTokens, seed: o.seed, onToken },
         ),
       );
       if (o.stream) process.stderr.write("\n");
-      if (o.json) printJson(r);
+      if (o.json) printJson(solveBody(r));
       else printSolve(r);
     });
 }

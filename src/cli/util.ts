@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, SETTINGS, type Config, type ConfigFlags, type ConfigKey } from "../config.ts";
+import { errorAnswer } from "../error-table.ts";
 import { parseTrainerConfig, readTrainerConfig, TrainerConfigError, type TrainerConfig } from "../trainer/config.ts";
 
 /** Exit code for unusable input (bad flags, missing file, invalid config): docs/method.md §3.1. */
@@ -9,6 +10,17 @@ export const EXIT_USAGE = 2;
 export function fail(message: string): never {
   process.stderr.write(`spice: ${message}\n`);
   process.exit(EXIT_USAGE);
+}
+
+/**
+ * A library error as the command line reports it, read from the one error table: one line on stderr and
+ * its exit code (2 for input that cannot work, 1 otherwise). Returns for an error the table does not know.
+ */
+export function exitOnKnownError(err: unknown): void {
+  const a = errorAnswer(err);
+  if (!a) return;
+  process.stderr.write(`spice: ${a.title}: ${a.detail.split("\n")[0]}\n`);
+  process.exit(a.exit);
 }
 
 export function printJson(value: unknown): void {

@@ -1,9 +1,10 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SpiceError } from '../errors.ts';
 
-export class LockBusyError extends Error {
+export class LockBusyError extends SpiceError {
   constructor(readonly holder: LockHolder, path: string) {
-    super(`another corpus ingest is running (pid ${holder.pid}, since ${holder.since}); lock file ${path}`);
+    super("ingest_busy", `another corpus ingest is running (pid ${holder.pid}, since ${holder.since}); lock file ${path}`);
   }
 }
 

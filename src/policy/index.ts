@@ -1,21 +1,32 @@
 import type { Config } from "../config.ts";
 import type { AppContext } from "../context.ts";
-import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
-import { OpenAIPolicy } from "./openai.ts";
-import { TransformersPolicy } from "./transformers.ts";
+import { DEFAULT_LM } from "../../models/index.ts";
+import { openPolicy } from "./registry.ts";
+import { modelFolder } from "./transformers.ts";
 import type { Policy } from "./types.ts";
 
 export type { Policy, GenerateOptions, GenerationResult, Completion, Prompt, ChatMessage } from "./types.ts";
 export { PolicyError } from "./types.ts";
+export { openPolicy } from "./registry.ts";
+
+type PolicySettings = Pick<Config, "dataDir" | "model" | "policyUrl" | "device">;
+
+/** The spec the settings name: SPICE_POLICY_URL when set, else SPICE_MODEL (default: the built spice-lm-tiny). */
+export function policySpec(config: PolicySettings): string {
+  return config.policyUrl ?? config.model ?? DEFAULT_LM;
+}
+
+/** The policy the settings ask for, opened through the backend registry. */
+export function createPolicy(config: PolicySettings): Promise<Policy> {
+  return openPolicy(policySpec(config), { dataDir: config.dataDir, device: config.device });
+}
 
 /**
- * The policy the settings ask for: an OpenAI-compatible server when SPICE_POLICY_URL is
- * set, else the local model folder SPICE_MODEL (default: the built spice-lm-tiny).
+ * The local model folder the settings serve (null with SPICE_POLICY_URL, or when SPICE_MODEL names
+ * no folder): the embedded learner trains from its files.
  */
-export async function createPolicy(config: Pick<Config, "dataDir" | "model" | "policyUrl" | "device">): Promise<Policy> {
-  if (config.policyUrl) return new OpenAIPolicy({ baseUrl: config.policyUrl });
-  const dir = config.model ?? ensureModel(config.dataDir, DEFAULT_LM);
-  return TransformersPolicy.load(dir, { device: config.device });
+export function localModelFolder(config: PolicySettings): string | null {
+  return config.policyUrl ? null : modelFolder(config.model ?? DEFAULT_LM, config.dataDir);
 }
 
 /** The process's one policy, shared by routes, CLI commands and the trainer. */

@@ -9,7 +9,9 @@ import {
   type GenerateOptions,
   type GenerationResult,
   type Policy,
+  type PolicyBackend,
   type PolicyInfo,
+  type PolicyVersion,
   type Prompt,
 } from "./types.ts";
 
@@ -123,6 +125,11 @@ export class OpenAIPolicy implements Policy {
 
   async close(): Promise<void> {}
 
+  /** The model the server serves (asked once); a remote server's weights are not ours to hash. */
+  async version(): Promise<PolicyVersion> {
+    return { backend: this.info.backend, model: await this.modelName() };
+  }
+
   async generate(prompts: Prompt[], options: GenerateOptions = {}): Promise<GenerationResult[]> {
     const model = await this.modelName(options.signal);
     return Promise.all(prompts.map((p, i) => this.semaphore.run(() => this.generateOne(model, p, i, options))));
@@ -213,3 +220,11 @@ export class OpenAIPolicy implements Policy {
     }
   }
 }
+
+/** The registry's entry for this backend (src/policy/registry.ts). */
+export const openaiBackend: PolicyBackend = {
+  name: "openai",
+  accepts: "the http(s) URL of an OpenAI-compatible server",
+  matches: (spec) => /^https?:\/\//.test(spec),
+  open: async (spec) => new OpenAIPolicy({ baseUrl: spec }),
+};

@@ -1,6 +1,9 @@
-import { resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
+import { ensureModel, MODEL_NAMES } from "../../models/index.ts";
 import { createRng } from "../prng.ts";
 import { useLocalModelsOnly } from "../models/load.ts";
 import { BatchQueue } from "./batch-queue.ts";
@@ -10,11 +13,14 @@ import {
   PolicyError,
   renderPlain,
   type Completion,
+  type Device,
   type FinishReason,
   type GenerateOptions,
   type GenerationResult,
   type Policy,
+  type PolicyBackend,
   type PolicyInfo,
+  type PolicyVersion,
   type Prompt,
 } from "./types.ts";
 
@@ -26,7 +32,7 @@ import {
  * rows past their EOS. Concurrent calls share one model through a batching queue.
  */
 
-export type Device = "cpu" | "cuda" | "webgpu" | "auto";
+export type { Device };
 export type Dtype = "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
 
 export interface TransformersPolicyOptions {
@@ -60,6 +66,49 @@ interface Lease {
 
 const KV_INPUT = /^past_key_values\.(\d+)\.(key|value)$/;
 
+/** transformers.js picks `onnx/model<suffix>.onnx` by dtype. */
+const DTYPE_SUFFIX: Record<Dtype, string> = {
+  fp32: "",
+  fp16: "_fp16",
+  q8: "_quantized",
+  int8: "_int8",
+  uint8: "_uint8",
+  q4: "_q4",
+  q4f16: "_q4f16",
+  bnb4: "_bnb4",
+};
+
+/** The weights file transformers.js loads: the dtype asked for, else the folder's `transformers.js_config`, else fp32. */
+function weightsFile(dir: string, config: Record<string, unknown>, dtype: Dtype | undefined): string {
+  const declared = (config["transformers.js_config"] as { dtype?: Dtype | Record<string, Dtype> } | undefined)?.dtype;
+  const chosen = dtype ?? (typeof declared === "string" ? declared : declared?.model) ?? "fp32";
+  return join(dir, "onnx", `model${DTYPE_SUFFIX[chosen] ?? ""}.onnx`);
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+const isModelFolder = (spec: string) => existsSync(join(spec, "config.json"));
+const BUILT_LMS = Object.keys(MODEL_NAMES).filter((name) => MODEL_NAMES[name]!.kind === "causal-lm");
+
+/** A model folder as given, or a model this project builds, by name, under `<dataDir>/models/`; null for neither. */
+export function modelFolder(spec: string, dataDir?: string): string | null {
+  if (isModelFolder(spec)) return spec;
+  if (dataDir !== undefined && BUILT_LMS.includes(spec)) return ensureModel(dataDir, spec);
+  return null;
+}
+
+/** The registry's entry for this backend (src/policy/registry.ts). */
+export const transformersBackend: PolicyBackend = {
+  name: "transformers",
+  accepts: `a transformers.js model folder, or a built model name (${BUILT_LMS.join(", ")})`,
+  matches: (spec, o) => isModelFolder(spec) || (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
+  open: (spec, o) => TransformersPolicy.load(modelFolder(spec, o.dataDir)!, { device: o.device }),
+};
+
 function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
   return new ort.Tensor("int64", BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
 }
@@ -78,6 +127,9 @@ export class TransformersPolicy implements Policy {
   private readonly padId: number;
   private readonly inputNames: string[];
   private readonly sessionOptions: ort.InferenceSession.SessionOptions;
+  private readonly weightsPath: string;
+  private hash: Promise<string> | null = null;
+  private swaps = 0;
 
   private constructor(
     dir: string,
@@ -95,6 +147,7 @@ export class TransformersPolicy implements Policy {
     this.padId = tokenizer.pad_token_id ?? eos[0] ?? 0;
     const device = options.device ?? "cpu";
     this.sessionOptions = { executionProviders: [device === "auto" ? "cpu" : device] };
+    this.weightsPath = weightsFile(dir, config, options.dtype);
     this.queue = new BatchQueue({ maxBatch: options.maxBatch ?? 32, maxWaitMs: options.maxWaitMs ?? 10 }, (rows) => this.runBatch(rows));
   }
 
@@ -195,8 +248,21 @@ export class TransformersPolicy implements Policy {
     }
     const old = this.current;
     this.current = { session: next, users: 0, retired: false };
+    this.swaps++;
     old.retired = true;
     if (old.users === 0) await old.session.release();
+  }
+
+  /** Read once, on first use: hashing a large model's file is not free. */
+  weightsHash(): Promise<string> {
+    this.hash ??= sha256File(this.weightsPath);
+    this.hash.catch(() => (this.hash = null)); // a failed read must not stick
+    return this.hash;
+  }
+
+  async version(): Promise<PolicyVersion> {
+    const { backend, model } = this.info;
+    return { backend, model, weightsHash: await this.weightsHash(), swaps: this.swaps };
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { SpiceError, type PolicyErrorKind } from "../errors.ts";
 import type { ChatMessage } from "../spice/chat.ts";
 
 /** The chat turn is defined with the method's prompts, which are written in it; policies render it. */
@@ -45,7 +46,8 @@ export interface GenerationResult {
 }
 
 export interface PolicyInfo {
-  backend: "transformers" | "openai" | "scripted";
+  /** The backend's registry name ("transformers", "openai"; "scripted" in tests). */
+  backend: string;
   model: string;
   /** Max prompt + generated tokens; null when unknown. */
   contextLength: number | null;
@@ -61,18 +63,53 @@ export interface Policy {
   /** Renders a prompt exactly as generate() would feed it. */
   render(prompt: Prompt): string;
   close(): Promise<void>;
+
+  // Optional capabilities: a backend implements what it can, and callers test for them.
+
+  /** Serves new weights (an ONNX graph of the same interface) in place: the embedded learner's hot swap. */
+  swapWeights?(onnxBytes: Uint8Array): Promise<void>;
+  /** sha256 (hex) of the weights the policy was opened with; swaps do not change it (`version().swaps` counts them). */
+  weightsHash?(): Promise<string>;
+  /** What is being served, for logs and run records. */
+  version?(): Promise<PolicyVersion>;
 }
 
-export type PolicyErrorKind = "unavailable" | "timeout" | "bad_response" | "invalid_request";
+export interface PolicyVersion {
+  backend: string;
+  /** The model folder, or the name a server reports. */
+  model: string;
+  weightsHash?: string;
+  /** Weight swaps since the policy was opened. */
+  swaps?: number;
+}
 
-/** A failure of the policy backend, classified so that callers can answer 502/503/504/400. */
-export class PolicyError extends Error {
+export type Device = "cpu" | "cuda" | "webgpu" | "auto";
+
+/** What every backend may use when it opens a spec; backend-specific knobs stay with the backend's own class. */
+export interface OpenPolicyOptions {
+  /** Where built models live (`<dataDir>/models/<name>`); a built model name needs it. */
+  dataDir?: string;
+  device?: Device;
+}
+
+/** One entry of the policy registry (src/policy/registry.ts): which specs a backend opens, and how. */
+export interface PolicyBackend {
+  name: string;
+  /** The specs it opens, in words, for the error that lists what is accepted. */
+  accepts: string;
+  matches(spec: string, options: OpenPolicyOptions): boolean;
+  open(spec: string, options: OpenPolicyOptions): Promise<Policy>;
+}
+
+export type { PolicyErrorKind };
+
+/** A failure of the policy backend, classified so that the edges can answer 502/503/504/400 (src/error-table.ts). */
+export class PolicyError extends SpiceError {
   constructor(
     readonly kind: PolicyErrorKind,
     message: string,
   ) {
-    super(message);
-    this.name = "PolicyError";
+    super(`policy_${kind}`, message);
   }
 }
 

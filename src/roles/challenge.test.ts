@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
+import { ContextTooLong } from "../errors.ts";
 import { ScriptedPolicy } from "../policy/scripted.ts";
 import { TransformersPolicy } from "../policy/transformers.ts";
 import { challenge, fitDocument } from "./challenge.ts";
@@ -75,7 +76,7 @@ describe("challenge with a scripted policy", () => {
     const { selectionPrompt } = await import("../spice/prompts.ts");
     expect((await policy.countTokens(policy.render(selectionPrompt(fitted.document, ["mcq", "free_form"])))) + 512).toBeLessThanOrEqual(1024);
     expect(await fitDocument(policy, DOC, ["mcq"], 512, 5992)).toEqual({ document: DOC, truncated: false });
-    expect(fitDocument(policy, DOC, ["mcq"], 1000, 5992)).rejects.toBeInstanceOf(RangeError);
+    expect(fitDocument(policy, DOC, ["mcq"], 1000, 5992)).rejects.toBeInstanceOf(ContextTooLong);
   });
 });
 

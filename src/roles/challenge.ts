@@ -1,3 +1,4 @@
+import { BadInput, ContextTooLong } from "../errors.ts";
 import { mixSeed } from "../policy/sampling.ts";
 import type { Completion, Policy } from "../policy/types.ts";
 import { parseSelection, parseTask, type ChallengerTask, type Selection, type SelectionResult } from "../spice/challenger.ts";
@@ -70,7 +71,7 @@ export async function fitDocument(policy: Policy, document: string, taskTypes: r
     const overhead = Math.max(...(await Promise.all(templates.map((t) => policy.countTokens(policy.render(t))))));
     // A few tokens of slack: text tokenizes slightly differently at the document's edges.
     budget = Math.min(budget, ctx - maxNew - overhead - 4);
-    if (budget < 16) throw new RangeError(`the model's context (${ctx} tokens) leaves no room for a document with ${maxNew} new tokens`);
+    if (budget < 16) throw new ContextTooLong(`the model's context (${ctx} tokens) leaves no room for a document with ${maxNew} new tokens`);
   }
   if ((await policy.countTokens(document)) <= budget) return { document, truncated: false };
   return { document: await policy.truncateToTokens(document, budget), truncated: true };
@@ -106,7 +107,7 @@ async function drawRound(policy: Policy, document: string | null, count: number,
 
 export async function challenge(policy: Policy, document: string | null, options: ChallengeOptions): Promise<ChallengeResult> {
   const o = { ...DEFAULTS, ...stripUndefined(options), samples: options.samples, maxAttempts: options.maxAttempts };
-  if (!(o.samples >= 1) || !(o.maxAttempts >= 1)) throw new RangeError("samples and maxAttempts must be >= 1");
+  if (!(o.samples >= 1) || !(o.maxAttempts >= 1)) throw new BadInput("samples and maxAttempts must be >= 1");
   const fitted =
     document === null
       ? { document: null, truncated: false }

@@ -1,30 +1,29 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import type { AppContext } from "../context.ts";
 import { getCorpus } from "../corpus/index.ts";
-import { getPolicy } from "../policy/index.ts";
-import { OpenAIPolicy } from "../policy/openai.ts";
-import { TransformersPolicy } from "../policy/transformers.ts";
-import type { Policy } from "../policy/types.ts";
+import { PolicySpecError, SpiceError } from "../errors.ts";
+import { getPolicy, localModelFolder, openPolicy, type Policy } from "../policy/index.ts";
 import { runSelfPlayIteration, type DocumentSource, type SelfPlaySettings } from "../selfplay/iteration.ts";
 import type { TrainerConfig } from "./config.ts";
 import { EmbeddedSink } from "./embedded-sink.ts";
 import type { RunFactory } from "./runner.ts";
 import { RolloutFileSink, type LearnerSink } from "./sink.ts";
 
-export class TrainerSetupError extends Error {
-  override name = "TrainerSetupError";
+export class TrainerSetupError extends SpiceError {
+  constructor(message: string) {
+    super("trainer_setup", message);
+  }
 }
 
 export function runDir(dataDir: string, runId: string): string {
   return join(dataDir, "runs", runId);
 }
 
-/** A fixed challenger: an OpenAI-compatible URL or a local model folder (docs/method.md §3.5 `challenger_policy`). */
-async function fixedChallenger(spec: string, device: AppContext["config"]["device"]): Promise<Policy> {
-  return /^https?:\/\//.test(spec) ? new OpenAIPolicy({ baseUrl: spec }) : TransformersPolicy.load(spec, { device });
+/** A fixed challenger (docs/method.md §3.5 `challenger_policy`): any spec the policy registry opens; one it cannot is a setup error. */
+async function fixedChallenger(spec: string, { dataDir, device }: AppContext["config"]): Promise<Policy> {
+  return openPolicy(spec, { dataDir, device }).catch((err: unknown) => {
+    throw err instanceof PolicySpecError ? new TrainerSetupError(`challenger_policy: ${err.message}`) : err;
+  });
 }
 
 /** The corpus as the trainer's document source: its epoch sampler, resumed from the committed state. */
@@ -58,14 +57,15 @@ export function createRunFactory(ctx: AppContext): RunFactory {
       throw new TrainerSetupError("learner \"embedded\" updates a local model: unset SPICE_POLICY_URL, or use learner \"rollout-only\"");
     }
     const policy = await getPolicy(ctx);
-    const challenger = config.challenger_policy ? await fixedChallenger(config.challenger_policy, ctx.config.device) : undefined;
+    const challenger = config.challenger_policy ? await fixedChallenger(config.challenger_policy, ctx.config) : undefined;
     const docs = config.use_corpus ? await corpusSource(ctx, config, resume?.samplerState ?? null) : null;
     const dir = runDir(ctx.config.dataDir, runId);
 
     let sink: LearnerSink;
     if (config.learner === "embedded") {
-      const modelDir = ctx.config.model ?? ensureModel(ctx.config.dataDir, DEFAULT_LM);
-      const swap = policy instanceof TransformersPolicy ? (onnx: Uint8Array) => policy.swapWeights(onnx) : undefined;
+      const modelDir = localModelFolder(ctx.config);
+      if (!modelDir) throw new TrainerSetupError("learner \"embedded\" needs a local model folder (SPICE_MODEL)");
+      const swap = policy.swapWeights?.bind(policy);
       sink = new EmbeddedSink({ modelDir, runDir: dir, learningRate: config.learning_rate, maxGenLength: config.max_new_tokens, swap });
     } else {
       sink = new RolloutFileSink(config.rollout_path ?? join(dir, "groups.jsonl"));
@@ -79,7 +79,8 @@ export function createRunFactory(ctx: AppContext): RunFactory {
     const settings = selfPlaySettings(config);
     return {
       sink,
-      tied: { corpusHash: docs?.hash ?? null, modelHash: modelHash(ctx) },
+      // The starting weights' hash, where the backend can see them (a remote server's it cannot).
+      tied: { corpusHash: docs?.hash ?? null, modelHash: (await policy.weightsHash?.()) ?? null },
       engine: {
         runIteration: (args) => runSelfPlayIteration({ policy, challenger, documents: docs?.source ?? null }, settings, args),
         close: async () => {
@@ -104,11 +105,4 @@ export function selfPlaySettings(config: TrainerConfig): SelfPlaySettings {
     topP: config.top_p,
     maxNewTokens: config.max_new_tokens,
   };
-}
-
-/** sha256 of the served model's ONNX file (null for a remote policy): ties a run to its starting weights. */
-function modelHash(ctx: AppContext): string | null {
-  if (ctx.config.policyUrl) return null;
-  const dir = ctx.config.model ?? ensureModel(ctx.config.dataDir, DEFAULT_LM);
-  return createHash("sha256").update(readFileSync(join(dir, "onnx", "model.onnx"))).digest("hex");
 }

@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import type { AppContext } from "../context.ts";
+import { SpiceError } from "../errors.ts";
 import type { TrainerState } from "../db/run-states.ts";
 import type { IterationOutput } from "../selfplay/record.ts";
 import type { TrainerConfig } from "./config.ts";
@@ -261,10 +262,14 @@ export class Trainer {
   }
 }
 
-export class TrainerBusyError extends Error {
-  override name = "TrainerBusyError";
+export class TrainerBusyError extends SpiceError {
+  constructor(message: string) {
+    super("trainer_busy", message);
+  }
 }
-export class TrainerStateError extends Error {
-  override name = "TrainerStateError";
+export class TrainerStateError extends SpiceError {
+  constructor(message: string) {
+    super("trainer_state", message);
+  }
 }
 

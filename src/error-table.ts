@@ -1,0 +1,37 @@
+import { SpiceError, type SpiceErrorCode } from "./errors.ts";
+
+/** How both edges answer one kind of library error: the HTTP problem's status and title, and the CLI's exit code. */
+export interface ErrorAnswer {
+  status: 400 | 404 | 409 | 502 | 503 | 504;
+  title: string;
+  /** 2: the caller's input cannot work (SPEC §3); 1: a failure on our side or the policy server's. */
+  exit: 1 | 2;
+}
+
+/**
+ * The one table from library errors to the edges: the app's onError answers problem+json from it,
+ * the CLI one line on stderr and the exit code. Keyed by every code, so a new error cannot go unmapped.
+ */
+export const ERROR_TABLE: Record<SpiceErrorCode, ErrorAnswer> = {
+  document_not_found: { status: 404, title: "Not found", exit: 2 },
+  corpus_empty: { status: 409, title: "Corpus empty", exit: 2 },
+  corpus_unavailable: { status: 503, title: "Corpus unavailable", exit: 1 },
+  ingest_busy: { status: 409, title: "Ingest in progress", exit: 1 },
+  context_too_long: { status: 400, title: "Request does not fit the policy", exit: 2 },
+  bad_input: { status: 400, title: "Bad request", exit: 2 },
+  // A server whose SPICE_MODEL names nothing cannot serve; on the command line it is a bad flag.
+  policy_spec: { status: 503, title: "Policy unavailable", exit: 2 },
+  policy_unavailable: { status: 503, title: "Policy unavailable", exit: 1 },
+  policy_timeout: { status: 504, title: "Policy timed out", exit: 1 },
+  policy_bad_response: { status: 502, title: "Bad answer from the policy", exit: 1 },
+  policy_invalid_request: { status: 400, title: "Request does not fit the policy", exit: 2 },
+  trainer_busy: { status: 409, title: "Conflict", exit: 2 },
+  trainer_state: { status: 409, title: "Conflict", exit: 2 },
+  trainer_setup: { status: 400, title: "Invalid trainer setup", exit: 2 },
+};
+
+/** The answer for a library error, with its message as the detail; null for any other error. */
+export function errorAnswer(err: unknown): (ErrorAnswer & { detail: string }) | null {
+  if (!(err instanceof SpiceError)) return null;
+  return { ...ERROR_TABLE[err.code], detail: err.message };
+}
