@@ -4,7 +4,7 @@ import { SpiceError, type SpiceErrorCode } from "./errors.ts";
 export interface ErrorAnswer {
   status: 400 | 404 | 409 | 502 | 503 | 504;
   title: string;
-  /** 2: the caller's input cannot work (SPEC §3); 1: a failure on our side or the policy server's. */
+  /** 2: the caller's input cannot work (docs/method.md §3.1); 1: a failure on our side or the policy server's. */
   exit: 1 | 2;
 }
 

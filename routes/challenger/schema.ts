@@ -2,7 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { TaskTypeSchema } from "../../src/spice/task-types.ts";
 import { AnswerTypeSchema, McqOptionsSchema } from "../../src/verify/types.ts";
 
-const Options = McqOptionsSchema.openapi("McqOptions");
+// A fresh object from the shared shape: @hono/zod-openapi's `.openapi()` exists only on schemas built after it
+// loaded, and src/verify/ (pure) may load first.
+const Options = z.object(McqOptionsSchema.shape).openapi("McqOptions");
 
 export const ChallengeRequest = z
   .object({

@@ -8,7 +8,8 @@ import { VerifyRowSchema } from '../../src/verify/rows.ts';
  */
 export const MAX_VERIFY_ITEMS = 1_000;
 
-export const VerifyItem = VerifyRowSchema.openapi('VerifyItem', {
+// Rebuilt from the shared shape: `.openapi()` exists only on schemas built after @hono/zod-openapi loaded.
+export const VerifyItem = z.object(VerifyRowSchema.shape).openapi('VerifyItem', {
   description: `A reasoner response and the gold answer. answer_type: ${ANSWER_TYPES.join(' | ')} (any case). options: MCQ option texts {A,B,C,D}.`,
   example: { id: 'q1', response: 'So the answer is \\boxed{\\frac{1}{2}}.', answer: '0.5', answer_type: 'Expression' },
 });
