@@ -8,28 +8,38 @@
  *    speed-up over that scan (and over LanceDB's own flat scan). Target: vector p50 ≤ 10 ms with recall@10 ≥ 0.95.
  * `bun bench/corpus.ts [--rows 100000]`
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from '../models/index.ts';
-import { openCorpus } from '../src/corpus/corpus.ts';
-import { MINHASH_PERMUTATIONS } from '../src/corpus/curate.ts';
-import { loadEncoder } from '../src/corpus/embed.ts';
-import { ftsSearch, hybridSearch, vectorSearch } from '../src/corpus/search.ts';
-import { defaultCorpusSettings } from '../src/corpus/settings.ts';
-import type { SourceItem } from '../src/corpus/sources.ts';
-import { ensureIndexes, openTables, segmentSchema, toArrowTable, vectorIndexOptions, type SegmentRow } from '../src/corpus/store.ts';
-import { clusteredVectors, generateSampleDocuments, rng } from '../src/corpus/synthetic.ts';
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../models/index.ts";
+import { openCorpus } from "../src/corpus/corpus.ts";
+import { MINHASH_PERMUTATIONS } from "../src/corpus/curate.ts";
+import { loadEncoder } from "../src/corpus/embed.ts";
+import { ftsSearch, hybridSearch, vectorSearch } from "../src/corpus/search.ts";
+import { defaultCorpusSettings } from "../src/corpus/settings.ts";
+import type { SourceItem } from "../src/corpus/sources.ts";
+import {
+  ensureIndexes,
+  openTables,
+  segmentSchema,
+  toArrowTable,
+  vectorIndexOptions,
+  type SegmentRow,
+} from "../src/corpus/store.ts";
+import { clusteredVectors, generateSampleDocuments, rng } from "../src/corpus/synthetic.ts";
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, docs: { type: 'string', default: '600' } } });
+const { values } = parseArgs({
+  options: { rows: { type: "string", default: "100000" }, docs: { type: "string", default: "600" } },
+});
 const ROWS = Number(values.rows);
 const INGEST_DOCS = Number(values.docs);
 const QUERIES = 200;
 const WARMUP = 30;
-const dataDir = mkdtempSync(join(tmpdir(), 'spice-bench-corpus-'));
+const dataDir = mkdtempSync(join(tmpdir(), "spice-bench-corpus-"));
 const log = (s: string) => process.stderr.write(`bench/corpus: ${s}\n`);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const ms = (x: number) => x.toFixed(2);
 
 try {
@@ -37,13 +47,17 @@ try {
   const encoderDir = ensureModel(dataDir, DEFAULT_ENCODER);
   ensureModel(dataDir, DEFAULT_LM);
   const documents = generateSampleDocuments(INGEST_DOCS, 11);
-  const items: SourceItem[] = documents.map((d, i) => ({ kind: 'doc', bytes: d.text.length, doc: { id: d.id, text: d.text, metadata: d.metadata, source: 'bench', line: i + 1 } }));
+  const items: SourceItem[] = documents.map((d, i) => ({
+    kind: "doc",
+    bytes: d.text.length,
+    doc: { id: d.id, text: d.text, metadata: d.metadata, source: "bench", line: i + 1 },
+  }));
   const corpus = await openCorpus({ dataDir, settings: defaultCorpusSettings() });
-  await (await corpus.embedder()).embed(['warm-up']);
-  await (await corpus.tokenCounter()).count('warm-up');
+  await (await corpus.embedder()).embed(["warm-up"]);
+  await (await corpus.tokenCounter()).count("warm-up");
   log(`ingesting ${INGEST_DOCS} documents …`);
   let t = performance.now();
-  const summary = await corpus.ingest(items, { sources: ['bench'] });
+  const summary = await corpus.ingest(items, { sources: ["bench"] });
   const ingestS = (performance.now() - t) / 1000;
   await corpus.close();
   const encoder = await loadEncoder(encoderDir);
@@ -55,23 +69,41 @@ try {
 
   // ---- 2. search at ROWS segments ----
   log(`writing ${ROWS} synthetic segments (${dim}-d clustered vectors) …`);
-  const tables = (await openTables(join(dataDir, 'bench-lancedb'), dim))!;
+  const tables = (await openTables(join(dataDir, "bench-lancedb"), dim))!;
   const vectors = clusteredVectors(ROWS, dim, 1000, 3);
   const r = rng(5);
   const vocab = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
   const word = () => vocab[Math.min(vocab.length - 1, Math.floor(Math.exp(r() * Math.log(vocab.length))) - 1)]!;
-  const texts = Array.from({ length: ROWS }, () => Array.from({ length: 30 + Math.floor(r() * 30) }, word).join(' '));
+  const texts = Array.from({ length: ROWS }, () => Array.from({ length: 30 + Math.floor(r() * 30) }, word).join(" "));
   const zeros = new Int32Array(MINHASH_PERMUTATIONS);
   t = performance.now();
   for (let start = 0; start < ROWS; start += 10_000) {
     const rows: SegmentRow[] = [];
     for (let i = start; i < Math.min(ROWS, start + 10_000); i++) {
-      rows.push({ id: `b${i}:0`, doc_id: `b${i}`, source: `bench/${i % 10}`, position: 0, line: null, char_start: 0, char_end: texts[i]!.length, text: texts[i]!, hash: String(i), doc_hash: String(i), tokens: 40, ingested_at: '', corpus_version: 1, ingest_id: 'bench', metadata: '{}', minhash: zeros, vector: vectors[i]! });
+      rows.push({
+        id: `b${i}:0`,
+        doc_id: `b${i}`,
+        source: `bench/${i % 10}`,
+        position: 0,
+        line: null,
+        char_start: 0,
+        char_end: texts[i]!.length,
+        text: texts[i]!,
+        hash: String(i),
+        doc_hash: String(i),
+        tokens: 40,
+        ingested_at: "",
+        corpus_version: 1,
+        ingest_id: "bench",
+        metadata: "{}",
+        minhash: zeros,
+        vector: vectors[i]!,
+      });
     }
     await tables.segments.add(toArrowTable(segmentSchema(dim), rows));
   }
   const writeS = (performance.now() - t) / 1000;
-  log('building the full-text and IVF_PQ indexes …');
+  log("building the full-text and IVF_PQ indexes …");
   t = performance.now();
   await ensureIndexes(tables, defaultCorpusSettings().vector_index_min_rows, true);
   const indexS = (performance.now() - t) / 1000;
@@ -123,7 +155,7 @@ try {
     }
     return lat;
   };
-  log('timing queries …');
+  log("timing queries …");
   const truth: string[][] = [];
   const brute = await time((i) => {
     const top = exactTop10(queries[i]!.v);
@@ -144,26 +176,26 @@ try {
 
   const opts = vectorIndexOptions(ROWS, dim);
   const out = [
-    `## Corpus (LanceDB ${ROWS.toLocaleString('en-US')} × ${dim}-d, ${QUERIES} sequential queries after ${WARMUP} warm-up)`,
-    '',
-    '| what | p50 ms | p99 ms | notes |',
-    '|---|---|---|---|',
+    `## Corpus (LanceDB ${ROWS.toLocaleString("en-US")} × ${dim}-d, ${QUERIES} sequential queries after ${WARMUP} warm-up)`,
+    "",
+    "| what | p50 ms | p99 ms | notes |",
+    "|---|---|---|---|",
     `| exact brute-force scan, TypeScript (baseline) | ${ms(pct(brute, 50))} | ${ms(pct(brute, 99))} | ground truth for recall |`,
     `| LanceDB flat scan (no index) | ${ms(pct(lanceFlat, 50))} | ${ms(pct(lanceFlat, 99))} | |`,
     `| **vector, IVF_PQ** (${opts.numPartitions} partitions, ${opts.numSubVectors} sub-vectors, nprobes 20, refine 10) | **${ms(pct(vec, 50))}** | ${ms(pct(vec, 99))} | recall@10 **${recall.toFixed(3)}**; ${(pct(brute, 50) / pct(vec, 50)).toFixed(1)}× faster than the brute-force scan, ${(pct(lanceFlat, 50) / pct(vec, 50)).toFixed(1)}× than the flat scan |`,
     `| full-text (BM25) | ${ms(pct(fts, 50))} | ${ms(pct(fts, 99))} | 2-word queries |`,
     `| hybrid (vector + full-text, RRF) | ${ms(pct(hybrid, 50))} | ${ms(pct(hybrid, 99))} | |`,
-    '',
-    `Target vector p50 ≤ 10 ms with recall@10 ≥ 0.95: **${pct(vec, 50) <= 10 && recall >= 0.95 ? 'met' : 'not met'}**. Write ${writeS.toFixed(1)} s (${Math.round(ROWS / writeS).toLocaleString('en-US')} rows/s as Arrow batches); index build ${indexS.toFixed(1)} s.`,
-    '',
-    '| ingest (built encoder, full pipeline) | value |',
-    '|---|---|',
+    "",
+    `Target vector p50 ≤ 10 ms with recall@10 ≥ 0.95: **${pct(vec, 50) <= 10 && recall >= 0.95 ? "met" : "not met"}**. Write ${writeS.toFixed(1)} s (${Math.round(ROWS / writeS).toLocaleString("en-US")} rows/s as Arrow batches); index build ${indexS.toFixed(1)} s.`,
+    "",
+    "| ingest (built encoder, full pipeline) | value |",
+    "|---|---|",
     `| documents → segments | ${INGEST_DOCS} → ${summary.segments_added} (${summary.rejected_total} rejected) |`,
     `| ingest throughput | **${(summary.segments_added / ingestS).toFixed(1)} segments/s** (${ingestS.toFixed(2)} s) |`,
     `| encoder alone on the same texts (baseline) | ${(INGEST_DOCS / embedS).toFixed(1)} texts/s (${embedS.toFixed(2)} s) |`,
     `| ingest / encoder-alone throughput | ${(summary.segments_added / ingestS / (INGEST_DOCS / embedS)).toFixed(2)} |`,
   ];
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(`${out.join("\n")}\n`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -49,4 +49,6 @@ console.log("| items per generate() call | items/s | ratio vs 1 |");
 console.log("|---:|---:|---:|");
 console.log(`| 1 (baseline) | ${one.toFixed(2)} | 1.00 |`);
 console.log(`| 16 (default) | ${sixteen.toFixed(2)} | ${(sixteen / one).toFixed(2)} |`);
-console.log(`\nToy world: 2,000 documents, split and ${pairs.length.toLocaleString("en-US")} warm-start pairs in ${worldMs.toFixed(0)} ms.`);
+console.log(
+  `\nToy world: 2,000 documents, split and ${pairs.length.toLocaleString("en-US")} warm-start pairs in ${worldMs.toFixed(0)} ms.`,
+);

@@ -38,7 +38,12 @@ try {
   const run = async (texts: string[]) => {
     const inputs = lm.tokenizer(texts, { padding: true });
     const t0 = performance.now();
-    const out = (await lm.model.generate({ ...inputs, max_new_tokens: NEW_TOKENS, do_sample: false, eos_token_id: [] })) as Tensor;
+    const out = (await lm.model.generate({
+      ...inputs,
+      max_new_tokens: NEW_TOKENS,
+      do_sample: false,
+      eos_token_id: [],
+    })) as Tensor;
     const ms = performance.now() - t0;
     const generated = (out.dims[1]! - inputs.input_ids.dims[1]!) * texts.length;
     return { ms, generated };
@@ -62,7 +67,9 @@ try {
   const batch = await measure(PROMPTS);
   const padded = lm.tokenizer(PROMPTS, { padding: true }).input_ids.dims[1];
 
-  console.log(`## Generation throughput: spice-lm-tiny (${model.parameters.toLocaleString("en-US")} parameters), greedy, ${NEW_TOKENS} new tokens, EOS off, median of ${REPS}\n`);
+  console.log(
+    `## Generation throughput: spice-lm-tiny (${model.parameters.toLocaleString("en-US")} parameters), greedy, ${NEW_TOKENS} new tokens, EOS off, median of ${REPS}\n`,
+  );
   console.log("| batch | prompts | new tokens | median ms | tokens/s | ms/step | ratio vs batch 1 |");
   console.log("|---|---|---|---|---|---|---|");
   for (const [b, label, m] of [

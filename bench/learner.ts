@@ -50,8 +50,14 @@ function groups(V: number, seed: number): ScoredGroup[] {
     const rewards = Array.from({ length: 8 }, (_, i): number => ((i + g) % 3 === 0 ? 1 : 0));
     const mean = rewards.reduce((a, b) => a + b, 0) / 8;
     return {
-      run: "bench", iteration: 0, role: "reasoner", group: g, prompt: "", completions: Array.from({ length: 8 }, () => ""),
-      rewards, advantages: rewards.map((r) => r - mean),
+      run: "bench",
+      iteration: 0,
+      role: "reasoner",
+      group: g,
+      prompt: "",
+      completions: Array.from({ length: 8 }, () => ""),
+      rewards,
+      advantages: rewards.map((r) => r - mean),
       prompt_token_ids: Array.from({ length: PROMPT }, next),
       token_ids: Array.from({ length: 8 }, () => Array.from({ length: T + 1 - PROMPT }, next)),
       logprobs: null,
@@ -60,8 +66,15 @@ function groups(V: number, seed: number): ScoredGroup[] {
 }
 
 /** The same update as bare jax-js: inline loss and AdamW in one jit, inputs built once. */
-function bareStepper(cfg: GptConfig, host: Params, gs: ScoredGroup[]): { run: () => Promise<number>; dispose: () => void } {
-  const ids: number[][] = [], targets: number[][] = [], mask: number[][] = [], coef: number[][] = [];
+function bareStepper(
+  cfg: GptConfig,
+  host: Params,
+  gs: ScoredGroup[],
+): { run: () => Promise<number>; dispose: () => void } {
+  const ids: number[][] = [],
+    targets: number[][] = [],
+    mask: number[][] = [],
+    coef: number[][] = [];
   for (const g of gs) {
     g.token_ids!.forEach((c, i) => {
       const seq = [...g.prompt_token_ids!, ...c];
@@ -71,35 +84,62 @@ function bareStepper(cfg: GptConfig, host: Params, gs: ScoredGroup[]): { run: ()
       coef.push([g.advantages[i]! / (8 * (T + 1 - PROMPT) * gs.length)]);
     });
   }
-  const x = np.array(ids, { dtype: np.int32 }), y = np.array(targets, { dtype: np.int32 });
-  const mk = np.array(mask), cf = np.array(coef);
+  const x = np.array(ids, { dtype: np.int32 }),
+    y = np.array(targets, { dtype: np.int32 });
+  const mk = np.array(mask),
+    cf = np.array(coef);
   const loss = (p: Params, xi: np.Array, yi: np.Array, m: np.Array, c: np.Array) =>
-    nn.logSoftmax(forward(cfg, p, xi), -1).mul(nn.oneHot(yi, cfg.vocabSize)).sum(-1).mul(c).mul(m).sum().neg();
-  const step = jit((p: Params, m1: Params, m2: Params, xi: np.Array, yi: np.Array, m: np.Array, c: np.Array, bc1: np.Array, bc2: np.Array) => {
-    const [l, g] = valueAndGrad((q: Params) => loss(q, xi, yi, m, c))(tree.ref(p));
-    const out = { p: {} as Params, m1: {} as Params, m2: {} as Params, l };
-    for (const k of Object.keys(p)) {
-      const a = m1[k]!.mul(0.9).add(g[k]!.ref.mul(0.1));
-      const b = m2[k]!.mul(0.95).add(np.square(g[k]!).mul(0.05));
-      const upd = a.ref.div(bc1.ref).div(np.sqrt(b.ref.div(bc2.ref)).add(1e-8));
-      out.p[k] = p[k]!.sub(upd.mul(LR));
-      out.m1[k] = a;
-      out.m2[k] = b;
-    }
-    bc1.dispose();
-    bc2.dispose();
-    return out;
-  });
+    nn
+      .logSoftmax(forward(cfg, p, xi), -1)
+      .mul(nn.oneHot(yi, cfg.vocabSize))
+      .sum(-1)
+      .mul(c)
+      .mul(m)
+      .sum()
+      .neg();
+  const step = jit(
+    (
+      p: Params,
+      m1: Params,
+      m2: Params,
+      xi: np.Array,
+      yi: np.Array,
+      m: np.Array,
+      c: np.Array,
+      bc1: np.Array,
+      bc2: np.Array,
+    ) => {
+      const [l, g] = valueAndGrad((q: Params) => loss(q, xi, yi, m, c))(tree.ref(p));
+      const out = { p: {} as Params, m1: {} as Params, m2: {} as Params, l };
+      for (const k of Object.keys(p)) {
+        const a = m1[k]!.mul(0.9).add(g[k]!.ref.mul(0.1));
+        const b = m2[k]!.mul(0.95).add(np.square(g[k]!).mul(0.05));
+        const upd = a.ref.div(bc1.ref).div(np.sqrt(b.ref.div(bc2.ref)).add(1e-8));
+        out.p[k] = p[k]!.sub(upd.mul(LR));
+        out.m1[k] = a;
+        out.m2[k] = b;
+      }
+      bc1.dispose();
+      bc2.dispose();
+      return out;
+    },
+  );
   let p = host;
-  let m1: Params = {}, m2: Params = {};
-  for (const [k, a] of Object.entries(p)) { m1[k] = np.zeros(a.shape); m2[k] = np.zeros(a.shape); }
+  let m1: Params = {},
+    m2: Params = {};
+  for (const [k, a] of Object.entries(p)) {
+    m1[k] = np.zeros(a.shape);
+    m2[k] = np.zeros(a.shape);
+  }
   let i = 0;
   return {
     run: async () => {
       i++;
       const t0 = performance.now();
       const o = step(p, m1, m2, x.ref, y.ref, mk.ref, cf.ref, np.array(1 - 0.9 ** i), np.array(1 - 0.95 ** i));
-      p = o.p; m1 = o.m1; m2 = o.m2;
+      p = o.p;
+      m1 = o.m1;
+      m2 = o.m2;
       await o.l.data();
       await blockUntilReady(p);
       return performance.now() - t0;
@@ -111,7 +151,15 @@ function bareStepper(cfg: GptConfig, host: Params, gs: ScoredGroup[]): { run: ()
   };
 }
 
-type Row = { preset: PresetName; params: number; bare: number; learner: number; flat: string; swap: number; exportMs: number };
+type Row = {
+  preset: PresetName;
+  params: number;
+  bare: number;
+  learner: number;
+  flat: string;
+  swap: number;
+  exportMs: number;
+};
 const rows: Row[] = [];
 for (const preset of ["tiny", "small"] as PresetName[]) {
   const dir = join(work, preset);
@@ -121,14 +169,21 @@ for (const preset of ["tiny", "small"] as PresetName[]) {
   process.stderr.write(`bench: ${preset} bare vs learner …\n`);
   const bare = bareStepper(folder.cfg, toDevice(folder.cfg, folder.weights), gs);
   const learner = EmbeddedLearner.fromOnnx(folder.onnx, folder.cfg, {
-    maxGenLength: T + 1 - PROMPT, microBatch: ROWS, lengthBucket: 32, adamw: { lr: LR, weightDecay: 0, clipNorm: 0 },
+    maxGenLength: T + 1 - PROMPT,
+    microBatch: ROWS,
+    lengthBucket: 32,
+    adamw: { lr: LR, weightDecay: 0, clipNorm: 0 },
   });
   // Interleaved, so both see the same load when other processes share the cores.
-  const bareTimes: number[] = [], times: number[] = [];
+  const bareTimes: number[] = [],
+    times: number[] = [];
   for (let i = 0; i < STEPS + 3; i++) {
     const b = await bare.run();
     const s = await learner.update(gs);
-    if (i >= 3) { bareTimes.push(b); times.push(s.ms); }
+    if (i >= 3) {
+      bareTimes.push(b);
+      times.push(s.ms);
+    }
   }
   bare.dispose();
   // Memory flatness: live buffers and RSS after warm-up vs after the longer run (tiny only: time).
@@ -144,7 +199,8 @@ for (const preset of ["tiny", "small"] as PresetName[]) {
   process.stderr.write(`bench: ${preset} export + swap …\n`);
   const lm = await loadCausalLM(dir);
   const hot = new HotSwapModel(lm.model);
-  const swaps: number[] = [], exports: number[] = [];
+  const swaps: number[] = [],
+    exports: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
     const bytes = await learner.snapshot();
@@ -155,15 +211,29 @@ for (const preset of ["tiny", "small"] as PresetName[]) {
   }
   await hot.dispose();
   learner.dispose();
-  rows.push({ preset, params: countParams(folder.cfg), bare: median(bareTimes), learner: median(times), flat, swap: median(swaps), exportMs: median(exports) });
+  rows.push({
+    preset,
+    params: countParams(folder.cfg),
+    bare: median(bareTimes),
+    learner: median(times),
+    flat,
+    swap: median(swaps),
+    exportMs: median(exports),
+  });
 }
 
 const tok = ROWS * T;
-console.log(`### Embedded learner: one Dr. GRPO update, ${ROWS} × ${T} tokens (median of ${STEPS} steps after 3 warm-up)\n`);
-console.log("| preset | params | bare jax-js ms/step | bare tokens/s | learner ms/step | learner tokens/s | ratio learner/bare | export ms | export + swap ms |");
+console.log(
+  `### Embedded learner: one Dr. GRPO update, ${ROWS} × ${T} tokens (median of ${STEPS} steps after 3 warm-up)\n`,
+);
+console.log(
+  "| preset | params | bare jax-js ms/step | bare tokens/s | learner ms/step | learner tokens/s | ratio learner/bare | export ms | export + swap ms |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
-  console.log(`| ${r.preset} | ${r.params.toLocaleString("en-US")} | ${r.bare.toFixed(0)} | ${Math.round(tok / r.bare * 1000).toLocaleString("en-US")} | ${r.learner.toFixed(0)} | ${Math.round(tok / r.learner * 1000).toLocaleString("en-US")} | ${(r.learner / r.bare).toFixed(2)}× | ${r.exportMs.toFixed(0)} | ${r.swap.toFixed(0)} |`);
+  console.log(
+    `| ${r.preset} | ${r.params.toLocaleString("en-US")} | ${r.bare.toFixed(0)} | ${Math.round((tok / r.bare) * 1000).toLocaleString("en-US")} | ${r.learner.toFixed(0)} | ${Math.round((tok / r.learner) * 1000).toLocaleString("en-US")} | ${(r.learner / r.bare).toFixed(2)}× | ${r.exportMs.toFixed(0)} | ${r.swap.toFixed(0)} |`,
+  );
 }
 console.log(`\nMemory (tiny): ${rows[0]!.flat}. Peak RSS of the whole run: ${peakRssMb().toFixed(0)} MB.`);
 rmSync(work, { recursive: true, force: true });

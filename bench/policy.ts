@@ -27,7 +27,10 @@ void ctx.lazy("policy", async () => policy);
 const app = createApp(ctx);
 
 async function tokensPerSecond(batch: number): Promise<number> {
-  const prompts = Array.from({ length: batch }, (_, i) => `Question ${String(i).padStart(2, "0")}: how many legs does a spider have?`);
+  const prompts = Array.from(
+    { length: batch },
+    (_, i) => `Question ${String(i).padStart(2, "0")}: how many legs does a spider have?`,
+  );
   const runs: number[] = [];
   for (let r = 0; r < REPS; r++) {
     const t0 = performance.now();
@@ -42,7 +45,14 @@ async function solve(i: number): Promise<void> {
   const res = await app.request("/v1/reasoner/solve", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ question: `Question ${String(i).padStart(2, "0")}: how many legs does a spider have?`, k: 1, max_tokens: NEW_TOKENS, seed: i, answer: "8", answer_type: "Integer" }),
+    body: JSON.stringify({
+      question: `Question ${String(i).padStart(2, "0")}: how many legs does a spider have?`,
+      k: 1,
+      max_tokens: NEW_TOKENS,
+      seed: i,
+      answer: "8",
+      answer_type: "Integer",
+    }),
   });
   if (res.status !== 200) throw new Error(`solve answered ${res.status}: ${await res.text()}`);
   await res.json();
@@ -74,7 +84,9 @@ for (const [b, r] of rates) console.log(`| ${b} | ${r.toFixed(0)} | ${(r / base)
 console.log(`\n| 16 × reasoner/solve (k = 1) | wall ms | requests/s | vs one by one |`);
 console.log("|---|---:|---:|---:|");
 console.log(`| one by one | ${oneByOne.toFixed(0)} | ${(16000 / oneByOne).toFixed(1)} | 1.00× |`);
-console.log(`| concurrent, batching queue | ${batched.toFixed(0)} | ${(16000 / batched).toFixed(1)} | ${(oneByOne / batched).toFixed(2)}× |`);
+console.log(
+  `| concurrent, batching queue | ${batched.toFixed(0)} | ${(16000 / batched).toFixed(1)} | ${(oneByOne / batched).toFixed(2)}× |`,
+);
 console.log(`\nBatches formed by the queue (last run): ${policy.batchSizes.slice(-3).join(", ")}; target ≥ 4×.`);
 
 await ctx.close();

@@ -21,7 +21,9 @@ for (const file of files) {
   const proc = Bun.spawn(["bun", join(import.meta.dir, file)], { stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();
   const code = await proc.exited;
-  process.stdout.write(`\n<!-- bench/${file}: ${((performance.now() - t0) / 1000).toFixed(1)} s -->\n${out.trimEnd()}\n`);
+  process.stdout.write(
+    `\n<!-- bench/${file}: ${((performance.now() - t0) / 1000).toFixed(1)} s -->\n${out.trimEnd()}\n`,
+  );
   if (code !== 0) failed.push(`${file} (exit ${code})`);
 }
 if (failed.length) {

@@ -34,8 +34,17 @@ async function measure(label: string, over: TrainerConfigInput) {
   if (over.use_corpus !== false) await ensureSampleCorpus(ctx);
   const trainer = await getTrainer(ctx);
   const config = parseTrainerConfig({
-    iterations: ITERATIONS, seed: 1, batch_docs: 2, challenger_samples: 4, reasoner_rollouts: 4, max_attempts: 4,
-    max_new_tokens: 48, learner: "embedded", learning_rate: 1e-3, checkpoint_every: 1000, ...over,
+    iterations: ITERATIONS,
+    seed: 1,
+    batch_docs: 2,
+    challenger_samples: 4,
+    reasoner_rollouts: 4,
+    max_attempts: 4,
+    max_new_tokens: 48,
+    learner: "embedded",
+    learning_rate: 1e-3,
+    checkpoint_every: 1000,
+    ...over,
   });
   const t0 = performance.now();
   const { run_id } = await trainer.start(config, { newRun: true });
@@ -47,7 +56,15 @@ async function measure(label: string, over: TrainerConfigInput) {
   const mean = (k: string) => rows.reduce((s, r) => s + (r[k] ?? 0), 0) / rows.length;
   const phases = Object.fromEntries(PHASES.map((p) => [p, mean(`seconds.${p}`)]));
   const total = Object.values(phases).reduce((a, b) => a + b, 0);
-  return { label, wall, total, phases, tokens: mean("tokens.generated"), valid: mean("challenger.valid_rate"), rollouts: mean("reasoner.rollouts") };
+  return {
+    label,
+    wall,
+    total,
+    phases,
+    tokens: mean("tokens.generated"),
+    valid: mean("challenger.valid_rate"),
+    rollouts: mean("reasoner.rollouts"),
+  };
 }
 
 const results = [
@@ -59,12 +76,18 @@ rmSync(dataDir, { recursive: true, force: true });
 
 const pct = (x: number, t: number) => `${((100 * x) / t).toFixed(1)}%`;
 console.log(`### Self-play iteration (bench/selfplay.ts)\n`);
-console.log(`B 2 · G 4 · K 4 · max_new_tokens 48 · embedded learner · tiny model · mean of ${ITERATIONS - 1} iterations after a warm-up\n`);
-console.log(`| config | s/iteration | ${PHASES.join(" | ")} | verify+db share (target < 5%) | valid rate | rollouts | tokens |`);
+console.log(
+  `B 2 · G 4 · K 4 · max_new_tokens 48 · embedded learner · tiny model · mean of ${ITERATIONS - 1} iterations after a warm-up\n`,
+);
+console.log(
+  `| config | s/iteration | ${PHASES.join(" | ")} | verify+db share (target < 5%) | valid rate | rollouts | tokens |`,
+);
 console.log(`|---|---|${PHASES.map(() => "---").join("|")}|---|---|---|---|`);
 for (const r of results) {
   const cells = PHASES.map((p) => `${r.phases[p]!.toFixed(3)} (${pct(r.phases[p]!, r.total)})`);
   const share = (r.phases.verify! + r.phases.database!) / r.total;
-  console.log(`| ${r.label} | ${r.total.toFixed(3)} | ${cells.join(" | ")} | ${(share * 100).toFixed(2)}% | ${r.valid.toFixed(2)} | ${r.rollouts.toFixed(0)} | ${r.tokens.toFixed(0)} |`);
+  console.log(
+    `| ${r.label} | ${r.total.toFixed(3)} | ${cells.join(" | ")} | ${(share * 100).toFixed(2)}% | ${r.valid.toFixed(2)} | ${r.rollouts.toFixed(0)} | ${r.tokens.toFixed(0)} |`,
+  );
 }
 process.exit(0);

@@ -64,7 +64,10 @@ export function buildBertOnnx(s: BertShape, seed: number): Uint8Array {
     g.constInt("axes_0", [0]),
   ]);
   const embedded = g.op("Add", [
-    g.op("Add", [g.op("Gather", ["embeddings.word_embeddings.weight", inputIds]), g.op("Gather", ["embeddings.position_embeddings.weight", positions])]),
+    g.op("Add", [
+      g.op("Gather", ["embeddings.word_embeddings.weight", inputIds]),
+      g.op("Gather", ["embeddings.position_embeddings.weight", positions]),
+    ]),
     g.op("Gather", ["embeddings.token_type_embeddings.weight", tokenTypes]),
   ]);
   let x = layerNorm(g, embedded, "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias", BERT_LN_EPS);
@@ -82,7 +85,13 @@ export function buildBertOnnx(s: BertShape, seed: number): Uint8Array {
       },
       { nHead: s.heads, headDim, bias },
     );
-    x = layerNorm(g, g.op("Add", [x, attn]), `${l}.attention.output.LayerNorm.weight`, `${l}.attention.output.LayerNorm.bias`, BERT_LN_EPS);
+    x = layerNorm(
+      g,
+      g.op("Add", [x, attn]),
+      `${l}.attention.output.LayerNorm.weight`,
+      `${l}.attention.output.LayerNorm.bias`,
+      BERT_LN_EPS,
+    );
     const ff = g.op("Gelu", [linear(g, x, `${l}.intermediate.dense.weight`, `${l}.intermediate.dense.bias`)]);
     const out = linear(g, ff, `${l}.output.dense.weight`, `${l}.output.dense.bias`);
     const isLast = i === s.layers - 1;

@@ -6,7 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeTokenizerCorpus } from "./make-tokenizer-corpus.ts";
 import { TOKENIZER_CORPUS_PATH } from "./tokenizer.ts";
-import { buildModel, ensureModel, gpt2ParameterShapes, PRESETS, readInitializers, replaceInitializers, trainBpe } from "./index.ts";
+import {
+  buildModel,
+  ensureModel,
+  gpt2ParameterShapes,
+  PRESETS,
+  readInitializers,
+  replaceInitializers,
+  trainBpe,
+} from "./index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "spice-models-build-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,10 +52,22 @@ describe("buildModel", () => {
   test("config.json describes the graph and pins fp32", () => {
     const r = buildModel({ kind: "causal-lm", preset: "small", seed: 1, outDir: join(root, "small") });
     const config = JSON.parse(readFileSync(join(r.dir, "config.json"), "utf8"));
-    expect(config).toMatchObject({ model_type: "gpt2", n_embd: 128, n_layer: 4, n_head: 4, n_positions: 2048, vocab_size: r.vocabSize });
+    expect(config).toMatchObject({
+      model_type: "gpt2",
+      n_embd: 128,
+      n_layer: 4,
+      n_head: 4,
+      n_positions: 2048,
+      vocab_size: r.vocabSize,
+    });
     expect(config["transformers.js_config"]).toEqual({ dtype: "fp32" });
     const tokConfig = JSON.parse(readFileSync(join(r.dir, "tokenizer_config.json"), "utf8"));
-    expect(tokConfig).toMatchObject({ tokenizer_class: "GPT2Tokenizer", eos_token: "<|endoftext|>", pad_token: "<|endoftext|>", model_max_length: 2048 });
+    expect(tokConfig).toMatchObject({
+      tokenizer_class: "GPT2Tokenizer",
+      eos_token: "<|endoftext|>",
+      pad_token: "<|endoftext|>",
+      model_max_length: 2048,
+    });
   });
 });
 
@@ -82,8 +102,12 @@ describe("initializer contract", () => {
     const out = readInitializers(replaceInitializers(bytes, scaled));
     expect(out.get("ln_f.bias")!.data[3]).toBe(0.5);
     expect(out.get("wte.weight")!.data).toEqual(inits.get("wte.weight")!.data);
-    expect(() => replaceInitializers(bytes, new Map([["ln_f.bias", { dims: [65], data: new Float32Array(65) }]]))).toThrow(/dims/);
-    expect(() => replaceInitializers(bytes, new Map([["nope", { dims: [1], data: new Float32Array(1) }]]))).toThrow(/nope/);
+    expect(() =>
+      replaceInitializers(bytes, new Map([["ln_f.bias", { dims: [65], data: new Float32Array(65) }]])),
+    ).toThrow(/dims/);
+    expect(() => replaceInitializers(bytes, new Map([["nope", { dims: [1], data: new Float32Array(1) }]]))).toThrow(
+      /nope/,
+    );
   });
 });
 
@@ -121,7 +145,9 @@ describe("ensureModel", () => {
       console.log(ensureModel(${JSON.stringify(dataDir)}, "spice-lm-tiny"));`;
     const run = () => Bun.spawn(["bun", "-e", script], { stdout: "pipe", stderr: "pipe" });
     const procs = [run(), run()];
-    const outs = await Promise.all(procs.map(async (p) => ({ code: await p.exited, out: (await new Response(p.stdout).text()).trim() })));
+    const outs = await Promise.all(
+      procs.map(async (p) => ({ code: await p.exited, out: (await new Response(p.stdout).text()).trim() })),
+    );
     for (const o of outs) expect(o).toEqual({ code: 0, out: join(dataDir, "models", "spice-lm-tiny") });
     expect(existsSync(join(dataDir, "models", "spice-lm-tiny", "onnx", "model.onnx"))).toBe(true);
     expect(readdirSync(join(dataDir, "models"))).toEqual(["spice-lm-tiny"]);
@@ -132,7 +158,11 @@ describe("spice model build", () => {
   const cli = join(import.meta.dir, "../src/cli/main.ts");
   test("--json prints the summary; the files match a library build", () => {
     const out = join(root, "cli");
-    const r = spawnSync("bun", [cli, "model", "build", "--kind", "encoder", "--preset", "tiny", "--seed", "5", "--out", out, "--json"], { encoding: "utf8" });
+    const r = spawnSync(
+      "bun",
+      [cli, "model", "build", "--kind", "encoder", "--preset", "tiny", "--seed", "5", "--out", out, "--json"],
+      { encoding: "utf8" },
+    );
     expect(r.status).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ dir: out, kind: "encoder", preset: "tiny", seed: 5 });
@@ -144,7 +174,9 @@ describe("spice model build", () => {
     [["--preset", "huge"], /--preset/],
     [["--seed", "1.5"], /--seed/],
   ])("bad flag %p exits 2 with one line", (args, pattern) => {
-    const r = spawnSync("bun", [cli, "model", "build", ...(args as string[]), "--out", join(root, "never")], { encoding: "utf8" });
+    const r = spawnSync("bun", [cli, "model", "build", ...(args as string[]), "--out", join(root, "never")], {
+      encoding: "utf8",
+    });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(pattern as RegExp);

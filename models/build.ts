@@ -74,7 +74,10 @@ function modelFiles(kind: ModelKind, preset: PresetName, seed: number): FolderFi
         spice: provenance,
       }),
     );
-    files.set("generation_config.json", json({ bos_token_id: tok.eosId, eos_token_id: tok.eosId, pad_token_id: tok.eosId }));
+    files.set(
+      "generation_config.json",
+      json({ bos_token_id: tok.eosId, eos_token_id: tok.eosId, pad_token_id: tok.eosId }),
+    );
     files.set("onnx/model.onnx", buildGpt2Onnx({ ...p, vocabSize: V }, seed));
   } else {
     parameters = (V + p.context + TYPE_VOCAB_SIZE) * p.d + 2 * p.d + p.layers * (12 * p.d * p.d + 13 * p.d);
@@ -146,7 +149,11 @@ export function buildModel(opts: BuildOptions): BuildResult {
     seed: opts.seed,
     vocabSize,
     parameters,
-    files: [...files].map(([path, bytes]) => ({ path, bytes: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") })),
+    files: [...files].map(([path, bytes]) => ({
+      path,
+      bytes: bytes.byteLength,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+    })),
   };
 }
 

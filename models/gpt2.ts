@@ -60,7 +60,16 @@ export function buildGpt2Onnx(s: Gpt2Shape, seed: number): Uint8Array {
   const g = new GraphBuilder("spice-gpt2");
   const rng = createRng(seed);
   for (const [name, dims] of gpt2ParameterShapes(s)) {
-    g.weight(name, dims, initGpt2Weight(name, dims.reduce((a, b) => a * b, 1), s.layers, rng));
+    g.weight(
+      name,
+      dims,
+      initGpt2Weight(
+        name,
+        dims.reduce((a, b) => a * b, 1),
+        s.layers,
+        rng,
+      ),
+    );
   }
   const headDim = s.d / s.heads;
   if (!Number.isInteger(headDim)) throw new Error(`d ${s.d} is not divisible by ${s.heads} heads`);
@@ -81,7 +90,10 @@ export function buildGpt2Onnx(s: Gpt2Shape, seed: number): Uint8Array {
   const zero = g.constInt("zero", [0], []);
   const one = g.constInt("one", [1], []);
   const keyPos = g.op("Unsqueeze", [g.op("Range", [zero, total, one]), g.constInt("axes_0", [0])]);
-  const queryPos = g.op("Unsqueeze", [g.op("Range", [g.op("Sub", [total, seq]), total, one]), g.constInt("axes_1", [1])]);
+  const queryPos = g.op("Unsqueeze", [
+    g.op("Range", [g.op("Sub", [total, seq]), total, one]),
+    g.constInt("axes_1", [1]),
+  ]);
   const causal = g.op("Where", [
     g.op("LessOrEqual", [keyPos, queryPos]),
     g.constFloat("zero", [0]),
@@ -114,9 +126,20 @@ export function buildGpt2Onnx(s: Gpt2Shape, seed: number): Uint8Array {
       },
     );
     x = g.op("Add", [x, attn]);
-    const ff = g.op("Gelu", [linear(g, layerNorm(g, x, `${h}.ln_2.weight`, `${h}.ln_2.bias`, GPT2_LN_EPS), `${h}.mlp.c_fc.weight`, `${h}.mlp.c_fc.bias`)], {
-      approximate: "tanh",
-    });
+    const ff = g.op(
+      "Gelu",
+      [
+        linear(
+          g,
+          layerNorm(g, x, `${h}.ln_2.weight`, `${h}.ln_2.bias`, GPT2_LN_EPS),
+          `${h}.mlp.c_fc.weight`,
+          `${h}.mlp.c_fc.bias`,
+        ),
+      ],
+      {
+        approximate: "tanh",
+      },
+    );
     x = g.op("Add", [x, linear(g, ff, `${h}.mlp.c_proj.weight`, `${h}.mlp.c_proj.bias`)]);
   }
   const final = layerNorm(g, x, "ln_f.weight", "ln_f.bias", GPT2_LN_EPS);

@@ -47,9 +47,13 @@ export function selfAttention(g: GraphBuilder, x: string, w: AttentionWeights, o
   const qkv = linear(g, x, w.qkvWeight, w.qkvBias);
   const [q, k, v] = g.node("Split", [qkv], { axis: 2, num_outputs: 3 }, 3) as [string, string, string];
   const toHeads = (t: string) =>
-    g.op("Transpose", [g.op("Reshape", [t, g.constInt(`shape_heads_${o.nHead}x${o.headDim}`, [0, 0, o.nHead, o.headDim])])], {
-      perm: [0, 2, 1, 3],
-    });
+    g.op(
+      "Transpose",
+      [g.op("Reshape", [t, g.constInt(`shape_heads_${o.nHead}x${o.headDim}`, [0, 0, o.nHead, o.headDim])])],
+      {
+        perm: [0, 2, 1, 3],
+      },
+    );
   let keys = toHeads(k);
   let values = toHeads(v);
   if (o.cache) {

@@ -28,7 +28,8 @@ export class GraphBuilder {
 
   /** A learnable float32 initializer (little-endian rawData). */
   weight(name: string, dims: number[], data: Float32Array): string {
-    if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${data.length} values for dims ${dims}`);
+    if (data.length !== dims.reduce((a, b) => a * b, 1))
+      throw new Error(`${name}: ${data.length} values for dims ${dims}`);
     this.initializers.push({ name, dims, dataType: FLOAT, rawData: floatBytes(data) });
     return name;
   }
@@ -87,7 +88,13 @@ export class GraphBuilder {
       irVersion: 8,
       producerName: "spice-toolkit",
       opsetImport: [{ domain: "", version: OPSET }],
-      graph: { name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: this.name,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
     });
     return onnx.ModelProto.encode(model).finish();
   }

@@ -146,7 +146,15 @@ export function tokenizerJson(tok: BpeTokenizer): object {
     truncation: null,
     padding: null,
     added_tokens: [
-      { id: tok.eosId, content: EOS_TOKEN, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+      {
+        id: tok.eosId,
+        content: EOS_TOKEN,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      },
     ],
     normalizer: null,
     pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },

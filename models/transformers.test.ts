@@ -28,7 +28,8 @@ beforeAll(async () => {
   // test something. This also exercises replaceInitializers on a loaded model.
   const onnxPath = join(lmDir, "onnx/model.onnx");
   const inits = readInitializers(readFileSync(onnxPath));
-  for (const [name, v] of inits) if (!name.startsWith("const.") && !name.includes("ln_")) v.data.forEach((x, i) => (v.data[i] = x * 12));
+  for (const [name, v] of inits)
+    if (!name.startsWith("const.") && !name.includes("ln_")) v.data.forEach((x, i) => (v.data[i] = x * 12));
   writeFileSync(onnxPath, replaceInitializers(readFileSync(onnxPath), inits));
   lm = await loadCausalLM(lmDir);
   encoderDir = buildModel({ kind: "encoder", preset: "tiny", seed: 1, outDir: join(root, "enc") }).dir;
@@ -71,7 +72,9 @@ describe("causal LM", () => {
   test("pipeline('text-generation') loads the folder and generates", async () => {
     useLocalModelsOnly();
     const pipe = (await pipeline("text-generation", lmDir)) as TextGenerationPipeline;
-    const out = (await pipe("In 1900, the river", { max_new_tokens: 6, do_sample: false })) as { generated_text: string }[];
+    const out = (await pipe("In 1900, the river", { max_new_tokens: 6, do_sample: false })) as {
+      generated_text: string;
+    }[];
     expect(out[0]!.generated_text.startsWith("In 1900, the river")).toBe(true);
     expect(out[0]!.generated_text.length).toBeGreaterThan("In 1900, the river".length);
   });
@@ -104,11 +107,18 @@ describe("causal LM", () => {
   });
 
   test("a left-padded batch gives the same greedy tokens as one prompt at a time", async () => {
-    const prompts = ["Hi", "The river in Lisbon", "In 1776, Ada Lovelace measured the ancient museum near Kyoto.", "x = \\frac{3}{4}"];
+    const prompts = [
+      "Hi",
+      "The river in Lisbon",
+      "In 1776, Ada Lovelace measured the ancient museum near Kyoto.",
+      "x = \\frac{3}{4}",
+    ];
     const gen = async (texts: string[]) => {
       const inputs = lm.tokenizer(texts, { padding: true });
       const width = inputs.input_ids.dims[1]!;
-      const out = ids((await lm.model.generate({ ...inputs, max_new_tokens: 10, do_sample: false, eos_token_id: [] })) as Tensor);
+      const out = ids(
+        (await lm.model.generate({ ...inputs, max_new_tokens: 10, do_sample: false, eos_token_id: [] })) as Tensor,
+      );
       return out.map((row) => row.slice(width));
     };
     const batched = await gen(prompts);

@@ -20,7 +20,10 @@ export function readInitializers(onnxBytes: Uint8Array): Map<string, Initializer
     // Copy (Uint8Array.from, not slice: on a Buffer slice is a view): the decoded
     // bytes sit inside the whole file at an arbitrary, unaligned offset.
     const bytes = Uint8Array.from(t.rawData);
-    out.set(t.name, { dims: (t.dims ?? []).map(toNumber), data: new Float32Array(bytes.buffer, 0, bytes.byteLength / 4) });
+    out.set(t.name, {
+      dims: (t.dims ?? []).map(toNumber),
+      data: new Float32Array(bytes.buffer, 0, bytes.byteLength / 4),
+    });
   }
   return out;
 }
@@ -39,7 +42,8 @@ export function replaceInitializers(onnxBytes: Uint8Array, replacements: Map<str
     if (want.length !== dims.length || want.some((d, i) => d !== dims[i])) {
       throw new Error(`${name}: dims [${dims}] differ from the graph's [${want}]`);
     }
-    if (data.length !== want.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${data.length} values for dims [${want}]`);
+    if (data.length !== want.reduce((a, b) => a * b, 1))
+      throw new Error(`${name}: ${data.length} values for dims [${want}]`);
     t.rawData = new Uint8Array(Float32Array.from(data).buffer);
   }
   return onnx.ModelProto.encode(model).finish();

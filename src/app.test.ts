@@ -20,8 +20,16 @@ function withProbe(app: ReturnType<typeof createApp>) {
       createRoute({
         method: "post",
         path: "/v1/probe",
-        request: { body: { content: { "application/json": { schema: z.object({ name: z.string().min(1), k: z.number().int().max(8) }) } } } },
-        responses: { 200: { description: "ok", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } },
+        request: {
+          body: {
+            content: {
+              "application/json": { schema: z.object({ name: z.string().min(1), k: z.number().int().max(8) }) },
+            },
+          },
+        },
+        responses: {
+          200: { description: "ok", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } },
+        },
       }),
       (c) => c.json({ ok: true }, 200),
     )
@@ -94,7 +102,11 @@ describe("HTTP app", () => {
   test("with SPICE_API_TOKEN, /v1/* needs the bearer token; /healthz stays open", async () => {
     const secured = withProbe(createApp(authed));
     const req = (headers: Record<string, string>) =>
-      secured.request("/v1/probe", { method: "POST", body: JSON.stringify({ name: "a", k: 1 }), headers: { "content-type": "application/json", ...headers } });
+      secured.request("/v1/probe", {
+        method: "POST",
+        body: JSON.stringify({ name: "a", k: 1 }),
+        headers: { "content-type": "application/json", ...headers },
+      });
     const none = await req({});
     await expectProblem(none, 401);
     expect(none.headers.get("www-authenticate")).toContain("Bearer");

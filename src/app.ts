@@ -14,7 +14,6 @@ import { API_VERSION } from "./version.ts";
 
 export const API_TITLE = "SPICE toolkit API";
 
-
 declare module "hono" {
   interface ContextVariableMap {
     ctx: AppContext;

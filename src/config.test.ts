@@ -4,14 +4,31 @@ import { assertServable, ConfigError, loadConfig } from "./config.ts";
 describe("config", () => {
   test("defaults follow docs/method.md §3.4", () => {
     const c = loadConfig({}, {});
-    expect(c).toMatchObject({ host: "127.0.0.1", port: 8787, dataDir: "data", device: "cpu", logLevel: "info", maxBody: 10 * 1024 * 1024 });
+    expect(c).toMatchObject({
+      host: "127.0.0.1",
+      port: 8787,
+      dataDir: "data",
+      device: "cpu",
+      logLevel: "info",
+      maxBody: 10 * 1024 * 1024,
+    });
     expect(c.apiToken).toBeUndefined();
     expect(c.policyUrl).toBeUndefined();
   });
 
   test("environment is read and flags win over it", () => {
-    const env = { SPICE_PORT: "9000", SPICE_DATA_DIR: "/tmp/x", SPICE_DEVICE: "cuda", SPICE_POLICY_URL: "http://127.0.0.1:8000/v1" };
-    expect(loadConfig({}, env)).toMatchObject({ port: 9000, dataDir: "/tmp/x", device: "cuda", policyUrl: "http://127.0.0.1:8000/v1" });
+    const env = {
+      SPICE_PORT: "9000",
+      SPICE_DATA_DIR: "/tmp/x",
+      SPICE_DEVICE: "cuda",
+      SPICE_POLICY_URL: "http://127.0.0.1:8000/v1",
+    };
+    expect(loadConfig({}, env)).toMatchObject({
+      port: 9000,
+      dataDir: "/tmp/x",
+      device: "cuda",
+      policyUrl: "http://127.0.0.1:8000/v1",
+    });
     expect(loadConfig({ port: "9100", device: "cpu" }, env)).toMatchObject({ port: 9100, device: "cpu" });
   });
 

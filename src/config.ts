@@ -23,7 +23,11 @@ export const ConfigSchema = z.object({
   device: z.enum(DEVICES).default("cpu"),
   apiToken: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   logLevel: z.enum(LOG_LEVELS).default("info"),
-  maxBody: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  maxBody: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -33,13 +37,37 @@ export type ConfigKey = keyof Config;
 export const SETTINGS: Record<ConfigKey, { env: string; flag: string; help: string }> = {
   host: { env: "SPICE_HOST", flag: "--host", help: "interface to listen on (default 127.0.0.1)" },
   port: { env: "SPICE_PORT", flag: "--port", help: "HTTP port (default 8787)" },
-  dataDir: { env: "SPICE_DATA_DIR", flag: "--data-dir", help: "runtime state: SQLite, LanceDB, models (default data/)" },
-  model: { env: "SPICE_MODEL", flag: "--model", help: "local transformers.js model folder (default: the built spice-lm-tiny)" },
-  policyUrl: { env: "SPICE_POLICY_URL", flag: "--policy-url", help: "OpenAI-compatible base URL; replaces the in-process model" },
+  dataDir: {
+    env: "SPICE_DATA_DIR",
+    flag: "--data-dir",
+    help: "runtime state: SQLite, LanceDB, models (default data/)",
+  },
+  model: {
+    env: "SPICE_MODEL",
+    flag: "--model",
+    help: "local transformers.js model folder (default: the built spice-lm-tiny)",
+  },
+  policyUrl: {
+    env: "SPICE_POLICY_URL",
+    flag: "--policy-url",
+    help: "OpenAI-compatible base URL; replaces the in-process model",
+  },
   device: { env: "SPICE_DEVICE", flag: "--device", help: "cpu (default) | cuda | webgpu | auto" },
-  apiToken: { env: "SPICE_API_TOKEN", flag: "--api-token", help: "bearer token guarding /v1/* (required on non-loopback hosts)" },
-  logLevel: { env: "SPICE_LOG_LEVEL", flag: "--log-level", help: "trace | debug | info (default) | warn | error | fatal | silent" },
-  maxBody: { env: "SPICE_MAX_BODY", flag: "--max-body", help: "largest accepted request body in bytes (default 10 MiB)" },
+  apiToken: {
+    env: "SPICE_API_TOKEN",
+    flag: "--api-token",
+    help: "bearer token guarding /v1/* (required on non-loopback hosts)",
+  },
+  logLevel: {
+    env: "SPICE_LOG_LEVEL",
+    flag: "--log-level",
+    help: "trace | debug | info (default) | warn | error | fatal | silent",
+  },
+  maxBody: {
+    env: "SPICE_MAX_BODY",
+    flag: "--max-body",
+    help: "largest accepted request body in bytes (default 10 MiB)",
+  },
 };
 
 export class ConfigError extends Error {
@@ -63,7 +91,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     const key = String(issue.path[0] ?? "") as ConfigKey;
     const s = SETTINGS[key];
     const where = s ? `${s.env} / ${s.flag}` : key || "configuration";
-    const given = key && raw[key] !== undefined ? ` (got ${JSON.stringify(key === "apiToken" ? "***" : raw[key])})` : "";
+    const given =
+      key && raw[key] !== undefined ? ` (got ${JSON.stringify(key === "apiToken" ? "***" : raw[key])})` : "";
     throw new ConfigError(`invalid setting ${where}: ${issue.message}${given}`);
   }
   return parsed.data;

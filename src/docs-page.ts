@@ -2,7 +2,10 @@
  * The API reference page, rendered on the server from the OpenAPI document: no CDN and no
  * client-side script, so it works offline and behind strict proxies.
  */
-type Doc = { info: { title: string; version: string; description?: string }; paths?: Record<string, Record<string, any>> };
+type Doc = {
+  info: { title: string; version: string; description?: string };
+  paths?: Record<string, Record<string, any>>;
+};
 
 const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
@@ -21,14 +24,19 @@ export function renderDocsPage(doc: Doc): string {
       const op = item[method];
       if (!op) continue;
       const anchor = `${method}-${path}`.replace(/[^a-zA-Z0-9]+/g, "-");
-      toc.push(`<li><a href="#${anchor}"><code>${method.toUpperCase()} ${esc(path)}</code></a> ${esc(op.summary ?? "")}</li>`);
+      toc.push(
+        `<li><a href="#${anchor}"><code>${method.toUpperCase()} ${esc(path)}</code></a> ${esc(op.summary ?? "")}</li>`,
+      );
       const params = (op.parameters ?? [])
-        .map((p: any) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ", required" : ""}) ${esc(p.description ?? "")}</li>`)
+        .map(
+          (p: any) =>
+            `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ", required" : ""}) ${esc(p.description ?? "")}</li>`,
+        )
         .join("");
       const body = op.requestBody?.content?.["application/json"]?.schema;
       const responses = Object.entries(op.responses ?? {})
         .map(([status, r]: [string, any]) => {
-          const content = r.content ? Object.values(r.content)[0] as any : undefined;
+          const content = r.content ? (Object.values(r.content)[0] as any) : undefined;
           return `<li><b>${esc(status)}</b> ${esc(r.description ?? "")}${schemaBlock(content?.schema)}</li>`;
         })
         .join("");

@@ -10,7 +10,10 @@ export type LineResult<T> = { ok: true; value: T } | { ok: false; error: string 
  * JSON Lines text → accepted rows and bad lines. Blank lines are skipped; a line that is not JSON,
  * or that `accept` refuses, is reported with its number and the rest go on. Web-standard only.
  */
-export function parseJsonLines<T>(text: string, accept: (value: unknown, line: number) => LineResult<T>): { rows: T[]; bad: BadLine[] } {
+export function parseJsonLines<T>(
+  text: string,
+  accept: (value: unknown, line: number) => LineResult<T>,
+): { rows: T[]; bad: BadLine[] } {
   const rows: T[] = [];
   const bad: BadLine[] = [];
   text.split("\n").forEach((raw, i) => {

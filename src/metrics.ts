@@ -14,7 +14,13 @@ export function httpMetrics(registry: Registry) {
     requests: registered(
       registry,
       "spice_http_requests_total",
-      () => new Counter({ name: "spice_http_requests_total", help: "HTTP requests by method, route and status", labelNames: ["method", "route", "status"] as const, registers: [registry] }),
+      () =>
+        new Counter({
+          name: "spice_http_requests_total",
+          help: "HTTP requests by method, route and status",
+          labelNames: ["method", "route", "status"] as const,
+          registers: [registry],
+        }),
     ),
     duration: registered(
       registry,
@@ -33,5 +39,9 @@ export function httpMetrics(registry: Registry) {
 
 /** A per-run gauge of the trainer (label `run`). */
 export function trainerGauge(registry: Registry, name: string, help: string): Gauge<"run"> {
-  return registered(registry, name, () => new Gauge({ name, help, labelNames: ["run"] as const, registers: [registry] }));
+  return registered(
+    registry,
+    name,
+    () => new Gauge({ name, help, labelNames: ["run"] as const, registers: [registry] }),
+  );
 }

@@ -9,7 +9,12 @@ export type ProblemBody = z.infer<typeof ProblemDetails>;
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export function problemBody(status: number, title: string, detail?: string, extra: Record<string, unknown> = {}): ProblemBody {
+export function problemBody(
+  status: number,
+  title: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+): ProblemBody {
   return { type: "about:blank", title, status, ...(detail ? { detail } : {}), ...extra };
 }
 

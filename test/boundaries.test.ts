@@ -126,7 +126,7 @@ describe("import boundaries", () => {
       ["src/selfplay/step.ts", 'export * from "../trainer/record.ts";\nimport "../roles/solve.ts";\n'],
       ["src/trainer/runner.ts", 'import { mountRoutes } from "../../routes/index.ts";\n'],
       ["src/app.ts", 'import { mountRoutes } from "../routes/index.ts";\n'],
-      ["src/context.ts", "// import { mountRoutes } from \"../routes/index.ts\" is what this file must not do\n"],
+      ["src/context.ts", '// import { mountRoutes } from "../routes/index.ts" is what this file must not do\n'],
       ["routes/trainer/index.ts", 'import { runTrain } from "../../src/cli/train.ts";\n'],
     ]);
     expect(checkBoundaries(fake).map((v) => v.edge)).toEqual([

@@ -153,7 +153,7 @@ describe("documentation links", () => {
     ].join("\n");
     expect(slug("§3.5 Trainer configuration")).toBe("35-trainer-configuration");
     expect(slug("Extraction: finding the final answer (E1–E7)")).toBe("extraction-finding-the-final-answer-e1e7");
-    expect(anchorsOf("# A\n## A\n<a id=\"x\"></a>")).toEqual(new Set(["a", "a-1", "x"]));
+    expect(anchorsOf('# A\n## A\n<a id="x"></a>')).toEqual(new Set(["a", "a-1", "x"]));
     expect(linksIn(md).map((l) => l.target)).toEqual([
       "../shared/SPEC.md",
       "docs/nope.md",

@@ -15,7 +15,11 @@ function spice(args: string[], env: Record<string, string> = {}) {
 
 async function runToEnd(args: string[], env: Record<string, string> = {}) {
   const p = spice(args, env);
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   return { stdout, stderr, code };
 }
 

@@ -5,7 +5,11 @@ import type { Policy } from "../../src/policy/types.ts";
 import { testContext } from "../../test/helpers.ts";
 
 const DOC = "The Danube flows through Vienna, Budapest and Belgrade before reaching the Black Sea.";
-const MCQ = JSON.stringify({ question: "Which river flows through Vienna?", options: { A: "Rhine", B: "Danube", C: "Elbe", D: "Oder" }, answer: "B" });
+const MCQ = JSON.stringify({
+  question: "Which river flows through Vienna?",
+  options: { A: "Rhine", B: "Danube", C: "Elbe", D: "Oder" },
+  answer: "B",
+});
 
 const opened: { close(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -20,16 +24,30 @@ function appWith(policy: Policy | null) {
 }
 
 const post = (app: ReturnType<typeof createApp>, body: unknown) =>
-  app.request("/v1/challenger/generate", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  app.request("/v1/challenger/generate", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 describe("POST /v1/challenger/generate", () => {
   test("a document in, the group out with validity and reasons", async () => {
-    const app = appWith(new ScriptedPolicy((p, { sample }) => (p.includes("Step 1 of 2") ? (sample === 0 ? '{"task_type": "mcq"}' : "{bad") : MCQ)));
+    const app = appWith(
+      new ScriptedPolicy((p, { sample }) =>
+        p.includes("Step 1 of 2") ? (sample === 0 ? '{"task_type": "mcq"}' : "{bad") : MCQ,
+      ),
+    );
     const res = await post(app, { document: DOC, n: 3 });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, any>;
     expect(body).toMatchObject({ doc_id: null, attempts: 3, rounds: 1, skipped: false, truncated: false });
-    expect(body.tasks[0]).toMatchObject({ valid: true, task_type: "mcq", answer: "B", answer_type: "MCQ", options: { B: "Danube" } });
+    expect(body.tasks[0]).toMatchObject({
+      valid: true,
+      task_type: "mcq",
+      answer: "B",
+      answer_type: "MCQ",
+      options: { B: "Danube" },
+    });
     expect(body.tasks[1]).toMatchObject({ valid: false, raw: "{bad" });
     expect(body.tasks[1].error).toStartWith("selection: malformed JSON");
   });
@@ -37,7 +55,10 @@ describe("POST /v1/challenger/generate", () => {
   test("task_type and max_attempts are honoured; a skipped document says so", async () => {
     const policy = new ScriptedPolicy(() => "not json");
     const app = appWith(policy);
-    const body = (await (await post(app, { document: DOC, n: 2, task_type: "mcq", max_attempts: 5 })).json()) as Record<string, any>;
+    const body = (await (await post(app, { document: DOC, n: 2, task_type: "mcq", max_attempts: 5 })).json()) as Record<
+      string,
+      any
+    >;
     expect(body).toMatchObject({ attempts: 5, rounds: 3, skipped: true });
     expect(body.tasks.length).toBe(1);
     expect(policy.seen.every((p) => p.includes("multiple-choice"))).toBe(true);
@@ -45,7 +66,13 @@ describe("POST /v1/challenger/generate", () => {
 
   test("exactly one document source is required", async () => {
     const app = appWith(ScriptedPolicy.fromList(["{}"]));
-    for (const bad of [{}, { document: DOC, sample: true }, { document: DOC, doc_id: "x" }, { document: "" }, { document: DOC, n: 0 }]) {
+    for (const bad of [
+      {},
+      { document: DOC, sample: true },
+      { document: DOC, doc_id: "x" },
+      { document: "" },
+      { document: DOC, n: 0 },
+    ]) {
       const res = await post(app, bad);
       expect(res.status).toBe(400);
       expect(res.headers.get("content-type")).toContain("application/problem+json");

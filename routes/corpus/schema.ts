@@ -1,5 +1,5 @@
-import { z } from '@hono/zod-openapi';
-import { SEARCH_MODES } from '../../src/corpus/search.ts';
+import { z } from "@hono/zod-openapi";
+import { SEARCH_MODES } from "../../src/corpus/search.ts";
 
 /** Most documents one POST may carry (the body limit applies too); past it: 413. */
 export const MAX_POST_DOCUMENTS = 10_000;
@@ -9,23 +9,28 @@ export const DocumentIn = z
     id: z.union([z.string(), z.number().int()]).optional(),
     text: z.string(),
     metadata: z.record(z.string(), z.unknown()).optional(),
-    source: z.string().optional().openapi({ description: 'provenance, e.g. the URL the text came from (default "http")' }),
+    source: z
+      .string()
+      .optional()
+      .openapi({ description: 'provenance, e.g. the URL the text came from (default "http")' }),
   })
-  .openapi('CorpusDocument');
+  .openapi("CorpusDocument");
 
 export const PostDocumentsJson = z
   .union([
     // Items are checked one by one, so one bad item is reported (with its index) while the rest are ingested.
-    z.object({ documents: z.array(z.unknown()).min(1) }).openapi({ description: 'documents shaped like CorpusDocument' }),
+    z
+      .object({ documents: z.array(z.unknown()).min(1) })
+      .openapi({ description: "documents shaped like CorpusDocument" }),
     DocumentIn,
   ])
-  .openapi('PostDocuments');
+  .openapi("PostDocuments");
 
 export const RejectionOut = z.object({
   reason: z.string(),
-  level: z.enum(['document', 'segment']),
+  level: z.enum(["document", "segment"]),
   source: z.string(),
-  line: z.number().nullable().openapi({ description: '1-based item index (JSON) or line (NDJSON)' }),
+  line: z.number().nullable().openapi({ description: "1-based item index (JSON) or line (NDJSON)" }),
   doc_id: z.string().nullable(),
   position: z.number().nullable(),
   detail: z.string(),
@@ -43,9 +48,9 @@ export const IngestOut = z
     rejected: z.record(z.string(), z.number()),
     rejected_total: z.number(),
     duration_ms: z.number(),
-    rejections: z.array(RejectionOut).openapi({ description: 'the first 100 rejections, in input order' }),
+    rejections: z.array(RejectionOut).openapi({ description: "the first 100 rejections, in input order" }),
   })
-  .openapi('IngestSummary');
+  .openapi("IngestSummary");
 
 const SegmentFields = {
   id: z.string(),
@@ -61,7 +66,7 @@ const SegmentFields = {
 export const SearchQuery = z.object({
   q: z.string().min(1).max(2000),
   k: z.coerce.number().int().min(1).max(100).default(10),
-  mode: z.enum(SEARCH_MODES).default('hybrid'),
+  mode: z.enum(SEARCH_MODES).default("hybrid"),
   source: z.string().optional(),
   source_prefix: z.string().optional(),
   doc_id: z.string().optional(),
@@ -73,13 +78,25 @@ export const SearchOut = z
     query: z.string(),
     mode: z.enum(SEARCH_MODES),
     k: z.number(),
-    hits: z.array(z.object({ ...SegmentFields, score: z.number(), vector_rank: z.number().optional(), fts_rank: z.number().optional() })),
+    hits: z.array(
+      z.object({
+        ...SegmentFields,
+        score: z.number(),
+        vector_rank: z.number().optional(),
+        fts_rank: z.number().optional(),
+      }),
+    ),
   })
-  .openapi('CorpusSearch');
+  .openapi("CorpusSearch");
 
 export const SampleQuery = z.object({
   n: z.coerce.number().int().min(1).max(1000).default(1),
-  seed: z.string().min(1).max(100).optional().openapi({ description: 'same seed, same corpus → same draw; random (and echoed) when absent' }),
+  seed: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: "same seed, same corpus → same draw; random (and echoed) when absent" }),
 });
 
 export const SegmentOut = z.object({
@@ -91,7 +108,9 @@ export const SegmentOut = z.object({
   ingested_at: z.string(),
 });
 
-export const SampleOut = z.object({ seed: z.string(), n: z.number(), segments: z.array(SegmentOut) }).openapi('CorpusSample');
+export const SampleOut = z
+  .object({ seed: z.string(), n: z.number(), segments: z.array(SegmentOut) })
+  .openapi("CorpusSample");
 
 export const StatsOut = z
   .object({
@@ -103,11 +122,11 @@ export const StatsOut = z
     rejected: z.record(z.string(), z.number()),
     rejected_total: z.number(),
     ingests: z.number(),
-    vector_index: z.enum(['ivf_pq', 'exact']),
+    vector_index: z.enum(["ivf_pq", "exact"]),
   })
-  .openapi('CorpusStats');
+  .openapi("CorpusStats");
 
 export const ManifestOut = z
   .object({ content_hash: z.string(), corpus_version: z.number(), documents: z.number(), segments: z.number() })
   .passthrough()
-  .openapi('CorpusManifest');
+  .openapi("CorpusManifest");

@@ -23,6 +23,9 @@ const startedAt = performance.now();
 
 export function healthRouter(_ctx: AppContext) {
   return createRouter().openapi(route, (c) =>
-    c.json({ status: "ok" as const, version: API_VERSION, uptime_s: Math.round((performance.now() - startedAt) / 10) / 100 }, 200),
+    c.json(
+      { status: "ok" as const, version: API_VERSION, uptime_s: Math.round((performance.now() - startedAt) / 10) / 100 },
+      200,
+    ),
   );
 }

@@ -15,7 +15,8 @@ const route = createRoute({
   request: { body: { content: { "application/json": { schema: SolveRequest } }, required: true } },
   responses: {
     200: {
-      description: "the rollouts; with `stream: true`, text/event-stream of `token` events ({rollout, text}) and a final `result` (or `error`)",
+      description:
+        "the rollouts; with `stream: true`, text/event-stream of `token` events ({rollout, text}) and a final `result` (or `error`)",
       content: { "application/json": { schema: SolveResponse }, "text/event-stream": { schema: z.string() } },
     },
     400: problemRes("invalid request, or a question too long for the model"),

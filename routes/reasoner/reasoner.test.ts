@@ -12,7 +12,11 @@ function appWith(policy: Policy | null) {
 }
 
 const post = (app: ReturnType<typeof createApp>, body: unknown) =>
-  app.request("/v1/reasoner/solve", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  app.request("/v1/reasoner/solve", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 const opened: { close(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -21,13 +25,20 @@ afterAll(async () => {
 
 describe("POST /v1/reasoner/solve", () => {
   test("k rollouts, each extracted and verified, with the pass rate; the prompt has no document", async () => {
-    const policy = new ScriptedPolicy((_p, { sample }) => (sample % 2 === 0 ? "2 and 2 make 4, so \\boxed{4}" : "I think \\boxed{5}"));
+    const policy = new ScriptedPolicy((_p, { sample }) =>
+      sample % 2 === 0 ? "2 and 2 make 4, so \\boxed{4}" : "I think \\boxed{5}",
+    );
     const { app, ctx } = appWith(policy);
     opened.push(ctx);
     const res = await post(app, { question: "What is 2+2?", k: 4, answer: "4", answer_type: "integer" });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { rollouts: { extracted: string; correct: boolean }[]; pass_rate: number };
-    expect(body.rollouts.map((r) => [r.extracted, r.correct])).toEqual([["4", true], ["5", false], ["4", true], ["5", false]]);
+    expect(body.rollouts.map((r) => [r.extracted, r.correct])).toEqual([
+      ["4", true],
+      ["5", false],
+      ["4", true],
+      ["5", false],
+    ]);
     expect(body.pass_rate).toBe(0.5);
     expect(policy.seen[0]).toContain("What is 2+2?");
     expect(policy.seen[0]).toContain("\\boxed{}");
@@ -48,7 +59,10 @@ describe("POST /v1/reasoner/solve", () => {
   test("without a gold answer: extraction only, no pass rate", async () => {
     const { app, ctx } = appWith(ScriptedPolicy.fromList(["so \\boxed{x^2}", "no box here"]));
     opened.push(ctx);
-    const body = (await (await post(app, { question: "q", k: 2 })).json()) as { rollouts: Record<string, unknown>[]; pass_rate?: number };
+    const body = (await (await post(app, { question: "q", k: 2 })).json()) as {
+      rollouts: Record<string, unknown>[];
+      pass_rate?: number;
+    };
     expect(body.rollouts[0]).toMatchObject({ extracted: "x^2", finish_reason: "stop" });
     expect(body.rollouts[0]!.correct).toBeUndefined();
     expect(body.rollouts[1]!.extracted).toBeNull();
@@ -58,7 +72,13 @@ describe("POST /v1/reasoner/solve", () => {
   test("bad requests are 400 problems", async () => {
     const { app, ctx } = appWith(ScriptedPolicy.fromList(["x"]));
     opened.push(ctx);
-    for (const bad of [{}, { question: "" }, { question: "q", answer: "4" }, { question: "q", answer: "4", answer_type: "Boolean" }, { question: "q", k: 0 }]) {
+    for (const bad of [
+      {},
+      { question: "" },
+      { question: "q", answer: "4" },
+      { question: "q", answer: "4", answer_type: "Boolean" },
+      { question: "q", k: 0 },
+    ]) {
       const res = await post(app, bad);
       expect(res.status).toBe(400);
       expect(res.headers.get("content-type")).toContain("application/problem+json");
@@ -72,7 +92,10 @@ describe("POST /v1/reasoner/solve", () => {
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const text = await res.text();
     const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => [m[1], JSON.parse(m[2]!)]);
-    expect(events.slice(0, 2)).toEqual([["token", { rollout: 0, text: "\\boxed{4}" }], ["token", { rollout: 1, text: "\\boxed{4}" }]]);
+    expect(events.slice(0, 2)).toEqual([
+      ["token", { rollout: 0, text: "\\boxed{4}" }],
+      ["token", { rollout: 1, text: "\\boxed{4}" }],
+    ]);
     expect(events[2]![0]).toBe("result");
     expect(events[2]![1].pass_rate).toBe(1);
   });
@@ -91,13 +114,25 @@ describe("POST /v1/reasoner/solve", () => {
   test("the real built model answers end to end, streaming included", async () => {
     const { app, ctx } = appWith(null);
     opened.push(ctx);
-    const res = await post(app, { question: "What is 2+2?", k: 2, answer: "4", answer_type: "Integer", max_tokens: 16, seed: 1 });
+    const res = await post(app, {
+      question: "What is 2+2?",
+      k: 2,
+      answer: "4",
+      answer_type: "Integer",
+      max_tokens: 16,
+      seed: 1,
+    });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { rollouts: { text: string; correct: boolean; finish_reason: string }[]; pass_rate: number };
+    const body = (await res.json()) as {
+      rollouts: { text: string; correct: boolean; finish_reason: string }[];
+      pass_rate: number;
+    };
     expect(body.rollouts.length).toBe(2);
     expect(typeof body.rollouts[0]!.correct).toBe("boolean");
     expect(body.pass_rate).toBeGreaterThanOrEqual(0);
-    const streamed = await (await post(app, { question: "What is 2+2?", k: 1, max_tokens: 8, seed: 1, stream: true })).text();
+    const streamed = await (
+      await post(app, { question: "What is 2+2?", k: 1, max_tokens: 8, seed: 1, stream: true })
+    ).text();
     const tokens = [...streamed.matchAll(/event: token\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!).text).join("");
     const result = JSON.parse(/event: result\ndata: (.*)\n/.exec(streamed)![1]!);
     expect(tokens).toBe(result.rollouts[0].text);

@@ -24,17 +24,35 @@ const StartSchema = TrainerConfigSchema.extend({
   new_run: z.boolean().default(false).describe("start a new run instead of resuming the newest unfinished one"),
 }).openapi("TrainerStart");
 
-const statusRoute = createRoute({ method: "get", path: "/v1/trainer/status", summary: "Trainer state and the last iteration's metrics", tags: ["trainer"], responses: { 200: json(StatusSchema, "status") } });
+const statusRoute = createRoute({
+  method: "get",
+  path: "/v1/trainer/status",
+  summary: "Trainer state and the last iteration's metrics",
+  tags: ["trainer"],
+  responses: { 200: json(StatusSchema, "status") },
+});
 const startRoute = createRoute({
   method: "post",
   path: "/v1/trainer/start",
   summary: "Start (or resume) a self-play run with the given configuration",
   tags: ["trainer"],
   request: { body: { content: { "application/json": { schema: StartSchema } }, required: true } },
-  responses: { 202: json(StatusSchema, "started"), 400: problemRes("invalid configuration, or a setup that cannot run (empty corpus, embedded learner with a remote policy)"), 409: problemRes("a run is already active") },
+  responses: {
+    202: json(StatusSchema, "started"),
+    400: problemRes(
+      "invalid configuration, or a setup that cannot run (empty corpus, embedded learner with a remote policy)",
+    ),
+    409: problemRes("a run is already active"),
+  },
 });
 const control = (action: "pause" | "resume" | "stop", summary: string) =>
-  createRoute({ method: "post", path: `/v1/trainer/${action}`, summary, tags: ["trainer"], responses: { 200: json(StatusSchema, "status"), 409: problemRes("not possible in the current state") } });
+  createRoute({
+    method: "post",
+    path: `/v1/trainer/${action}`,
+    summary,
+    tags: ["trainer"],
+    responses: { 200: json(StatusSchema, "status"), 409: problemRes("not possible in the current state") },
+  });
 const metricsRoute = createRoute({
   method: "get",
   path: "/v1/trainer/runs/{id}/metrics",
@@ -45,7 +63,10 @@ const metricsRoute = createRoute({
     query: z.object({ names: z.string().optional().describe("comma-separated metric names (default: all)") }),
   },
   responses: {
-    200: json(z.object({ run: z.record(z.string(), z.unknown()), metrics: z.array(z.record(z.string(), z.number())) }), "metrics, one row per iteration"),
+    200: json(
+      z.object({ run: z.record(z.string(), z.unknown()), metrics: z.array(z.record(z.string(), z.number())) }),
+      "metrics, one row per iteration",
+    ),
     404: problemRes("no such run"),
   },
 });
@@ -59,23 +80,33 @@ const runsRoute = createRoute({
 
 export function trainerRouter(ctx: AppContext) {
   const trainer = (): Promise<Trainer> => getTrainer(ctx);
-  return createRouter()
-    .openapi(statusRoute, async (c) => c.json((await trainer()).status(), 200))
-    .openapi(startRoute, async (c) => {
-      const { new_run, ...config } = c.req.valid("json");
-      const t = await trainer();
-      return c.json(await t.start(config, { newRun: new_run }), 202);
-    })
-    // Busy, state and setup errors of the trainer answer 409 / 400 through the error table.
-    .openapi(control("pause", "Pause after the current iteration"), async (c) => c.json((await trainer()).pause(), 200))
-    .openapi(control("resume", "Resume a paused run"), async (c) => c.json((await trainer()).resume(), 200))
-    .openapi(control("stop", "Stop: roll back the iteration in progress and end the run"), async (c) => c.json(await (await trainer()).stop(), 200))
-    .openapi(runsRoute, (c) => c.json({ runs: listRuns(ctx.db) }, 200))
-    .openapi(metricsRoute, (c) => {
-      const { id } = c.req.valid("param");
-      const run = getRun(ctx.db, id);
-      if (!run) throw new HttpProblem(404, "Not found", `no run ${id}`);
-      const names = c.req.valid("query").names?.split(",").map((s) => s.trim()).filter(Boolean);
-      return c.json({ run, metrics: runMetrics(ctx.db, id, names) }, 200);
-    });
+  return (
+    createRouter()
+      .openapi(statusRoute, async (c) => c.json((await trainer()).status(), 200))
+      .openapi(startRoute, async (c) => {
+        const { new_run, ...config } = c.req.valid("json");
+        const t = await trainer();
+        return c.json(await t.start(config, { newRun: new_run }), 202);
+      })
+      // Busy, state and setup errors of the trainer answer 409 / 400 through the error table.
+      .openapi(control("pause", "Pause after the current iteration"), async (c) =>
+        c.json((await trainer()).pause(), 200),
+      )
+      .openapi(control("resume", "Resume a paused run"), async (c) => c.json((await trainer()).resume(), 200))
+      .openapi(control("stop", "Stop: roll back the iteration in progress and end the run"), async (c) =>
+        c.json(await (await trainer()).stop(), 200),
+      )
+      .openapi(runsRoute, (c) => c.json({ runs: listRuns(ctx.db) }, 200))
+      .openapi(metricsRoute, (c) => {
+        const { id } = c.req.valid("param");
+        const run = getRun(ctx.db, id);
+        if (!run) throw new HttpProblem(404, "Not found", `no run ${id}`);
+        const names = c.req
+          .valid("query")
+          .names?.split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
+        return c.json({ run, metrics: runMetrics(ctx.db, id, names) }, 200);
+      })
+  );
 }

@@ -14,9 +14,22 @@ afterAll(async () => {
 });
 
 const post = (path: string, body?: unknown) =>
-  app.request(path, { method: "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  app.request(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
-const CONFIG = { iterations: 2, batch_docs: 1, challenger_samples: 3, reasoner_rollouts: 2, max_attempts: 3, use_corpus: false, learner: "rollout-only", max_new_tokens: 200 };
+const CONFIG = {
+  iterations: 2,
+  batch_docs: 1,
+  challenger_samples: 3,
+  reasoner_rollouts: 2,
+  max_attempts: 3,
+  use_corpus: false,
+  learner: "rollout-only",
+  max_new_tokens: 200,
+};
 
 describe("/v1/trainer", () => {
   test("idle status before any run", async () => {
@@ -37,7 +50,9 @@ describe("/v1/trainer", () => {
     }
     expect(status).toMatchObject({ state: "finished", iteration: 2 });
 
-    const metrics = await app.request(`/v1/trainer/runs/${started.run_id}/metrics?names=reasoner.accuracy,challenger.valid_rate`);
+    const metrics = await app.request(
+      `/v1/trainer/runs/${started.run_id}/metrics?names=reasoner.accuracy,challenger.valid_rate`,
+    );
     expect(metrics.status).toBe(200);
     const body = (await metrics.json()) as { run: { id: string; status: string }; metrics: Record<string, number>[] };
     expect(body.run).toMatchObject({ id: started.run_id, status: "finished" });

@@ -1,36 +1,40 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter, json, problemRes } from '../../src/http/openapi.ts';
-import type { AppContext } from '../../src/context.ts';
-import { HttpProblem } from '../../src/problem.ts';
-import { isErrorRow, verifyRow } from '../../src/verify/rows.ts';
-import { MAX_VERIFY_ITEMS, Verdict, VerifyBatchOut, VerifyRequest } from './schema.ts';
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
+import type { AppContext } from "../../src/context.ts";
+import { HttpProblem } from "../../src/problem.ts";
+import { isErrorRow, verifyRow } from "../../src/verify/rows.ts";
+import { MAX_VERIFY_ITEMS, Verdict, VerifyBatchOut, VerifyRequest } from "./schema.ts";
 
 const route = createRoute({
-  method: 'post',
-  path: '/v1/verify',
-  summary: 'Verify reasoner answers against gold answers',
+  method: "post",
+  path: "/v1/verify",
+  summary: "Verify reasoner answers against gold answers",
   description: `One item in, one verdict out; \`{items: [...]}\` in, \`{items: [...]}\` out in the same order (at most ${MAX_VERIFY_ITEMS} items; 413 past it). reward is 1 when correct, else 0. Rules: docs/verifier-rules.md.`,
-  tags: ['verify'],
-  request: { body: { content: { 'application/json': { schema: VerifyRequest } }, required: true } },
+  tags: ["verify"],
+  request: { body: { content: { "application/json": { schema: VerifyRequest } }, required: true } },
   responses: {
-    200: json(z.union([Verdict, VerifyBatchOut]), 'a verdict, or `{items}` for a batch'),
-    400: problemRes('invalid request'),
-    413: problemRes('too many items'),
+    200: json(z.union([Verdict, VerifyBatchOut]), "a verdict, or `{items}` for a batch"),
+    400: problemRes("invalid request"),
+    413: problemRes("too many items"),
   },
 });
 
 export function verifyRouter(_ctx: AppContext) {
   return createRouter().openapi(route, (c) => {
-    const body = c.req.valid('json');
-    if ('items' in body) {
+    const body = c.req.valid("json");
+    if ("items" in body) {
       if (body.items.length > MAX_VERIFY_ITEMS) {
-        throw new HttpProblem(413, 'Too many items', `at most ${MAX_VERIFY_ITEMS} items per call, got ${body.items.length}`);
+        throw new HttpProblem(
+          413,
+          "Too many items",
+          `at most ${MAX_VERIFY_ITEMS} items per call, got ${body.items.length}`,
+        );
       }
       return c.json({ items: body.items.map((item, index) => verifyRow(item, index, index)) }, 200);
     }
     const row = verifyRow(body, 0, 0);
     // The body already passed the schema, so an error row cannot happen here; kept total for the types.
-    if (isErrorRow(row)) throw new HttpProblem(400, 'Invalid request', row.error);
+    if (isErrorRow(row)) throw new HttpProblem(400, "Invalid request", row.error);
     return c.json(row, 200);
   });
 }

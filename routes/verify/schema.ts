@@ -1,6 +1,6 @@
-import { z } from '@hono/zod-openapi';
-import { ANSWER_TYPES } from '../../src/verify/index.ts';
-import { VerifyRowSchema } from '../../src/verify/rows.ts';
+import { z } from "@hono/zod-openapi";
+import { ANSWER_TYPES } from "../../src/verify/index.ts";
+import { VerifyRowSchema } from "../../src/verify/rows.ts";
 
 /**
  * Most items one `POST /v1/verify` may carry; past it: 413. A pathological item costs up to
@@ -9,31 +9,45 @@ import { VerifyRowSchema } from '../../src/verify/rows.ts';
 export const MAX_VERIFY_ITEMS = 1_000;
 
 // Rebuilt from the shared shape: `.openapi()` exists only on schemas built after @hono/zod-openapi loaded.
-export const VerifyItem = z.object(VerifyRowSchema.shape).openapi('VerifyItem', {
-  description: `A reasoner response and the gold answer. answer_type: ${ANSWER_TYPES.join(' | ')} (any case). options: MCQ option texts {A,B,C,D}.`,
-  example: { id: 'q1', response: 'So the answer is \\boxed{\\frac{1}{2}}.', answer: '0.5', answer_type: 'Expression' },
+export const VerifyItem = z.object(VerifyRowSchema.shape).openapi("VerifyItem", {
+  description: `A reasoner response and the gold answer. answer_type: ${ANSWER_TYPES.join(" | ")} (any case). options: MCQ option texts {A,B,C,D}.`,
+  example: { id: "q1", response: "So the answer is \\boxed{\\frac{1}{2}}.", answer: "0.5", answer_type: "Expression" },
 });
 
 export const VerifyBatch = z
-  .object({ items: z.array(z.unknown()).openapi({ description: `VerifyItem objects, at most ${MAX_VERIFY_ITEMS}; a bad item gets an error row in its place` }) })
-  .openapi('VerifyBatch');
+  .object({
+    items: z
+      .array(z.unknown())
+      .openapi({
+        description: `VerifyItem objects, at most ${MAX_VERIFY_ITEMS}; a bad item gets an error row in its place`,
+      }),
+  })
+  .openapi("VerifyBatch");
 
-export const VerifyRequest = z.union([VerifyBatch, VerifyItem]).openapi('VerifyRequest');
+export const VerifyRequest = z.union([VerifyBatch, VerifyItem]).openapi("VerifyRequest");
 
-const Id = z.union([z.string(), z.number()]).openapi({ description: "the item's id, or its 0-based index in the call" });
+const Id = z
+  .union([z.string(), z.number()])
+  .openapi({ description: "the item's id, or its 0-based index in the call" });
 
 export const Verdict = z
   .object({
     id: Id,
     correct: z.boolean(),
     reward: z.union([z.literal(0), z.literal(1)]),
-    extracted: z.string().nullable().openapi({ description: 'the final answer as read from the response' }),
+    extracted: z.string().nullable().openapi({ description: "the final answer as read from the response" }),
     reason: z.string(),
   })
-  .openapi('Verdict');
+  .openapi("Verdict");
 
 export const VerifyErrorRow = z
-  .object({ id: Id, line: z.number().int().openapi({ description: '0-based index of the bad item' }), error: z.string() })
-  .openapi('VerifyErrorRow');
+  .object({
+    id: Id,
+    line: z.number().int().openapi({ description: "0-based index of the bad item" }),
+    error: z.string(),
+  })
+  .openapi("VerifyErrorRow");
 
-export const VerifyBatchOut = z.object({ items: z.array(z.union([Verdict, VerifyErrorRow])) }).openapi('VerifyBatchOut');
+export const VerifyBatchOut = z
+  .object({ items: z.array(z.union([Verdict, VerifyErrorRow])) })
+  .openapi("VerifyBatchOut");

@@ -62,7 +62,8 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
   if (flags.compare) {
     const results = resultsFor(db, datasetHash);
     if (flags.json) printJson({ dataset: flags.dataset, dataset_hash: datasetHash, results });
-    else if (results.length === 0) process.stderr.write(`spice: no stored results for ${flags.dataset} (run spice eval on it first)\n`);
+    else if (results.length === 0)
+      process.stderr.write(`spice: no stored results for ${flags.dataset} (run spice eval on it first)\n`);
     else process.stdout.write(compareTable(results));
     return;
   }
@@ -109,8 +110,11 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
   if (flags.details) writeAtomic(flags.details, perItem.map((r) => JSON.stringify(r)).join("\n") + "\n");
   if (flags.json) printJson({ ...summary, groups, checkpoint, dataset: flags.dataset, bad_rows: bad.length });
   else {
-    process.stdout.write(`avg@${summary.k} ${pct(summary.avg_at_k)}  pass@1 ${pct(summary.pass_at_1)}  pass@${summary.k} ${pct(summary.pass_at_k)}  (n=${summary.n})\n`);
-    for (const [g, s] of Object.entries(groups)) process.stdout.write(`  ${g}: avg@${s.k} ${pct(s.avg_at_k)}  pass@1 ${pct(s.pass_at_1)}  (n=${s.n})\n`);
+    process.stdout.write(
+      `avg@${summary.k} ${pct(summary.avg_at_k)}  pass@1 ${pct(summary.pass_at_1)}  pass@${summary.k} ${pct(summary.pass_at_k)}  (n=${summary.n})\n`,
+    );
+    for (const [g, s] of Object.entries(groups))
+      process.stdout.write(`  ${g}: avg@${s.k} ${pct(s.avg_at_k)}  pass@1 ${pct(s.pass_at_1)}  (n=${s.n})\n`);
   }
 }
 
@@ -126,10 +130,17 @@ function convert(flags: ConvertFlags): void {
 export function registerEval(program: Command): void {
   const evalCmd = program
     .command("eval")
-    .description("a model (--model folder or --policy-url) as the reasoner over a JSON Lines benchmark: avg@k, pass@1, pass@k (docs/eval.md)")
+    .description(
+      "a model (--model folder or --policy-url) as the reasoner over a JSON Lines benchmark: avg@k, pass@1, pass@k (docs/eval.md)",
+    )
     .option("--dataset <file>", "JSON Lines of {id?, question, answer, answer_type, options?, difficulty?}")
     .option("--k <n>", "sampled answers per item", intArg("--k", 1, 1024), 8)
-    .option("--temperature <x>", "sampling temperature of the k answers (pass@1 is always greedy)", floatArg("--temperature", 0, 10), 1.0)
+    .option(
+      "--temperature <x>",
+      "sampling temperature of the k answers (pass@1 is always greedy)",
+      floatArg("--temperature", 0, 10),
+      1.0,
+    )
     .option("--max-tokens <n>", "generation budget per answer", intArg("--max-tokens", 1, 1 << 20), 512)
     .option("--seed <n>", "sampling seed", intArg("--seed", 0, 2 ** 32 - 1), 1)
     .option("--limit <n>", "evaluate only the first n usable items", intArg("--limit", 1, Number.MAX_SAFE_INTEGER))

@@ -37,7 +37,14 @@ function taskExamples(dataDir: string, results: PairResult[]): NonNullable<Param
         .all()
         .map((t) => {
           const parsed = t.parsed as { question?: string; answer?: string };
-          return { config: r.config, iteration: t.iteration, question: parsed.question ?? "", answer: parsed.answer ?? "", answer_type: t.answerType, pass_rate: t.passRate };
+          return {
+            config: r.config,
+            iteration: t.iteration,
+            question: parsed.question ?? "",
+            answer: parsed.answer ?? "",
+            answer_type: t.answerType,
+            pass_rate: t.passRate,
+          };
         }),
     );
     // Collapse check: how concentrated the gold answers of the last fifth of each run are.
@@ -61,7 +68,9 @@ function taskExamples(dataDir: string, results: PairResult[]): NonNullable<Param
 /** The last committed iteration of a pair's run (0 before it has one). */
 function committedIteration(dataDir: string, progressFile: string, config: string, seed: number): number {
   if (!existsSync(progressFile)) return 0;
-  const runId = (JSON.parse(readFileSync(progressFile, "utf8")) as Record<string, { run_id: string }>)[pairKey(config, seed)]?.run_id;
+  const runId = (JSON.parse(readFileSync(progressFile, "utf8")) as Record<string, { run_id: string }>)[
+    pairKey(config, seed)
+  ]?.run_id;
   if (!runId) return 0;
   const db = openDb(dbPath(dataDir));
   try {
@@ -74,92 +83,176 @@ const PAIR_ATTEMPTS = 4;
 
 function listArg<T extends string>(name: string, allowed: readonly T[]) {
   return (value: string): T[] => {
-    const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+    const items = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((i) => !allowed.includes(i as T));
-    if (items.length === 0 || bad.length) throw new InvalidArgumentError(`${name}: unknown ${bad.join(", ") || "(empty)"}; choose from ${allowed.join(", ")}.`);
+    if (items.length === 0 || bad.length)
+      throw new InvalidArgumentError(
+        `${name}: unknown ${bad.join(", ") || "(empty)"}; choose from ${allowed.join(", ")}.`,
+      );
     return items as T[];
   };
 }
 
 function seedsArg(value: string): number[] {
   const seeds = value.split(",").map((s) => Number(s.trim()));
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new InvalidArgumentError("--seeds must be a comma-separated list of non-negative integers.");
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0))
+    throw new InvalidArgumentError("--seeds must be a comma-separated list of non-negative integers.");
   return seeds;
 }
 
 export function registerExperiment(program: Command): void {
   program
     .command("experiment")
-    .description("run named SPICE configurations with seeds from a warm start on the toy world, evaluate on held-out tasks, write a report with plots")
+    .description(
+      "run named SPICE configurations with seeds from a warm start on the toy world, evaluate on held-out tasks, write a report with plots",
+    )
     .option("--preset <name>", `experiment preset: ${Object.keys(PRESETS).join(" | ")}`, "default")
-    .option("--configs <list>", `comma-separated configurations (default: all): ${EXPERIMENT_CONFIGS.join(", ")}`, listArg("--configs", EXPERIMENT_CONFIGS))
+    .option(
+      "--configs <list>",
+      `comma-separated configurations (default: all): ${EXPERIMENT_CONFIGS.join(", ")}`,
+      listArg("--configs", EXPERIMENT_CONFIGS),
+    )
     .option("--seeds <list>", "comma-separated seeds (default: the preset's)", seedsArg)
     .option("--out <dir>", "where report.md, plots/ and results/ go (default docs/experiments/<preset>)")
-    .option("--work <dir>", "working state: world, corpus, warm-start model, runs (default <data-dir>/experiments/<preset>)")
-    .option("--warm-model <dir>", "use this model folder as the warm start instead of training it (it must come from this preset's world)")
+    .option(
+      "--work <dir>",
+      "working state: world, corpus, warm-start model, runs (default <data-dir>/experiments/<preset>)",
+    )
+    .option(
+      "--warm-model <dir>",
+      "use this model folder as the warm start instead of training it (it must come from this preset's world)",
+    )
     .option("--json", "print the per-pair results as JSON at the end", false)
-    .addOption(new Option("--pair-only", "run the single --configs/--seeds pair in this process (used by the driver)").hideHelp())
-    .action(async (opts: { preset: string; configs?: ExperimentConfigName[]; seeds?: number[]; out?: string; work?: string; warmModel?: string; json: boolean; pairOnly?: boolean }, cmd: Command) => {
-      const settings = commandConfig(cmd);
-      const preset = PRESETS[opts.preset];
-      if (!preset) fail(`unknown --preset ${opts.preset}; choose from ${Object.keys(PRESETS).join(", ")}`);
-      const configs = opts.configs ?? [...EXPERIMENT_CONFIGS];
-      const seeds = opts.seeds ?? preset.seeds;
-      const workDir = resolve(opts.work ?? join(settings.dataDir, "experiments", preset.name));
-      const outDir = resolve(opts.out ?? join("docs", "experiments", preset.name));
-      const log = (line: string) => process.stderr.write(`experiment: ${line}\n`);
-      const open = (dataDir: string, model?: string) => openContext(loadConfig({ ...settings, dataDir, model, logLevel: settings.logLevel === "info" ? "warn" : settings.logLevel }, {}));
+    .addOption(
+      new Option(
+        "--pair-only",
+        "run the single --configs/--seeds pair in this process (used by the driver)",
+      ).hideHelp(),
+    )
+    .action(
+      async (
+        opts: {
+          preset: string;
+          configs?: ExperimentConfigName[];
+          seeds?: number[];
+          out?: string;
+          work?: string;
+          warmModel?: string;
+          json: boolean;
+          pairOnly?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const settings = commandConfig(cmd);
+        const preset = PRESETS[opts.preset];
+        if (!preset) fail(`unknown --preset ${opts.preset}; choose from ${Object.keys(PRESETS).join(", ")}`);
+        const configs = opts.configs ?? [...EXPERIMENT_CONFIGS];
+        const seeds = opts.seeds ?? preset.seeds;
+        const workDir = resolve(opts.work ?? join(settings.dataDir, "experiments", preset.name));
+        const outDir = resolve(opts.out ?? join("docs", "experiments", preset.name));
+        const log = (line: string) => process.stderr.write(`experiment: ${line}\n`);
+        const open = (dataDir: string, model?: string) =>
+          openContext(
+            loadConfig(
+              { ...settings, dataDir, model, logLevel: settings.logLevel === "info" ? "warn" : settings.logLevel },
+              {},
+            ),
+          );
 
-      if (opts.warmModel && !existsSync(join(opts.warmModel, "onnx", "model.onnx"))) fail(`--warm-model ${opts.warmModel}: not a model folder (no onnx/model.onnx)`);
-      const prepared = await prepareExperiment(preset, workDir, open, log, { warmModel: opts.warmModel });
-      log(`warm start ready: ${prepared.warmModel}; ${prepared.evalItems.length} held-out items`);
-      const resultsDir = join(outDir, "results");
-      const progressFile = join(workDir, "progress.json");
+        if (opts.warmModel && !existsSync(join(opts.warmModel, "onnx", "model.onnx")))
+          fail(`--warm-model ${opts.warmModel}: not a model folder (no onnx/model.onnx)`);
+        const prepared = await prepareExperiment(preset, workDir, open, log, { warmModel: opts.warmModel });
+        log(`warm start ready: ${prepared.warmModel}; ${prepared.evalItems.length} held-out items`);
+        const resultsDir = join(outDir, "results");
+        const progressFile = join(workDir, "progress.json");
 
-      if (opts.pairOnly) {
-        // Child mode: one (configuration, seed) pair in this process, then exit.
-        const ctx = open(prepared.dataDir, prepared.warmModel);
-        try {
-          await runPair({ ctx, preset, config: configs[0]!, seed: seeds[0]!, warmModel: prepared.warmModel, evalItems: prepared.evalItems, resultsDir, progressFile, log });
-        } finally {
-          await ctx.close();
-        }
-        process.exit(0);
-      }
-
-      // Each pair runs in its own process: jax-js's wasm heap only grows, so one process per pair
-      // keeps every run far from its 4 GiB ceiling, and a pair whose process dies is resumed from
-      // its last committed iteration by the next attempt.
-      const results: PairResult[] = [];
-      for (const seed of seeds) {
-        for (const config of configs) {
-          let done = readPairResult(resultsDir, config, seed);
-          if (done) log(`${config} seed ${seed}: done earlier, kept`);
-          // An attempt that committed new iterations resets the count: only attempts that make no progress give up.
-          let stalled = 0;
-          let reached = committedIteration(prepared.dataDir, progressFile, config, seed);
-          while (!done) {
-            if (stalled >= PAIR_ATTEMPTS) fail(`${config} seed ${seed}: ${PAIR_ATTEMPTS} attempts in a row made no progress (see the log above); rerun to resume`);
-            const child = Bun.spawnSync(
-              [process.execPath, CLI, "--data-dir", settings.dataDir, "--log-level", settings.logLevel, "experiment", "--preset", preset.name,
-                "--configs", config, "--seeds", String(seed), "--out", outDir, "--work", workDir,
-                ...(opts.warmModel ? ["--warm-model", opts.warmModel] : []), "--pair-only"],
-              { stdout: "inherit", stderr: "inherit" },
-            );
-            done = readPairResult(resultsDir, config, seed);
-            const now = committedIteration(prepared.dataDir, progressFile, config, seed);
-            stalled = now > reached ? 0 : stalled + 1;
-            reached = now;
-            if (!done) log(`${config} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
+        if (opts.pairOnly) {
+          // Child mode: one (configuration, seed) pair in this process, then exit.
+          const ctx = open(prepared.dataDir, prepared.warmModel);
+          try {
+            await runPair({
+              ctx,
+              preset,
+              config: configs[0]!,
+              seed: seeds[0]!,
+              warmModel: prepared.warmModel,
+              evalItems: prepared.evalItems,
+              resultsDir,
+              progressFile,
+              log,
+            });
+          } finally {
+            await ctx.close();
           }
-          results.push(done);
+          process.exit(0);
         }
-      }
-      const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
-      await writeReport({ outDir, preset, prepared, results, command, tasks: taskExamples(prepared.dataDir, results) });
-      log(`report: ${join(outDir, "report.md")}`);
-      if (opts.json) printJson(results.map(({ metrics: _m, pass_rate_histograms: _h, ...r }) => r));
-      // jax-js keeps a worker pool alive: leave explicitly.
-      process.exit(0);
-    });
+
+        // Each pair runs in its own process: jax-js's wasm heap only grows, so one process per pair
+        // keeps every run far from its 4 GiB ceiling, and a pair whose process dies is resumed from
+        // its last committed iteration by the next attempt.
+        const results: PairResult[] = [];
+        for (const seed of seeds) {
+          for (const config of configs) {
+            let done = readPairResult(resultsDir, config, seed);
+            if (done) log(`${config} seed ${seed}: done earlier, kept`);
+            // An attempt that committed new iterations resets the count: only attempts that make no progress give up.
+            let stalled = 0;
+            let reached = committedIteration(prepared.dataDir, progressFile, config, seed);
+            while (!done) {
+              if (stalled >= PAIR_ATTEMPTS)
+                fail(
+                  `${config} seed ${seed}: ${PAIR_ATTEMPTS} attempts in a row made no progress (see the log above); rerun to resume`,
+                );
+              const child = Bun.spawnSync(
+                [
+                  process.execPath,
+                  CLI,
+                  "--data-dir",
+                  settings.dataDir,
+                  "--log-level",
+                  settings.logLevel,
+                  "experiment",
+                  "--preset",
+                  preset.name,
+                  "--configs",
+                  config,
+                  "--seeds",
+                  String(seed),
+                  "--out",
+                  outDir,
+                  "--work",
+                  workDir,
+                  ...(opts.warmModel ? ["--warm-model", opts.warmModel] : []),
+                  "--pair-only",
+                ],
+                { stdout: "inherit", stderr: "inherit" },
+              );
+              done = readPairResult(resultsDir, config, seed);
+              const now = committedIteration(prepared.dataDir, progressFile, config, seed);
+              stalled = now > reached ? 0 : stalled + 1;
+              reached = now;
+              if (!done)
+                log(`${config} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
+            }
+            results.push(done);
+          }
+        }
+        const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
+        await writeReport({
+          outDir,
+          preset,
+          prepared,
+          results,
+          command,
+          tasks: taskExamples(prepared.dataDir, results),
+        });
+        log(`report: ${join(outDir, "report.md")}`);
+        if (opts.json) printJson(results.map(({ metrics: _m, pass_rate_histograms: _h, ...r }) => r));
+        // jax-js keeps a worker pool alive: leave explicitly.
+        process.exit(0);
+      },
+    );
 }

@@ -20,7 +20,12 @@ export function registerModelSft(model: Command): void {
     .option("--batch-size <n>", "sequences per step", intArg("--batch-size", 1, 4096), 8)
     .option("--lr <x>", "AdamW learning rate (constant)", floatArg("--lr", 0, 1), 1e-3)
     .option("--seed <n>", "batch-sampling seed", intArg("--seed", 0, 2 ** 32 - 1), 1)
-    .option("--max-length <n>", "longest training sequence in tokens (capped at the model's context)", intArg("--max-length", 2, 1 << 20), 256)
+    .option(
+      "--max-length <n>",
+      "longest training sequence in tokens (capped at the model's context)",
+      intArg("--max-length", 2, 1 << 20),
+      256,
+    )
     .option("--checkpoint-dir <dir>", "write resumable checkpoints here")
     .option("--checkpoint-every <n>", "steps between checkpoints", intArg("--checkpoint-every", 1, 10_000_000))
     .option("--keep <n>", "checkpoints to keep", intArg("--keep", 1, 1000), 3)

@@ -15,12 +15,25 @@ export function registerModel(program: Command): Command {
     .description("build a model folder (config, tokenizer, onnx/model.onnx) that transformers.js loads like any other")
     .addOption(new Option("--kind <kind>", "model kind").choices(MODEL_KINDS).default("causal-lm"))
     .addOption(new Option("--preset <preset>", "size preset").choices(PRESET_NAMES).default("tiny"))
-    .option("--seed <n>", "weight-initialisation seed (same seed, byte-identical files)", intArg("--seed", 0, 2 ** 32 - 1), 1)
-    .option("--out <dir>", "output folder, replaced if it exists [default: <data-dir>/models/spice-<lm|encoder>-<preset>]")
+    .option(
+      "--seed <n>",
+      "weight-initialisation seed (same seed, byte-identical files)",
+      intArg("--seed", 0, 2 ** 32 - 1),
+      1,
+    )
+    .option(
+      "--out <dir>",
+      "output folder, replaced if it exists [default: <data-dir>/models/spice-<lm|encoder>-<preset>]",
+    )
     .option("--json", "print the build summary as JSON")
     .action((flags: BuildFlags, cmd: Command) => {
       const outDir =
-        flags.out ?? join(commandConfig(cmd).dataDir, "models", `spice-${flags.kind === "causal-lm" ? "lm" : "encoder"}-${flags.preset}`);
+        flags.out ??
+        join(
+          commandConfig(cmd).dataDir,
+          "models",
+          `spice-${flags.kind === "causal-lm" ? "lm" : "encoder"}-${flags.preset}`,
+        );
       process.stderr.write(`spice: building ${flags.kind} ${flags.preset} (seed ${flags.seed}) …\n`);
       let result: BuildResult;
       try {
@@ -33,7 +46,9 @@ export function registerModel(program: Command): Command {
       if (flags.json) printJson(result);
       else {
         process.stdout.write(`${result.dir}\n`);
-        process.stderr.write(`spice: ${result.parameters.toLocaleString("en-US")} parameters, vocabulary ${result.vocabSize}\n`);
+        process.stderr.write(
+          `spice: ${result.parameters.toLocaleString("en-US")} parameters, vocabulary ${result.vocabSize}\n`,
+        );
       }
     });
   registerModelSft(model);

@@ -12,8 +12,15 @@ afterAll(async () => {
 });
 
 async function spice(...args: string[]) {
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "main.ts"), "--data-dir", dataDir, "--policy-url", server.url, ...args], { stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const proc = Bun.spawn(
+    ["bun", join(import.meta.dir, "main.ts"), "--data-dir", dataDir, "--policy-url", server.url, ...args],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
@@ -28,13 +35,24 @@ describe("spice challenge / solve", () => {
   });
 
   test("challenge --json reads a document file and returns the group", async () => {
-    server.setReply(() => JSON.stringify({ question: "Which river?", options: { A: "Rhine", B: "Danube", C: "Elbe", D: "Oder" }, answer: "B" }));
+    server.setReply(() =>
+      JSON.stringify({
+        question: "Which river?",
+        options: { A: "Rhine", B: "Danube", C: "Elbe", D: "Oder" },
+        answer: "B",
+      }),
+    );
     const doc = join(dataDir, "doc.txt");
     writeFileSync(doc, "The Danube flows through Vienna.");
     const r = await spice("challenge", "--document", doc, "--task-type", "mcq", "--n", "2", "--json");
     server.setReply(null);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ doc_id: null, attempts: 2, skipped: false, tasks: [{ valid: true, answer: "B" }, { valid: true }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      doc_id: null,
+      attempts: 2,
+      skipped: false,
+      tasks: [{ valid: true, answer: "B" }, { valid: true }],
+    });
   });
 
   test("unusable input exits 2 with one line on stderr", async () => {

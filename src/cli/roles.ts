@@ -121,8 +121,11 @@ export function registerRoles(program: Command): void {
     .action(async (questionArg: string, o, cmd: Command) => {
       const question = questionArg === "-" ? readText("-").trim() : questionArg;
       if (question === "") fail("the question is empty");
-      if (o.answer !== undefined && o.answerType === undefined && o.options === undefined) fail("--answer needs --answer-type (or --options for a multiple-choice question)");
-      const onToken = o.stream ? (e: { sample: number; text: string }) => void (e.sample === 0 && process.stderr.write(e.text)) : undefined;
+      if (o.answer !== undefined && o.answerType === undefined && o.options === undefined)
+        fail("--answer needs --answer-type (or --options for a multiple-choice question)");
+      const onToken = o.stream
+        ? (e: { sample: number; text: string }) => void (e.sample === 0 && process.stderr.write(e.text))
+        : undefined;
       const r = await withContext(cmd, (ctx) =>
         solveCall(
           ctx,

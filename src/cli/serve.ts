@@ -38,7 +38,8 @@ export function registerServe(program: Command): void {
         process.stderr.write(`spice: serving on ${running.url} (docs: ${running.url}/docs)\n`);
       } catch (err) {
         if (err instanceof ConfigError) fail(err.message);
-        if ((err as { code?: string }).code === "EADDRINUSE") fail(`port ${config.port} is already in use (set SPICE_PORT / --port)`);
+        if ((err as { code?: string }).code === "EADDRINUSE")
+          fail(`port ${config.port} is already in use (set SPICE_PORT / --port)`);
         throw err;
       }
     });

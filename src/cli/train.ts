@@ -28,7 +28,12 @@ export function runningTrainerPid(config: Config): number | null {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
 }
 
-async function runForeground(config: Config, trainerConfig: TrainerConfig, newRun: boolean, json: boolean): Promise<void> {
+async function runForeground(
+  config: Config,
+  trainerConfig: TrainerConfig,
+  newRun: boolean,
+  json: boolean,
+): Promise<void> {
   acquirePidFile(config);
   const ctx = openContext(config);
   ctx.onClose(() => rmSync(pidFile(config), { force: true }));
@@ -55,7 +60,10 @@ async function runForeground(config: Config, trainerConfig: TrainerConfig, newRu
   const status = trainer.status();
   await ctx.close();
   if (json) printJson(status);
-  else process.stderr.write(`spice: run ${status.run_id} ${status.state} at iteration ${status.iteration}/${status.iterations}\n`);
+  else
+    process.stderr.write(
+      `spice: run ${status.run_id} ${status.state} at iteration ${status.iteration}/${status.iterations}\n`,
+    );
   process.exit(status.state === "failed" ? 1 : 0);
 }
 
@@ -75,7 +83,8 @@ function acquirePidFile(config: Config): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const other = runningTrainerPid(config);
-      if (other) fail(`a trainer is already running on ${config.dataDir} (pid ${other}); stop it with \`spice train stop\``);
+      if (other)
+        fail(`a trainer is already running on ${config.dataDir} (pid ${other}); stop it with \`spice train stop\``);
       rmSync(path, { force: true });
     }
   }
@@ -89,10 +98,16 @@ function detach(config: Config): void {
   mkdirSync(config.dataDir, { recursive: true });
   const args = process.argv.slice(1).filter((a) => a !== "--daemon");
   const out = openSync(logFile(config), "a");
-  const child = Bun.spawn([process.execPath, ...args], { stdio: ["ignore", out, out], detached: true, env: process.env });
+  const child = Bun.spawn([process.execPath, ...args], {
+    stdio: ["ignore", out, out],
+    detached: true,
+    env: process.env,
+  });
   child.unref();
   closeSync(out);
-  process.stdout.write(`${JSON.stringify({ pid: child.pid, log: resolve(logFile(config)), pid_file: resolve(pidFile(config)) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ pid: child.pid, log: resolve(logFile(config)), pid_file: resolve(pidFile(config)) })}\n`,
+  );
 }
 
 export function registerTrain(program: Command): void {

@@ -1,9 +1,9 @@
-import { Command } from 'commander';
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { Writable } from 'node:stream';
-import { isErrorRow, verifyJsonLine } from '../verify/rows.ts';
-import { fail } from './util.ts';
+import { Command } from "commander";
+import { createReadStream, createWriteStream, existsSync, statSync } from "node:fs";
+import { createInterface } from "node:readline";
+import type { Writable } from "node:stream";
+import { isErrorRow, verifyJsonLine } from "../verify/rows.ts";
+import { fail } from "./util.ts";
 
 interface VerifyFlags {
   in?: string;
@@ -25,30 +25,30 @@ function writer(stream: Writable): (text: string) => Promise<void> {
     new Promise((resolve, reject) => {
       const ok = stream.write(text, (err) => err && reject(err));
       if (ok) resolve();
-      else stream.once('drain', resolve);
+      else stream.once("drain", resolve);
     });
 }
 
 async function run(flags: VerifyFlags): Promise<Tally> {
-  if (flags.in !== undefined && flags.in !== '-' && (!existsSync(flags.in) || !statSync(flags.in).isFile())) {
+  if (flags.in !== undefined && flags.in !== "-" && (!existsSync(flags.in) || !statSync(flags.in).isFile())) {
     fail(`--in: no such file: ${flags.in}`);
   }
-  const input = flags.in === undefined || flags.in === '-' ? process.stdin : createReadStream(flags.in);
-  const output = flags.out === undefined || flags.out === '-' ? process.stdout : createWriteStream(flags.out);
+  const input = flags.in === undefined || flags.in === "-" ? process.stdin : createReadStream(flags.in);
+  const output = flags.out === undefined || flags.out === "-" ? process.stdout : createWriteStream(flags.out);
   if (output !== process.stdout) {
     await new Promise<void>((resolve) => {
-      output.once('open', () => resolve());
-      output.once('error', (err) => fail(`--out: cannot write ${flags.out}: ${err.message}`));
+      output.once("open", () => resolve());
+      output.once("error", (err) => fail(`--out: cannot write ${flags.out}: ${err.message}`));
     });
   }
   const write = writer(output);
   const tally: Tally = { rows: 0, correct: 0, bad: 0, badLines: [] };
   let lineNumber = 0;
   // Lines are batched into one write: a syscall per verdict would dominate on fast rows.
-  let pending = '';
+  let pending = "";
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     lineNumber++;
-    if (line.trim() === '') continue;
+    if (line.trim() === "") continue;
     const row = verifyJsonLine(line, lineNumber);
     tally.rows++;
     if (isErrorRow(row)) {
@@ -60,7 +60,7 @@ async function run(flags: VerifyFlags): Promise<Tally> {
     pending += `${JSON.stringify(row)}\n`;
     if (pending.length > 64 * 1024) {
       await write(pending);
-      pending = '';
+      pending = "";
     }
   }
   if (pending) await write(pending);
@@ -71,21 +71,24 @@ async function run(flags: VerifyFlags): Promise<Tally> {
 function summary(t: Tally): string {
   const wrong = t.rows - t.correct - t.bad;
   let text = `verify: ${t.rows} rows, ${t.correct} correct, ${wrong} wrong, ${t.bad} bad`;
-  if (t.bad > 0) text += ` (line${t.bad > 1 ? 's' : ''} ${t.badLines.join(', ')}${t.bad > t.badLines.length ? ', …' : ''})`;
+  if (t.bad > 0)
+    text += ` (line${t.bad > 1 ? "s" : ""} ${t.badLines.join(", ")}${t.bad > t.badLines.length ? ", …" : ""})`;
   return `${text}\n`;
 }
 
 export function registerVerify(program: Command): void {
   program
-    .command('verify')
-    .description('verify JSON Lines rows {id?, response, answer, answer_type, options?} → {id, correct, reward, extracted, reason}')
-    .option('--in <file>', 'JSON Lines input (default stdin; "-" for stdin)')
-    .option('--out <file>', 'JSON Lines output (default stdout)')
+    .command("verify")
+    .description(
+      "verify JSON Lines rows {id?, response, answer, answer_type, options?} → {id, correct, reward, extracted, reason}",
+    )
+    .option("--in <file>", 'JSON Lines input (default stdin; "-" for stdin)')
+    .option("--out <file>", "JSON Lines output (default stdout)")
     .addHelpText(
-      'after',
-      '\nStreaming, order kept. A malformed row is answered {id, line, error} and the rest go on (exit 0);\n' +
-        'exit 2 only for unusable input (missing --in file, bad flags). A summary goes to stderr.\n' +
-        'Rules: docs/verifier.md. Example:\n' +
+      "after",
+      "\nStreaming, order kept. A malformed row is answered {id, line, error} and the rest go on (exit 0);\n" +
+        "exit 2 only for unusable input (missing --in file, bad flags). A summary goes to stderr.\n" +
+        "Rules: docs/verifier.md. Example:\n" +
         '  echo \'{"response":"\\\\boxed{4}","answer":"4","answer_type":"Integer"}\' | spice verify',
     )
     .action(async (flags: VerifyFlags) => {

@@ -25,15 +25,22 @@ type GenerateFlags = {
 
 function listArg<T extends string>(name: string, allowed: readonly T[]) {
   return (value: string): T[] => {
-    const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+    const items = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
-    if (items.length === 0 || bad.length > 0) throw new InvalidArgumentError(`${name} takes a comma-separated list of ${allowed.join(", ")}.`);
+    if (items.length === 0 || bad.length > 0)
+      throw new InvalidArgumentError(`${name} takes a comma-separated list of ${allowed.join(", ")}.`);
     return items as T[];
   };
 }
 
 /** The policy's render() only matters for a model with a chat template; plain rendering otherwise, without loading a model. */
-async function promptRenderer(modelDir: string | undefined, cmd: Command): Promise<((p: Prompt) => string) | undefined> {
+async function promptRenderer(
+  modelDir: string | undefined,
+  cmd: Command,
+): Promise<((p: Prompt) => string) | undefined> {
   if (!modelDir) return undefined;
   const path = join(modelDir, "tokenizer_config.json");
   if (!existsSync(path)) return undefined;
@@ -49,19 +56,33 @@ function writeAtomic(path: string, text: string): void {
 }
 
 export function registerWorld(program: Command): void {
-  const world = program.command("world").description("the toy world: generated documents with quantities and graded questions (docs/world.md)");
+  const world = program
+    .command("world")
+    .description("the toy world: generated documents with quantities and graded questions (docs/world.md)");
   world
     .command("generate")
-    .description("write a seeded toy world: corpus.jsonl (train documents), eval.jsonl (held-out questions), sft.jsonl (warm start) and more")
+    .description(
+      "write a seeded toy world: corpus.jsonl (train documents), eval.jsonl (held-out questions), sft.jsonl (warm start) and more",
+    )
     .requiredOption("--out <dir>", "output folder (files in it are replaced)")
     .option("--seed <n>", "generator seed", intArg("--seed", 0, 2 ** 32 - 1), 1)
     .option("--documents <n>", "documents in all (train + held-out)", intArg("--documents", 2, 1_000_000), 1000)
-    .option("--eval-fraction <x>", "share of documents held out for evaluation", floatArg("--eval-fraction", 0.001, 0.999), 0.2)
+    .option(
+      "--eval-fraction <x>",
+      "share of documents held out for evaluation",
+      floatArg("--eval-fraction", 0.001, 0.999),
+      0.2,
+    )
     .option("--max-number <n>", "largest base quantity, price or day offset", intArg("--max-number", 4, 999), 9)
     .option("--max-factor <n>", "largest multiplier", intArg("--max-factor", 2, 99), 4)
     .option("--mcq-share <x>", "share of Integer tasks asked as multiple choice", floatArg("--mcq-share", 0, 1), 0.25)
     .option("--kinds <list>", `document kinds (${KINDS.join(",")})`, listArg("--kinds", KINDS), [...KINDS])
-    .option("--difficulties <list>", `task difficulties (${DIFFICULTIES.join(",")})`, listArg("--difficulties", DIFFICULTIES), [...DIFFICULTIES])
+    .option(
+      "--difficulties <list>",
+      `task difficulties (${DIFFICULTIES.join(",")})`,
+      listArg("--difficulties", DIFFICULTIES),
+      [...DIFFICULTIES],
+    )
     .option("--json", "print the summary as JSON")
     .action(async (flags: GenerateFlags, cmd: Command) => {
       const options: ResolvedWorldOptions = WorldOptionsSchema.parse({
@@ -99,8 +120,16 @@ export function registerWorld(program: Command): void {
         out: flags.out,
         options: { ...options, evalFraction: flags.evalFraction },
         train: { documents: split.train.documents.length, tasks: split.train.tasks.length },
-        eval: { documents: split.eval.documents.length, tasks: split.eval.tasks.length, dropped_duplicates: split.droppedDuplicates },
-        sft: { pairs: sft.length, challenger: sft.filter((p) => p.role === "challenger").length, reasoner: sft.filter((p) => p.role === "reasoner").length },
+        eval: {
+          documents: split.eval.documents.length,
+          tasks: split.eval.tasks.length,
+          dropped_duplicates: split.droppedDuplicates,
+        },
+        sft: {
+          pairs: sft.length,
+          challenger: sft.filter((p) => p.role === "challenger").length,
+          reasoner: sft.filter((p) => p.role === "reasoner").length,
+        },
       };
       writeAtomic(join(flags.out, "world.json"), `${JSON.stringify(summary, null, 2)}\n`);
       if (flags.json) printJson(summary);

@@ -32,12 +32,20 @@ interface Span {
 export function chunkText(text: string, counter: TokenCounter, opts: ChunkOptions): Chunk[] {
   const max = opts.maxTokens;
   const overlap = Math.min(opts.overlapTokens ?? 0, Math.floor(max / 2));
-  if (max < 1) throw new RangeError('maxTokens must be at least 1');
-  if (text.trim() === '') return [];
+  if (max < 1) throw new RangeError("maxTokens must be at least 1");
+  if (text.trim() === "") return [];
   if (counter.count(text) <= max) {
     const start = text.length - text.trimStart().length;
     const end = trimEnd(text, text.length, start);
-    return [{ text: text.slice(start, end), position: 0, char_start: start, char_end: end, tokens: counter.count(text.slice(start, end)) }];
+    return [
+      {
+        text: text.slice(start, end),
+        position: 0,
+        char_start: start,
+        char_end: end,
+        tokens: counter.count(text.slice(start, end)),
+      },
+    ];
   }
 
   const units: Span[] = [];
@@ -69,7 +77,13 @@ export function chunkText(text: string, counter: TokenCounter, opts: ChunkOption
   return chunks;
 }
 
-function pushUnit(text: string, span: { start: number; end: number }, counter: TokenCounter, max: number, out: Span[]): void {
+function pushUnit(
+  text: string,
+  span: { start: number; end: number },
+  counter: TokenCounter,
+  max: number,
+  out: Span[],
+): void {
   const tokens = counter.count(text.slice(span.start, span.end));
   if (tokens <= max) {
     out.push({ ...span, tokens });

@@ -1,16 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from '../../models/index.ts';
-import { loadBlocklist, MinHashIndex, type Blocklist } from './curate.ts';
-import { loadEncoder, loadTokenCounter, type Embedder, type NamedTokenCounter } from './embed.ts';
-import { planIngest, type IngestCallbacks, type KnownCorpus } from './ingest.ts';
-import { acquireLock, tryLock, LockBusyError } from './lock.ts';
-import { computeManifest, computeStats, type CatalogIngest, type CatalogSegment, type CorpusManifest, type CorpusStats } from './manifest.ts';
-import { createSampler, drawSample, type Sampler, type SamplerOptions } from './sampler.ts';
-import { ftsSearch, hasVectorIndex, hybridSearch, vectorSearch, type SearchFilter, type SearchHit, type SearchMode } from './search.ts';
-import { defaultCorpusSettings, type CorpusSettings } from './settings.ts';
-import type { SourceItem } from './sources.ts';
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../../models/index.ts";
+import { loadBlocklist, MinHashIndex, type Blocklist } from "./curate.ts";
+import { loadEncoder, loadTokenCounter, type Embedder, type NamedTokenCounter } from "./embed.ts";
+import { planIngest, type IngestCallbacks, type KnownCorpus } from "./ingest.ts";
+import { acquireLock, tryLock, LockBusyError } from "./lock.ts";
+import {
+  computeManifest,
+  computeStats,
+  type CatalogIngest,
+  type CatalogSegment,
+  type CorpusManifest,
+  type CorpusStats,
+} from "./manifest.ts";
+import { createSampler, drawSample, type Sampler, type SamplerOptions } from "./sampler.ts";
+import {
+  ftsSearch,
+  hasVectorIndex,
+  hybridSearch,
+  vectorSearch,
+  type SearchFilter,
+  type SearchHit,
+  type SearchMode,
+} from "./search.ts";
+import { defaultCorpusSettings, type CorpusSettings } from "./settings.ts";
+import type { SourceItem } from "./sources.ts";
 import {
   ensureIndexes,
   ingestSchema,
@@ -23,7 +38,7 @@ import {
   type IngestRow,
   type SegmentRow,
   type Tables,
-} from './store.ts';
+} from "./store.ts";
 
 export interface OpenCorpusOptions {
   dataDir: string;
@@ -59,7 +74,7 @@ export interface IngestSummary {
 }
 
 /** A segment as readers see it: the stored row without curation internals, metadata parsed. */
-export type Segment = Omit<SegmentRow, 'doc_hash' | 'ingest_id' | 'metadata' | 'minhash' | 'vector'> & {
+export type Segment = Omit<SegmentRow, "doc_hash" | "ingest_id" | "metadata" | "minhash" | "vector"> & {
   metadata: Record<string, unknown>;
 };
 
@@ -95,7 +110,12 @@ export class Corpus {
   static async open(opts: OpenCorpusOptions): Promise<Corpus> {
     const dir = corpusDir(opts.dataDir);
     mkdirSync(dir, { recursive: true });
-    const corpus = new Corpus(opts.dataDir, opts.settings ?? defaultCorpusSettings(), await openTables(join(dir, 'lancedb')), opts);
+    const corpus = new Corpus(
+      opts.dataDir,
+      opts.settings ?? defaultCorpusSettings(),
+      await openTables(join(dir, "lancedb")),
+      opts,
+    );
     // An ingest killed between its writes leaves rows no ingest run owns: drop them now unless one is running.
     if (corpus.tables) {
       try {
@@ -113,16 +133,21 @@ export class Corpus {
   }
 
   get lockPath(): string {
-    return join(corpusDir(this.dataDir), 'ingest.lock');
+    return join(corpusDir(this.dataDir), "ingest.lock");
   }
 
   embedder(): Promise<Embedder> {
-    this.embedderP ??= loadEncoder(this.settings.encoder ?? ensureModel(this.dataDir, DEFAULT_ENCODER), this.settings.embed_batch_size);
+    this.embedderP ??= loadEncoder(
+      this.settings.encoder ?? ensureModel(this.dataDir, DEFAULT_ENCODER),
+      this.settings.embed_batch_size,
+    );
     return this.embedderP;
   }
 
   tokenCounter(): Promise<NamedTokenCounter> {
-    this.counterP ??= loadTokenCounter(this.settings.tokenizer ?? this.opts.policyModel ?? ensureModel(this.dataDir, DEFAULT_LM));
+    this.counterP ??= loadTokenCounter(
+      this.settings.tokenizer ?? this.opts.policyModel ?? ensureModel(this.dataDir, DEFAULT_LM),
+    );
     return this.counterP;
   }
 
@@ -132,19 +157,30 @@ export class Corpus {
     const lock = await acquireLock(this.lockPath, opts.lockTimeoutMs ?? 0, opts.onWait);
     try {
       const [embedder, counter] = await Promise.all([this.embedder(), this.tokenCounter()]);
-      this.tables ??= await openTables(join(corpusDir(this.dataDir), 'lancedb'), embedder.dim);
+      this.tables ??= await openTables(join(corpusDir(this.dataDir), "lancedb"), embedder.dim);
       const tables = this.tables!;
       if (tables.dim !== embedder.dim) {
-        throw new Error(`the corpus holds ${tables.dim}-d vectors but encoder ${embedder.id} gives ${embedder.dim}-d: use the encoder it was built with, or another data dir`);
+        throw new Error(
+          `the corpus holds ${tables.dim}-d vectors but encoder ${embedder.id} gives ${embedder.dim}-d: use the encoder it was built with, or another data dir`,
+        );
       }
       await recover(tables, this.settings);
       const cat = await this.catalog();
       const version = cat.ingests.reduce((m, i) => Math.max(m, i.corpus_version), 0) + 1;
-      const ingestId = `ing-${started.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`;
+      const ingestId = `ing-${started.toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(4).toString("hex")}`;
       const known = await this.knownCorpus(tables, cat);
       const plan = await planIngest(
         items,
-        { settings: this.settings, counter, embedder, blocklist: this.loadBlocklist(), known, ingestId, version, now: started.toISOString() },
+        {
+          settings: this.settings,
+          counter,
+          embedder,
+          blocklist: this.loadBlocklist(),
+          known,
+          ingestId,
+          version,
+          now: started.toISOString(),
+        },
         opts,
       );
       const committed = plan.segments.length > 0 || plan.rejections.length > 0;
@@ -187,11 +223,11 @@ export class Corpus {
     }
   }
 
-  async stats(): Promise<CorpusStats & { vector_index: 'ivf_pq' | 'exact' }> {
+  async stats(): Promise<CorpusStats & { vector_index: "ivf_pq" | "exact" }> {
     const cat = await this.catalog();
     return {
       ...computeStats(cat.segments, cat.rejections, cat.ingests),
-      vector_index: this.tables && (await hasVectorIndex(this.tables)) ? 'ivf_pq' : 'exact',
+      vector_index: this.tables && (await hasVectorIndex(this.tables)) ? "ivf_pq" : "exact",
     };
   }
 
@@ -209,13 +245,29 @@ export class Corpus {
     if (!this.tables || ids.length === 0) return [];
     const rows = await readColumns<Record<string, unknown>>(
       this.tables.segments,
-      ['id', 'doc_id', 'source', 'position', 'line', 'char_start', 'char_end', 'text', 'hash', 'tokens', 'ingested_at', 'corpus_version', 'metadata'],
-      `id IN (${ids.map(sqlString).join(', ')})`,
+      [
+        "id",
+        "doc_id",
+        "source",
+        "position",
+        "line",
+        "char_start",
+        "char_end",
+        "text",
+        "hash",
+        "tokens",
+        "ingested_at",
+        "corpus_version",
+        "metadata",
+      ],
+      `id IN (${ids.map(sqlString).join(", ")})`,
     );
     const byId = new Map(rows.map((r) => [String(r.id), r]));
     return ids.flatMap((id) => {
       const r = byId.get(id);
-      return r ? [{ ...(r as unknown as Segment), metadata: JSON.parse(String(r.metadata)) as Record<string, unknown> }] : [];
+      return r
+        ? [{ ...(r as unknown as Segment), metadata: JSON.parse(String(r.metadata)) as Record<string, unknown> }]
+        : [];
     });
   }
 
@@ -225,18 +277,23 @@ export class Corpus {
   }
 
   /** The challenger's epoch sampler over the current segments; pass a saved `state` to continue it. */
-  async createSampler(opts: Omit<SamplerOptions, 'ids'>): Promise<Sampler> {
+  async createSampler(opts: Omit<SamplerOptions, "ids">): Promise<Sampler> {
     return createSampler({ ...opts, ids: await this.segmentIds() });
   }
 
-  async search(query: string, opts: { k?: number; mode?: SearchMode; filter?: SearchFilter } = {}): Promise<SearchHit[]> {
+  async search(
+    query: string,
+    opts: { k?: number; mode?: SearchMode; filter?: SearchFilter } = {},
+  ): Promise<SearchHit[]> {
     const k = opts.k ?? 10;
-    const mode = opts.mode ?? 'hybrid';
+    const mode = opts.mode ?? "hybrid";
     if (!this.tables || (await this.tables.segments.countRows()) === 0) return [];
-    if (mode === 'fts') return ftsSearch(this.tables, query, k, opts.filter);
+    if (mode === "fts") return ftsSearch(this.tables, query, k, opts.filter);
     const embedder = await this.embedder();
     const [vector] = await embedder.embed([query]);
-    return mode === 'vector' ? vectorSearch(this.tables, vector!, k, opts.filter) : hybridSearch(this.tables, query, vector!, k, opts.filter);
+    return mode === "vector"
+      ? vectorSearch(this.tables, vector!, k, opts.filter)
+      : hybridSearch(this.tables, query, vector!, k, opts.filter);
   }
 
   async close(): Promise<void> {
@@ -256,9 +313,10 @@ export class Corpus {
   private async knownCorpus(tables: Tables, cat: Catalog): Promise<KnownCorpus> {
     const near = this.settings.curation.near_duplicates;
     let minhash: MinHashIndex | null = null;
-    if (near.enabled && near.method === 'minhash') {
+    if (near.enabled && near.method === "minhash") {
       minhash = new MinHashIndex();
-      for (const r of await readColumns<{ id: string; minhash: Int32Array }>(tables.segments, ['id', 'minhash'])) minhash.add(r.id, r.minhash);
+      for (const r of await readColumns<{ id: string; minhash: Int32Array }>(tables.segments, ["id", "minhash"]))
+        minhash.add(r.id, r.minhash);
     }
     return {
       docHashes: new Map(cat.docHashes),
@@ -275,12 +333,25 @@ export class Corpus {
 
   /** The id/hash/provenance columns of every table, re-read only when a table version moved. */
   private async catalog(): Promise<Catalog> {
-    const t = this.tables ?? (this.tables = await openTables(join(corpusDir(this.dataDir), 'lancedb')));
-    if (!t) return { versions: '', segments: [], docHashes: new Map(), rejections: [], ingests: [] };
+    const t = this.tables ?? (this.tables = await openTables(join(corpusDir(this.dataDir), "lancedb")));
+    if (!t) return { versions: "", segments: [], docHashes: new Map(), rejections: [], ingests: [] };
     const versions = `${await t.segments.version()}/${await t.rejections.version()}/${await t.ingests.version()}`;
     if (this.cached?.versions === versions) return this.cached;
-    const rows = await readColumns<CatalogSegment & { doc_hash: string }>(t.segments, ['id', 'doc_id', 'doc_hash', 'source', 'hash', 'tokens', 'corpus_version']);
-    const ingests = (await readColumns<IngestRow>(t.ingests, ingestSchema.fields.map((f) => f.name))).map((r) => ({
+    const rows = await readColumns<CatalogSegment & { doc_hash: string }>(t.segments, [
+      "id",
+      "doc_id",
+      "doc_hash",
+      "source",
+      "hash",
+      "tokens",
+      "corpus_version",
+    ]);
+    const ingests = (
+      await readColumns<IngestRow>(
+        t.ingests,
+        ingestSchema.fields.map((f) => f.name),
+      )
+    ).map((r) => ({
       ...r,
       sources: JSON.parse(r.sources) as string[],
       settings: JSON.parse(r.settings) as unknown,
@@ -289,7 +360,7 @@ export class Corpus {
       versions,
       segments: rows.map(({ doc_hash: _, ...s }) => s),
       docHashes: new Map(rows.map((r) => [r.doc_id, r.doc_hash])),
-      rejections: await readColumns(t.rejections, ['id', 'reason', 'source']),
+      rejections: await readColumns(t.rejections, ["id", "reason", "source"]),
       ingests,
     };
     return this.cached;
@@ -297,7 +368,7 @@ export class Corpus {
 }
 
 export function corpusDir(dataDir: string): string {
-  return join(dataDir, 'corpus');
+  return join(dataDir, "corpus");
 }
 
 export function openCorpus(opts: OpenCorpusOptions): Promise<Corpus> {
@@ -306,11 +377,14 @@ export function openCorpus(opts: OpenCorpusOptions): Promise<Corpus> {
 
 /** Rows written by an ingest that never recorded its run (killed midway) are removed. Call under the ingest lock. */
 async function recover(tables: Tables, settings: CorpusSettings): Promise<void> {
-  const runs = await readColumns<{ ingest_id: string; corpus_version: number }>(tables.ingests, ['ingest_id', 'corpus_version']);
+  const runs = await readColumns<{ ingest_id: string; corpus_version: number }>(tables.ingests, [
+    "ingest_id",
+    "corpus_version",
+  ]);
   const committed = runs.reduce((m, r) => Math.max(m, r.corpus_version), 0);
   const orphanSegments = await tables.segments.countRows(`corpus_version > ${committed}`);
   if (orphanSegments > 0) await tables.segments.delete(`corpus_version > ${committed}`);
-  const owned = runs.length ? `ingest_id NOT IN (${runs.map((r) => sqlString(r.ingest_id)).join(', ')})` : 'true';
+  const owned = runs.length ? `ingest_id NOT IN (${runs.map((r) => sqlString(r.ingest_id)).join(", ")})` : "true";
   if ((await tables.rejections.countRows(owned)) > 0) await tables.rejections.delete(owned);
   // Also completes the indexes of a run killed after its commit.
   await ensureIndexes(tables, settings.vector_index_min_rows, orphanSegments > 0);

@@ -1,20 +1,20 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { CorpusSettings } from './settings.ts';
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { CorpusSettings } from "./settings.ts";
 
 /** Why a document or segment was kept out of the corpus. Every rejection carries one. */
 export const REJECTION_REASONS = [
-  'empty',
-  'invalid_utf8',
-  'binary',
-  'malformed_row',
-  'too_long',
-  'too_short',
-  'non_text',
-  'blocklisted',
-  'exact_duplicate',
-  'near_duplicate',
-  'id_conflict',
+  "empty",
+  "invalid_utf8",
+  "binary",
+  "malformed_row",
+  "too_long",
+  "too_short",
+  "non_text",
+  "blocklisted",
+  "exact_duplicate",
+  "near_duplicate",
+  "id_conflict",
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -25,11 +25,11 @@ export interface Verdict {
 
 /** SHA-256 of the text with Unicode and whitespace normalised, so trivial re-encodings hash alike. */
 export function contentHash(text: string): string {
-  return createHash('sha256').update(normalizeForHash(text)).digest('hex');
+  return createHash("sha256").update(normalizeForHash(text)).digest("hex");
 }
 
 function normalizeForHash(text: string): string {
-  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
+  return text.normalize("NFC").replace(/\s+/g, " ").trim();
 }
 
 /** Detects binary content in raw bytes: NUL bytes, or many C0 control characters. */
@@ -48,27 +48,28 @@ export function looksBinary(bytes: Uint8Array): boolean {
 export function checkText(
   text: string,
   tokens: number,
-  curation: CorpusSettings['curation'],
+  curation: CorpusSettings["curation"],
   blocklist: Blocklist | null,
 ): Verdict | null {
   if (curation.length.enabled) {
     const { min_tokens, min_chars } = curation.length;
-    if (tokens < min_tokens) return { reason: 'too_short', detail: `${tokens} tokens < min_tokens ${min_tokens}` };
-    if (text.trim().length < min_chars) return { reason: 'too_short', detail: `${text.trim().length} chars < min_chars ${min_chars}` };
+    if (tokens < min_tokens) return { reason: "too_short", detail: `${tokens} tokens < min_tokens ${min_tokens}` };
+    if (text.trim().length < min_chars)
+      return { reason: "too_short", detail: `${text.trim().length} chars < min_chars ${min_chars}` };
   }
   if (curation.non_text.enabled) {
     const detail = nonTextDetail(text, curation.non_text.min_alpha_ratio, curation.non_text.max_markup_ratio);
-    if (detail) return { reason: 'non_text', detail };
+    if (detail) return { reason: "non_text", detail };
   }
   if (curation.blocklist.enabled && blocklist) {
     const term = blocklist.match(text);
-    if (term !== null) return { reason: 'blocklisted', detail: `contains blocklisted term "${term}"` };
+    if (term !== null) return { reason: "blocklisted", detail: `contains blocklisted term "${term}"` };
   }
   return null;
 }
 
 function nonTextDetail(text: string, minAlpha: number, maxMarkup: number): string | null {
-  if (text.length === 0) return 'empty text';
+  if (text.length === 0) return "empty text";
   let control = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -79,7 +80,8 @@ function nonTextDetail(text: string, minAlpha: number, maxMarkup: number): strin
   for (const m of text.matchAll(/<[^<>\n]{1,500}>/g)) markup += m[0].length;
   if (markup / text.length > maxMarkup) return `${pct(markup / text.length)} markup > ${pct(maxMarkup)}`;
   const alpha = text.match(/[\p{L}\s]/gu)?.length ?? 0;
-  if (alpha / text.length < minAlpha) return `${pct(alpha / text.length)} letters < ${pct(minAlpha)} (mostly numbers or symbols)`;
+  if (alpha / text.length < minAlpha)
+    return `${pct(alpha / text.length)} letters < ${pct(minAlpha)} (mostly numbers or symbols)`;
   return null;
 }
 
@@ -92,23 +94,28 @@ export interface Blocklist {
 }
 
 export function parseBlocklist(content: string): Blocklist {
-  const terms = [...new Set(
-    content.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim().toLowerCase()).filter((l) => l.length > 0),
-  )];
+  const terms = [
+    ...new Set(
+      content
+        .split(/\r?\n/)
+        .map((l) => l.replace(/#.*$/, "").trim().toLowerCase())
+        .filter((l) => l.length > 0),
+    ),
+  ];
   if (terms.length === 0) return { terms, match: () => null };
-  const escaped = terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'));
-  const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+  const escaped = terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\s+/g, "\\s+"));
+  const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join("|")})(?![\\p{L}\\p{N}])`, "iu");
   return {
     terms,
     match(text) {
       const m = re.exec(text);
-      return m ? m[0].toLowerCase().replace(/\s+/g, ' ') : null;
+      return m ? m[0].toLowerCase().replace(/\s+/g, " ") : null;
     },
   };
 }
 
 export function loadBlocklist(file: string): Blocklist {
-  return parseBlocklist(readFileSync(file, 'utf8'));
+  return parseBlocklist(readFileSync(file, "utf8"));
 }
 
 // ---- MinHash near-duplicate detection ----
@@ -147,8 +154,10 @@ function fnv1a(s: string): number {
 export function minhashSignature(text: string): Int32Array {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   const shingles = new Set<number>();
-  if (words.length <= SHINGLE_WORDS) shingles.add(fnv1a(words.join(' ')));
-  else for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) shingles.add(fnv1a(words.slice(i, i + SHINGLE_WORDS).join(' ')));
+  if (words.length <= SHINGLE_WORDS) shingles.add(fnv1a(words.join(" ")));
+  else
+    for (let i = 0; i + SHINGLE_WORDS <= words.length; i++)
+      shingles.add(fnv1a(words.slice(i, i + SHINGLE_WORDS).join(" ")));
   const sig = new Uint32Array(MINHASH_PERMUTATIONS).fill(0xffffffff);
   for (const sh of shingles) {
     for (let p = 0; p < MINHASH_PERMUTATIONS; p++) {
@@ -204,12 +213,15 @@ export class MinHashIndex {
 
 function bandKeys(sig: Int32Array): string[] {
   const keys: string[] = [];
-  for (let b = 0; b < BANDS; b++) keys.push(`${b}:${Array.prototype.join.call(sig.subarray(b * ROWS, (b + 1) * ROWS), ',')}`);
+  for (let b = 0; b < BANDS; b++)
+    keys.push(`${b}:${Array.prototype.join.call(sig.subarray(b * ROWS, (b + 1) * ROWS), ",")}`);
   return keys;
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * b[i]!;
     na += a[i]! * a[i]!;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { chunkText, type TokenCounter } from './chunk.ts';
+import { createHash } from "node:crypto";
+import { chunkText, type TokenCounter } from "./chunk.ts";
 import {
   checkText,
   contentHash,
@@ -9,11 +9,11 @@ import {
   type Blocklist,
   type MinHashIndex,
   type RejectionReason,
-} from './curate.ts';
-import type { Embedder } from './embed.ts';
-import type { CorpusSettings } from './settings.ts';
-import type { SourceItem } from './sources.ts';
-import type { RejectionRow, SegmentRow } from './store.ts';
+} from "./curate.ts";
+import type { Embedder } from "./embed.ts";
+import type { CorpusSettings } from "./settings.ts";
+import type { SourceItem } from "./sources.ts";
+import type { RejectionRow, SegmentRow } from "./store.ts";
 
 /** What the corpus already holds, as far as curation needs to know. */
 export interface KnownCorpus {
@@ -47,7 +47,7 @@ export interface IngestProgress {
 
 export interface RejectionEvent {
   reason: RejectionReason;
-  level: 'document' | 'segment';
+  level: "document" | "segment";
   source: string;
   line: number | null;
   doc_id: string | null;
@@ -80,7 +80,14 @@ export async function planIngest(
 ): Promise<IngestPlan> {
   const { settings, counter, known } = deps;
   const curation = settings.curation;
-  const plan: IngestPlan = { segments: [], rejections: [], documents_read: 0, documents_added: 0, unchanged: 0, rejected: {} };
+  const plan: IngestPlan = {
+    segments: [],
+    rejections: [],
+    documents_read: 0,
+    documents_added: 0,
+    unchanged: 0,
+    rejected: {},
+  };
   const progress: IngestProgress = { documents: 0, segments: 0, rejected: 0, bytes: 0 };
   const addedDocs = new Set<string>();
   const acceptedVectors: { id: string; vector: Float32Array }[] = [];
@@ -90,9 +97,9 @@ export async function planIngest(
     plan.rejected[ev.reason] = (plan.rejected[ev.reason] ?? 0) + 1;
     progress.rejected++;
     cb.onRejection?.(ev);
-    const id = createHash('sha256')
-      .update([ev.reason, ev.level, ev.source, ev.doc_id, ev.position, ev.line, hash, ev.detail].join('\u0000'))
-      .digest('hex')
+    const id = createHash("sha256")
+      .update([ev.reason, ev.level, ev.source, ev.doc_id, ev.position, ev.line, hash, ev.detail].join("\u0000"))
+      .digest("hex")
       .slice(0, 32);
     // Re-ingesting the same input must not count the same rejection twice.
     if (known.rejectionIds.has(id)) return;
@@ -108,10 +115,10 @@ export async function planIngest(
     for (let i = 0; i < batch.length; i++) {
       const seg = batch[i]!;
       seg.vector = vectors[i]!;
-      if (curation.near_duplicates.enabled && curation.near_duplicates.method === 'cosine') {
+      if (curation.near_duplicates.enabled && curation.near_duplicates.method === "cosine") {
         const near = await nearestByCosine(seg.vector, acceptedVectors, known);
         if (near && near.similarity >= curation.near_duplicates.threshold) {
-          reject(segmentEvent(seg, 'near_duplicate', `cosine ${near.similarity.toFixed(4)} with ${near.id}`), seg.hash);
+          reject(segmentEvent(seg, "near_duplicate", `cosine ${near.similarity.toFixed(4)} with ${near.id}`), seg.hash);
           continue;
         }
         acceptedVectors.push({ id: seg.id, vector: seg.vector });
@@ -125,25 +132,51 @@ export async function planIngest(
 
   for await (const item of items) {
     progress.bytes += item.bytes;
-    if (item.kind === 'reject') {
-      reject({ reason: item.reason, level: 'document', source: item.source, line: item.line, doc_id: null, position: null, detail: item.detail }, null);
+    if (item.kind === "reject") {
+      reject(
+        {
+          reason: item.reason,
+          level: "document",
+          source: item.source,
+          line: item.line,
+          doc_id: null,
+          position: null,
+          detail: item.detail,
+        },
+        null,
+      );
       continue;
     }
     plan.documents_read++;
     progress.documents++;
     const doc = item.doc;
-    const text = doc.text.replace(/^\uFEFF/, '');
+    const text = doc.text.replace(/^\uFEFF/, "");
     const docHash = contentHash(text);
-    const docId = doc.id ?? `d${createHash('sha256').update(`${doc.source}\n${docHash}`).digest('hex').slice(0, 24)}`;
+    const docId = doc.id ?? `d${createHash("sha256").update(`${doc.source}\n${docHash}`).digest("hex").slice(0, 24)}`;
     const stored = known.docHashes.get(docId);
     if (stored !== undefined) {
       if (stored === docHash) plan.unchanged++;
-      else reject({ reason: 'id_conflict', level: 'document', source: doc.source, line: doc.line, doc_id: docId, position: null, detail: `document id ${docId} already holds different content` }, docHash);
+      else
+        reject(
+          {
+            reason: "id_conflict",
+            level: "document",
+            source: doc.source,
+            line: doc.line,
+            doc_id: docId,
+            position: null,
+            detail: `document id ${docId} already holds different content`,
+          },
+          docHash,
+        );
       continue;
     }
     known.docHashes.set(docId, docHash);
     const metadata = JSON.stringify(doc.metadata);
-    for (const chunk of chunkText(text, counter, { maxTokens: settings.segment_tokens, overlapTokens: settings.overlap_tokens })) {
+    for (const chunk of chunkText(text, counter, {
+      maxTokens: settings.segment_tokens,
+      overlapTokens: settings.overlap_tokens,
+    })) {
       const hash = contentHash(chunk.text);
       const seg: SegmentRow = {
         id: `${docId}:${chunk.position}`,
@@ -171,14 +204,17 @@ export async function planIngest(
       }
       const same = known.segmentByHash.get(hash);
       if (curation.exact_duplicates && same !== undefined) {
-        reject(segmentEvent(seg, 'exact_duplicate', `same content as ${same}`), hash);
+        reject(segmentEvent(seg, "exact_duplicate", `same content as ${same}`), hash);
         continue;
       }
       seg.minhash = minhashSignature(chunk.text);
-      if (curation.near_duplicates.enabled && curation.near_duplicates.method === 'minhash' && known.minhash) {
+      if (curation.near_duplicates.enabled && curation.near_duplicates.method === "minhash" && known.minhash) {
         const near = known.minhash.query(seg.minhash, curation.near_duplicates.threshold);
         if (near) {
-          reject(segmentEvent(seg, 'near_duplicate', `estimated Jaccard ${near.similarity.toFixed(3)} with ${near.id}`), hash);
+          reject(
+            segmentEvent(seg, "near_duplicate", `estimated Jaccard ${near.similarity.toFixed(3)} with ${near.id}`),
+            hash,
+          );
           continue;
         }
       }
@@ -195,7 +231,15 @@ export async function planIngest(
 }
 
 function segmentEvent(seg: SegmentRow, reason: RejectionReason, detail: string): RejectionEvent {
-  return { reason, level: 'segment', source: seg.source, line: seg.line, doc_id: seg.doc_id, position: seg.position, detail };
+  return {
+    reason,
+    level: "segment",
+    source: seg.source,
+    line: seg.line,
+    doc_id: seg.doc_id,
+    position: seg.position,
+    detail,
+  };
 }
 
 async function nearestByCosine(

@@ -1,10 +1,16 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { SpiceError } from '../errors.ts';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { SpiceError } from "../errors.ts";
 
 export class LockBusyError extends SpiceError {
-  constructor(readonly holder: LockHolder, path: string) {
-    super("ingest_busy", `another corpus ingest is running (pid ${holder.pid}, since ${holder.since}); lock file ${path}`);
+  constructor(
+    readonly holder: LockHolder,
+    path: string,
+  ) {
+    super(
+      "ingest_busy",
+      `another corpus ingest is running (pid ${holder.pid}, since ${holder.since}); lock file ${path}`,
+    );
   }
 }
 
@@ -26,10 +32,14 @@ let counter = 0;
  */
 export function tryLock(path: string): Lock {
   mkdirSync(dirname(path), { recursive: true });
-  const holder: LockHolder = { pid: process.pid, since: new Date().toISOString(), token: `${process.pid}-${Date.now()}-${counter++}` };
+  const holder: LockHolder = {
+    pid: process.pid,
+    since: new Date().toISOString(),
+    token: `${process.pid}-${Date.now()}-${counter++}`,
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(path, 'wx');
+      const fd = openSync(path, "wx");
       writeSync(fd, JSON.stringify(holder));
       closeSync(fd);
       return {
@@ -38,14 +48,14 @@ export function tryLock(path: string): Lock {
         },
       };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const current = readHolder(path);
       if (current && isAlive(current.pid)) throw new LockBusyError(current, path);
       // Stale (dead owner or unreadable half-written file): remove and retry once.
       rmSync(path, { force: true });
     }
   }
-  throw new LockBusyError(readHolder(path) ?? { pid: -1, since: '?', token: '?' }, path);
+  throw new LockBusyError(readHolder(path) ?? { pid: -1, since: "?", token: "?" }, path);
 }
 
 /** Waits for the lock up to timeoutMs, calling onWait once when it first has to wait. */
@@ -66,7 +76,7 @@ export async function acquireLock(path: string, timeoutMs: number, onWait?: (e: 
 
 function readHolder(path: string): LockHolder | null {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    return JSON.parse(readFileSync(path, "utf8")) as LockHolder;
   } catch {
     return null;
   }
@@ -77,6 +87,6 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { CorpusSettings } from './settings.ts';
+import { createHash } from "node:crypto";
+import type { CorpusSettings } from "./settings.ts";
 
 export interface CatalogSegment {
   id: string;
@@ -42,18 +42,23 @@ export interface CorpusManifest extends CorpusStats {
   encoder: string | null;
   tokenizer: string | null;
   /** The curation and chunking settings in force now; each ingest records its own below. */
-  filters: Pick<CorpusSettings, 'segment_tokens' | 'overlap_tokens' | 'max_document_chars' | 'curation'>;
+  filters: Pick<CorpusSettings, "segment_tokens" | "overlap_tokens" | "max_document_chars" | "curation">;
   per_source: { source: string; documents: number; segments: number; tokens: number; rejected: number }[];
   ingest_runs: CatalogIngest[];
 }
 
 export function corpusContentHash(segments: readonly CatalogSegment[]): string {
-  const h = createHash('sha256');
-  for (const s of [...segments].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) h.update(`${s.id}\t${s.hash}\n`);
-  return `sha256:${h.digest('hex')}`;
+  const h = createHash("sha256");
+  for (const s of [...segments].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
+    h.update(`${s.id}\t${s.hash}\n`);
+  return `sha256:${h.digest("hex")}`;
 }
 
-export function computeStats(segments: readonly CatalogSegment[], rejections: readonly { reason: string }[], ingests: readonly CatalogIngest[]): CorpusStats {
+export function computeStats(
+  segments: readonly CatalogSegment[],
+  rejections: readonly { reason: string }[],
+  ingests: readonly CatalogIngest[],
+): CorpusStats {
   const rejected: Record<string, number> = {};
   for (const r of rejections) rejected[r.reason] = (rejected[r.reason] ?? 0) + 1;
   return {
@@ -103,7 +108,13 @@ export function computeManifest(
     },
     per_source: [...bySource.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([source, e]) => ({ source, documents: e.docs.size, segments: e.segments, tokens: e.tokens, rejected: e.rejected })),
+      .map(([source, e]) => ({
+        source,
+        documents: e.docs.size,
+        segments: e.segments,
+        tokens: e.tokens,
+        rejected: e.rejected,
+      })),
     ingest_runs: runs,
   };
 }

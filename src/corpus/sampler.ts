@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { createRng } from '../prng.ts';
+import { z } from "zod";
+import { createRng } from "../prng.ts";
 
 /**
  * Seeded uniform sampling over segment ids, without replacement within an epoch. Pure: the
@@ -28,7 +28,7 @@ export interface SamplerOptions {
   seed: number | string;
   state?: SamplerState | unknown;
   /** What a state recorded over a different corpus does: start a fresh epoch (default) or throw. */
-  onCorpusChange?: 'new_epoch' | 'throw';
+  onCorpusChange?: "new_epoch" | "throw";
 }
 
 export class SamplerStateMismatch extends Error {}
@@ -45,8 +45,10 @@ export function createSampler(opts: SamplerOptions): Sampler {
     if (st.fingerprint === fingerprint) {
       epoch = st.epoch;
       cursor = st.cursor;
-    } else if (opts.onCorpusChange === 'throw') {
-      throw new SamplerStateMismatch(`sampler state was recorded over ${st.size} segments (${st.fingerprint}); the corpus now has ${ids.length} (${fingerprint})`);
+    } else if (opts.onCorpusChange === "throw") {
+      throw new SamplerStateMismatch(
+        `sampler state was recorded over ${st.size} segments (${st.fingerprint}); the corpus now has ${ids.length} (${fingerprint})`,
+      );
     } else {
       epoch = st.epoch + 1;
     }
@@ -106,7 +108,8 @@ function hash32(s: string): number {
 
 function fingerprintIds(sortedIds: readonly string[]): string {
   // Two independent 32-bit FNV streams: cheap, stable, and collisions are irrelevant at this use.
-  let a = 0x811c9dc5, b = 0x01000193;
+  let a = 0x811c9dc5,
+    b = 0x01000193;
   for (const id of sortedIds) {
     for (let i = 0; i < id.length; i++) {
       const c = id.charCodeAt(i);
@@ -116,5 +119,5 @@ function fingerprintIds(sortedIds: readonly string[]): string {
     a = Math.imul(a ^ 10, 0x01000193);
     b = Math.imul(b ^ 10, 0x5bd1e995);
   }
-  return `${sortedIds.length}-${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
+  return `${sortedIds.length}-${(a >>> 0).toString(16).padStart(8, "0")}${(b >>> 0).toString(16).padStart(8, "0")}`;
 }

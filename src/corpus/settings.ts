@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { readFileSync } from "node:fs";
+import { z } from "zod";
 
 /** Corpus settings: chunking, curation switches and thresholds, embedding and indexing. */
 export const CorpusSettingsSchema = z.strictObject({
@@ -9,32 +9,42 @@ export const CorpusSettingsSchema = z.strictObject({
   overlap_tokens: z.number().int().min(0).default(0),
   /** Documents past this many characters are rejected before tokenisation (guards against a 50 MB line). */
   max_document_chars: z.number().int().min(1).default(5_000_000),
-  curation: z.strictObject({
-    exact_duplicates: z.boolean().default(true),
-    near_duplicates: z.strictObject({
-      enabled: z.boolean().default(true),
-      method: z.enum(['minhash', 'cosine']).default('minhash'),
-      /** Estimated Jaccard (minhash) or cosine similarity (cosine) at or above which a segment is a near-duplicate. */
-      threshold: z.number().gt(0).max(1).default(0.85),
-    }).prefault({}),
-    length: z.strictObject({
-      enabled: z.boolean().default(true),
-      min_tokens: z.number().int().min(0).default(16),
-      min_chars: z.number().int().min(0).default(40),
-    }).prefault({}),
-    non_text: z.strictObject({
-      enabled: z.boolean().default(true),
-      /** Least share of letters and spaces among the characters. */
-      min_alpha_ratio: z.number().min(0).max(1).default(0.6),
-      /** Most share of characters inside <markup> tags. */
-      max_markup_ratio: z.number().min(0).max(1).default(0.3),
-    }).prefault({}),
-    blocklist: z.strictObject({
-      enabled: z.boolean().default(true),
-      /** A text file, one term per line (# comments); null = no blocklist. */
-      file: z.string().nullable().default(null),
-    }).prefault({}),
-  }).prefault({}),
+  curation: z
+    .strictObject({
+      exact_duplicates: z.boolean().default(true),
+      near_duplicates: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          method: z.enum(["minhash", "cosine"]).default("minhash"),
+          /** Estimated Jaccard (minhash) or cosine similarity (cosine) at or above which a segment is a near-duplicate. */
+          threshold: z.number().gt(0).max(1).default(0.85),
+        })
+        .prefault({}),
+      length: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          min_tokens: z.number().int().min(0).default(16),
+          min_chars: z.number().int().min(0).default(40),
+        })
+        .prefault({}),
+      non_text: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Least share of letters and spaces among the characters. */
+          min_alpha_ratio: z.number().min(0).max(1).default(0.6),
+          /** Most share of characters inside <markup> tags. */
+          max_markup_ratio: z.number().min(0).max(1).default(0.3),
+        })
+        .prefault({}),
+      blocklist: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** A text file, one term per line (# comments); null = no blocklist. */
+          file: z.string().nullable().default(null),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /** A local sentence-embedding model folder; null = the project's built encoder. */
   encoder: z.string().nullable().default(null),
   /** A local model folder whose tokenizer counts segment tokens; null = the built policy LM. */
@@ -57,7 +67,7 @@ export function loadCorpusSettings(file?: string | null, overrides: Record<strin
   if (file) {
     let raw: string;
     try {
-      raw = readFileSync(file, 'utf8');
+      raw = readFileSync(file, "utf8");
     } catch (e) {
       throw new CorpusSettingsError(`cannot read corpus settings file ${file}: ${(e as Error).message}`);
     }
@@ -70,7 +80,7 @@ export function loadCorpusSettings(file?: string | null, overrides: Record<strin
   const result = CorpusSettingsSchema.safeParse(deepMerge(fromFile, overrides));
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new CorpusSettingsError(`invalid corpus settings at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new CorpusSettingsError(`invalid corpus settings at ${issue.path.join(".") || "(root)"}: ${issue.message}`);
   }
   return result.data;
 }
@@ -88,5 +98,5 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

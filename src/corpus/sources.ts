@@ -1,7 +1,7 @@
-import { readdirSync, statSync } from 'node:fs';
-import { extname, join, relative, resolve } from 'node:path';
-import { z } from 'zod';
-import { looksBinary, type RejectionReason } from './curate.ts';
+import { readdirSync, statSync } from "node:fs";
+import { extname, join, relative, resolve } from "node:path";
+import { z } from "zod";
+import { looksBinary, type RejectionReason } from "./curate.ts";
 
 /** A document as read, before curation. */
 export interface RawDocument {
@@ -14,15 +14,18 @@ export interface RawDocument {
 
 /** What a reader yields: a document, or a rejection it could tell from the bytes alone. */
 export type SourceItem =
-  | { kind: 'doc'; doc: RawDocument; bytes: number }
-  | { kind: 'reject'; reason: RejectionReason; source: string; line: number | null; detail: string; bytes: number };
+  | { kind: "doc"; doc: RawDocument; bytes: number }
+  | { kind: "reject"; reason: RejectionReason; source: string; line: number | null; detail: string; bytes: number };
 
-export const TEXT_EXTENSIONS = new Set(['.txt', '.md']);
-export const JSONL_EXTENSIONS = new Set(['.jsonl', '.ndjson']);
+export const TEXT_EXTENSIONS = new Set([".txt", ".md"]);
+export const JSONL_EXTENSIONS = new Set([".jsonl", ".ndjson"]);
 
 /** A JSON Lines row or HTTP document: `text` required, `id`, `metadata` and `source` (a URL, say) optional. */
 export const DocumentRowSchema = z.object({
-  id: z.union([z.string().min(1).max(512), z.number().int()]).optional().transform((v) => (v === undefined ? undefined : String(v))),
+  id: z
+    .union([z.string().min(1).max(512), z.number().int()])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : String(v))),
   text: z.string(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   source: z.string().min(1).max(2048).optional(),
@@ -37,7 +40,7 @@ export function expandPaths(paths: string[]): { files: string[]; skipped: string
   let totalBytes = 0;
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
-      if (name.startsWith('.')) continue;
+      if (name.startsWith(".")) continue;
       const p = join(dir, name);
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
@@ -48,8 +51,8 @@ export function expandPaths(paths: string[]): { files: string[]; skipped: string
     }
   };
   for (const p of paths) {
-    if (p === '-') {
-      files.push('-');
+    if (p === "-") {
+      files.push("-");
       continue;
     }
     let st;
@@ -69,15 +72,15 @@ export function expandPaths(paths: string[]): { files: string[]; skipped: string
 
 /** Source label recorded as provenance: the path relative to the working directory, or `stdin`. */
 export function sourceLabel(path: string): string {
-  if (path === '-') return 'stdin';
+  if (path === "-") return "stdin";
   const rel = relative(process.cwd(), resolve(path));
-  return rel.startsWith('..') ? resolve(path) : rel;
+  return rel.startsWith("..") ? resolve(path) : rel;
 }
 
 /** Reads one file (or stdin for `-`): `.jsonl` row by row, anything else as one text document. */
 export async function* readFileSource(path: string, maxChars: number): AsyncGenerator<SourceItem> {
   const source = sourceLabel(path);
-  if (path === '-') {
+  if (path === "-") {
     yield* readStdin(maxChars);
     return;
   }
@@ -88,7 +91,14 @@ export async function* readFileSource(path: string, maxChars: number): AsyncGene
   const size = statSync(path).size;
   // Far past the limit: don't even read it into memory.
   if (size > maxChars * 4) {
-    yield { kind: 'reject', reason: 'too_long', source, line: null, detail: `${size} bytes > max_document_chars ${maxChars}`, bytes: size };
+    yield {
+      kind: "reject",
+      reason: "too_long",
+      source,
+      line: null,
+      detail: `${size} bytes > max_document_chars ${maxChars}`,
+      bytes: size,
+    };
     return;
   }
   yield textItem(new Uint8Array(await Bun.file(path).arrayBuffer()), source, null, maxChars, {});
@@ -110,35 +120,64 @@ async function* readStdin(maxChars: number): AsyncGenerator<SourceItem> {
     },
   });
   const firstChar = new TextDecoder().decode(head.subarray(0, 64)).trimStart()[0];
-  if (firstChar === '{') {
-    yield* readJsonLines(rest, 'stdin', maxChars);
+  if (firstChar === "{") {
+    yield* readJsonLines(rest, "stdin", maxChars);
     return;
   }
   const bytes = new Uint8Array(await new Response(rest).arrayBuffer());
-  yield textItem(bytes, 'stdin', null, maxChars, {});
+  yield textItem(bytes, "stdin", null, maxChars, {});
 }
 
-const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-function textItem(bytes: Uint8Array, source: string, line: number | null, maxChars: number, extra: Partial<RawDocument>): SourceItem {
+function textItem(
+  bytes: Uint8Array,
+  source: string,
+  line: number | null,
+  maxChars: number,
+  extra: Partial<RawDocument>,
+): SourceItem {
   const n = bytes.length;
-  if (n === 0) return { kind: 'reject', reason: 'empty', source, line, detail: 'empty file', bytes: n };
-  if (looksBinary(bytes)) return { kind: 'reject', reason: 'binary', source, line, detail: 'binary content (NUL or control bytes)', bytes: n };
+  if (n === 0) return { kind: "reject", reason: "empty", source, line, detail: "empty file", bytes: n };
+  if (looksBinary(bytes))
+    return {
+      kind: "reject",
+      reason: "binary",
+      source,
+      line,
+      detail: "binary content (NUL or control bytes)",
+      bytes: n,
+    };
   let text: string;
   try {
     text = fatalDecoder.decode(bytes);
   } catch {
-    return { kind: 'reject', reason: 'invalid_utf8', source, line, detail: `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)}`, bytes: n };
+    return {
+      kind: "reject",
+      reason: "invalid_utf8",
+      source,
+      line,
+      detail: `invalid UTF-8 at byte ${firstInvalidUtf8(bytes)}`,
+      bytes: n,
+    };
   }
   return docItem({ text, metadata: {}, ...extra, source: extra.source ?? source, line }, maxChars, n);
 }
 
 function docItem(doc: RawDocument, maxChars: number, bytes: number): SourceItem {
-  if (doc.text.trim() === '') return { kind: 'reject', reason: 'empty', source: doc.source, line: doc.line, detail: 'no text', bytes };
+  if (doc.text.trim() === "")
+    return { kind: "reject", reason: "empty", source: doc.source, line: doc.line, detail: "no text", bytes };
   if (doc.text.length > maxChars) {
-    return { kind: 'reject', reason: 'too_long', source: doc.source, line: doc.line, detail: `${doc.text.length} chars > max_document_chars ${maxChars}`, bytes };
+    return {
+      kind: "reject",
+      reason: "too_long",
+      source: doc.source,
+      line: doc.line,
+      detail: `${doc.text.length} chars > max_document_chars ${maxChars}`,
+      bytes,
+    };
   }
-  return { kind: 'doc', doc, bytes };
+  return { kind: "doc", doc, bytes };
 }
 
 /** One JSON Lines row (already split, bytes without the newline) → a document or a rejection naming the line. */
@@ -147,19 +186,40 @@ export function parseJsonLine(bytes: Uint8Array, source: string, line: number, m
   try {
     str = fatalDecoder.decode(bytes);
   } catch {
-    return { kind: 'reject', reason: 'invalid_utf8', source, line, detail: `line ${line}: invalid UTF-8 at byte ${firstInvalidUtf8(bytes)}`, bytes: bytes.length };
+    return {
+      kind: "reject",
+      reason: "invalid_utf8",
+      source,
+      line,
+      detail: `line ${line}: invalid UTF-8 at byte ${firstInvalidUtf8(bytes)}`,
+      bytes: bytes.length,
+    };
   }
-  if (str.trim() === '') return null;
+  if (str.trim() === "") return null;
   let value: unknown;
   try {
     value = JSON.parse(str);
   } catch (e) {
-    return { kind: 'reject', reason: 'malformed_row', source, line, detail: `line ${line}: not JSON (${(e as Error).message})`, bytes: bytes.length };
+    return {
+      kind: "reject",
+      reason: "malformed_row",
+      source,
+      line,
+      detail: `line ${line}: not JSON (${(e as Error).message})`,
+      bytes: bytes.length,
+    };
   }
   const row = DocumentRowSchema.safeParse(value);
   if (!row.success) {
     const issue = row.error.issues[0]!;
-    return { kind: 'reject', reason: 'malformed_row', source, line, detail: `line ${line}: ${issue.path.join('.') || 'row'}: ${issue.message}`, bytes: bytes.length };
+    return {
+      kind: "reject",
+      reason: "malformed_row",
+      source,
+      line,
+      detail: `line ${line}: ${issue.path.join(".") || "row"}: ${issue.message}`,
+      bytes: bytes.length,
+    };
   }
   const { id, text, metadata, source: rowSource } = row.data;
   return docItem({ id, text, metadata: metadata ?? {}, source: rowSource ?? source, line }, maxChars, bytes.length);
@@ -169,7 +229,11 @@ export function parseJsonLine(bytes: Uint8Array, source: string, line: number, m
  * Splits a byte stream into lines without ever holding more than one line: a line past the
  * size limit is skipped to its newline and reported as too long, with its number.
  */
-export async function* readJsonLines(stream: ReadableStream<Uint8Array>, source: string, maxChars: number): AsyncGenerator<SourceItem> {
+export async function* readJsonLines(
+  stream: ReadableStream<Uint8Array>,
+  source: string,
+  maxChars: number,
+): AsyncGenerator<SourceItem> {
   const maxLineBytes = maxChars * 4 + 65_536;
   let parts: Uint8Array[] = [];
   let partBytes = 0;
@@ -177,7 +241,14 @@ export async function* readJsonLines(stream: ReadableStream<Uint8Array>, source:
   let overflow = 0;
   const finish = (): SourceItem | null => {
     if (overflow > 0) {
-      const item: SourceItem = { kind: 'reject', reason: 'too_long', source, line, detail: `line ${line}: ${overflow} bytes > max_document_chars ${maxChars}`, bytes: overflow };
+      const item: SourceItem = {
+        kind: "reject",
+        reason: "too_long",
+        source,
+        line,
+        detail: `line ${line}: ${overflow} bytes > max_document_chars ${maxChars}`,
+        bytes: overflow,
+      };
       overflow = 0;
       return item;
     }
@@ -221,11 +292,18 @@ export function* readPostedDocuments(rows: unknown[], maxChars: number): Generat
     const row = DocumentRowSchema.safeParse(rows[i]);
     if (!row.success) {
       const issue = row.error.issues[0]!;
-      yield { kind: 'reject', reason: 'malformed_row', source: 'http', line: i + 1, detail: `item ${i + 1}: ${issue.path.join('.') || 'row'}: ${issue.message}`, bytes: 0 };
+      yield {
+        kind: "reject",
+        reason: "malformed_row",
+        source: "http",
+        line: i + 1,
+        detail: `item ${i + 1}: ${issue.path.join(".") || "row"}: ${issue.message}`,
+        bytes: 0,
+      };
       continue;
     }
     const { id, text, metadata, source } = row.data;
-    yield docItem({ id, text, metadata: metadata ?? {}, source: source ?? 'http', line: i + 1 }, maxChars, text.length);
+    yield docItem({ id, text, metadata: metadata ?? {}, source: source ?? "http", line: i + 1 }, maxChars, text.length);
   }
 }
 
@@ -246,11 +324,12 @@ function stripCr(b: Uint8Array): Uint8Array {
 
 function firstInvalidUtf8(bytes: Uint8Array): number {
   // Longest prefix that decodes in streaming mode (where a trailing partial character is fine).
-  let lo = 0, hi = bytes.length;
+  let lo = 0,
+    hi = bytes.length;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
       lo = mid;
     } catch {
       hi = mid - 1;

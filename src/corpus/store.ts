@@ -1,6 +1,6 @@
-import * as lancedb from '@lancedb/lancedb';
-import * as arrow from 'apache-arrow';
-import { MINHASH_PERMUTATIONS } from './curate.ts';
+import * as lancedb from "@lancedb/lancedb";
+import * as arrow from "apache-arrow";
+import { MINHASH_PERMUTATIONS } from "./curate.ts";
 
 /** One stored segment, provenance included. */
 export interface SegmentRow {
@@ -28,7 +28,7 @@ export interface RejectionRow {
   id: string;
   ingest_id: string;
   reason: string;
-  level: 'document' | 'segment';
+  level: "document" | "segment";
   source: string;
   doc_id: string | null;
   position: number | null;
@@ -58,58 +58,63 @@ const field = (name: string, type: arrow.DataType, nullable = false) => new arro
 
 export function segmentSchema(dim: number): arrow.Schema {
   return new arrow.Schema([
-    field('id', utf8()),
-    field('doc_id', utf8()),
-    field('source', utf8()),
-    field('position', i32()),
-    field('line', i32(), true),
-    field('char_start', i32()),
-    field('char_end', i32()),
-    field('text', utf8()),
-    field('hash', utf8()),
-    field('doc_hash', utf8()),
-    field('tokens', i32()),
-    field('ingested_at', utf8()),
-    field('corpus_version', i32()),
-    field('ingest_id', utf8()),
-    field('metadata', utf8()),
-    field('minhash', new arrow.FixedSizeList(MINHASH_PERMUTATIONS, field('item', i32(), true))),
-    field('vector', new arrow.FixedSizeList(dim, field('item', new arrow.Float32(), true))),
+    field("id", utf8()),
+    field("doc_id", utf8()),
+    field("source", utf8()),
+    field("position", i32()),
+    field("line", i32(), true),
+    field("char_start", i32()),
+    field("char_end", i32()),
+    field("text", utf8()),
+    field("hash", utf8()),
+    field("doc_hash", utf8()),
+    field("tokens", i32()),
+    field("ingested_at", utf8()),
+    field("corpus_version", i32()),
+    field("ingest_id", utf8()),
+    field("metadata", utf8()),
+    field("minhash", new arrow.FixedSizeList(MINHASH_PERMUTATIONS, field("item", i32(), true))),
+    field("vector", new arrow.FixedSizeList(dim, field("item", new arrow.Float32(), true))),
   ]);
 }
 
 export const rejectionSchema = new arrow.Schema([
-  field('id', utf8()),
-  field('ingest_id', utf8()),
-  field('reason', utf8()),
-  field('level', utf8()),
-  field('source', utf8()),
-  field('doc_id', utf8(), true),
-  field('position', i32(), true),
-  field('line', i32(), true),
-  field('detail', utf8()),
-  field('hash', utf8(), true),
-  field('at', utf8()),
+  field("id", utf8()),
+  field("ingest_id", utf8()),
+  field("reason", utf8()),
+  field("level", utf8()),
+  field("source", utf8()),
+  field("doc_id", utf8(), true),
+  field("position", i32(), true),
+  field("line", i32(), true),
+  field("detail", utf8()),
+  field("hash", utf8(), true),
+  field("at", utf8()),
 ]);
 
 export const ingestSchema = new arrow.Schema([
-  field('ingest_id', utf8()),
-  field('corpus_version', i32()),
-  field('started_at', utf8()),
-  field('finished_at', utf8()),
-  field('sources', utf8()),
-  field('documents', i32()),
-  field('segments_added', i32()),
-  field('rejected', i32()),
-  field('settings', utf8()),
-  field('encoder', utf8()),
-  field('tokenizer', utf8()),
+  field("ingest_id", utf8()),
+  field("corpus_version", i32()),
+  field("started_at", utf8()),
+  field("finished_at", utf8()),
+  field("sources", utf8()),
+  field("documents", i32()),
+  field("segments_added", i32()),
+  field("rejected", i32()),
+  field("settings", utf8()),
+  field("encoder", utf8()),
+  field("tokenizer", utf8()),
 ]);
 
 /** Builds one Arrow table straight from column arrays (faster than row objects, and exact types). */
 export function toArrowTable<R>(schema: arrow.Schema, rows: readonly R[]): arrow.Table {
   const n = rows.length;
-  const children = schema.fields.map((f) => columnData(f, rows.map((r) => (r as Record<string, unknown>)[f.name])));
+  const children = schema.fields.map((f) =>
+    columnData(
+      f,
+      rows.map((r) => (r as Record<string, unknown>)[f.name]),
+    ),
+  );
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children });
   return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
 }
@@ -119,7 +124,8 @@ function columnData(f: arrow.Field, values: unknown[]): arrow.Data {
   if (t instanceof arrow.FixedSizeList) {
     const size = t.listSize;
     const child = t.children[0]!.type;
-    const flat = child instanceof arrow.Float32 ? new Float32Array(values.length * size) : new Int32Array(values.length * size);
+    const flat =
+      child instanceof arrow.Float32 ? new Float32Array(values.length * size) : new Int32Array(values.length * size);
     values.forEach((v, i) => {
       const arr = v as Float32Array | Int32Array;
       if (arr.length !== size) throw new Error(`column ${f.name}: expected ${size} values, got ${arr.length}`);
@@ -147,20 +153,28 @@ export interface Tables {
 export async function openTables(dir: string, dim?: number): Promise<Tables | null> {
   const db = await lancedb.connect(dir, { readConsistencyInterval: 0 });
   const names = new Set(await db.tableNames());
-  if (!names.has('segments') && dim === undefined) {
+  if (!names.has("segments") && dim === undefined) {
     db.close();
     return null;
   }
   const open = (name: string, schema: arrow.Schema) =>
-    names.has(name) ? db.openTable(name) : db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
-  const segments = await open('segments', segmentSchema(dim ?? 0));
-  const vec = (await segments.schema()).fields.find((f) => f.name === 'vector')?.type;
+    names.has(name) ? db.openTable(name) : db.createEmptyTable(name, schema, { mode: "create", existOk: true });
+  const segments = await open("segments", segmentSchema(dim ?? 0));
+  const vec = (await segments.schema()).fields.find((f) => f.name === "vector")?.type;
   const storedDim = vec && arrow.DataType.isFixedSizeList(vec) ? vec.listSize : -1;
   if (dim !== undefined && storedDim !== dim) {
     db.close();
-    throw new DimensionMismatchError(`the corpus in ${dir} holds ${storedDim}-d vectors but the encoder gives ${dim}-d: use the encoder it was built with, or another data dir`);
+    throw new DimensionMismatchError(
+      `the corpus in ${dir} holds ${storedDim}-d vectors but the encoder gives ${dim}-d: use the encoder it was built with, or another data dir`,
+    );
   }
-  return { db, segments, rejections: await open('rejections', rejectionSchema), ingests: await open('ingests', ingestSchema), dim: storedDim };
+  return {
+    db,
+    segments,
+    rejections: await open("rejections", rejectionSchema),
+    ingests: await open("ingests", ingestSchema),
+    dim: storedDim,
+  };
 }
 
 export class DimensionMismatchError extends Error {}
@@ -174,11 +188,11 @@ export async function ensureIndexes(tables: Tables, vectorIndexMinRows: number, 
   const rows = await tables.segments.countRows();
   if (rows === 0) return;
   const indices = await tables.segments.listIndices();
-  if (!indices.some((i) => i.columns.includes('text'))) {
-    await tables.segments.createIndex('text', { config: lancedb.Index.fts({ withPosition: false }) });
+  if (!indices.some((i) => i.columns.includes("text"))) {
+    await tables.segments.createIndex("text", { config: lancedb.Index.fts({ withPosition: false }) });
   }
-  if (rows >= vectorIndexMinRows && !indices.some((i) => i.columns.includes('vector'))) {
-    await tables.segments.createIndex('vector', { config: lancedb.Index.ivfPq(vectorIndexOptions(rows, tables.dim)) });
+  if (rows >= vectorIndexMinRows && !indices.some((i) => i.columns.includes("vector"))) {
+    await tables.segments.createIndex("vector", { config: lancedb.Index.ivfPq(vectorIndexOptions(rows, tables.dim)) });
   }
   if (optimize) await tables.segments.optimize();
 }
@@ -189,7 +203,7 @@ export function vectorIndexOptions(rows: number, dim: number) {
   return {
     numPartitions: Math.max(1, Math.min(1024, Math.round(Math.sqrt(rows)))),
     numSubVectors: dim / subVectorDims,
-    distanceType: 'cosine' as const,
+    distanceType: "cosine" as const,
   };
 }
 
@@ -210,7 +224,7 @@ export async function readColumns<T>(table: lancedb.Table, columns: string[], wh
       columns.forEach((c, j) => {
         const v = cols[j]!.get(i);
         // Duck-typed: LanceDB may hand back vectors from its own copy of apache-arrow.
-        row[c] = v && typeof (v as { toArray?: unknown }).toArray === 'function' ? (v as arrow.Vector).toArray() : v;
+        row[c] = v && typeof (v as { toArray?: unknown }).toArray === "function" ? (v as arrow.Vector).toArray() : v;
       });
       out.push(row as T);
     }

@@ -5,7 +5,7 @@
 export interface SyntheticDocument {
   id: string;
   text: string;
-  metadata: { kind: 'word_problem' | 'science' | 'history'; generator: string; seed: number };
+  metadata: { kind: "word_problem" | "science" | "history"; generator: string; seed: number };
 }
 
 export function rng(seed: number): () => number {
@@ -18,22 +18,76 @@ export function rng(seed: number): () => number {
   };
 }
 
-const NAMES = ['Maria', 'Kofi', 'Ana', 'Liang', 'Priya', 'Tomas', 'Aiko', 'Omar', 'Elena', 'Jonas', 'Zara', 'Mateo', 'Nadia', 'Hugo', 'Leila', 'Ravi', 'Sofia', 'Ivan', 'Amara', 'Felix'];
-const ITEMS: [string, string][] = [['notebook', 'notebooks'], ['pencil', 'pencils'], ['apple', 'apples'], ['ticket', 'tickets'], ['plant pot', 'plant pots'], ['book', 'books'], ['jar of honey', 'jars of honey'], ['bag of rice', 'bags of rice'], ['lamp', 'lamps'], ['scarf', 'scarves']];
-const TOWNS = ['Eldermoor', 'Brackwater', 'Kestrel Ford', 'Ashby Vale', 'Marrowgate', 'Thistlecombe', 'Orrin Bay', 'Caldera Point', 'Wyndham Cross', 'Saltmere', 'Greyhollow', 'Dunmore Reach'];
-const TRADES = ['wool', 'salt', 'timber', 'glass', 'copper', 'barley', 'linen', 'clay pottery', 'dried fish', 'paper'];
+const NAMES = [
+  "Maria",
+  "Kofi",
+  "Ana",
+  "Liang",
+  "Priya",
+  "Tomas",
+  "Aiko",
+  "Omar",
+  "Elena",
+  "Jonas",
+  "Zara",
+  "Mateo",
+  "Nadia",
+  "Hugo",
+  "Leila",
+  "Ravi",
+  "Sofia",
+  "Ivan",
+  "Amara",
+  "Felix",
+];
+const ITEMS: [string, string][] = [
+  ["notebook", "notebooks"],
+  ["pencil", "pencils"],
+  ["apple", "apples"],
+  ["ticket", "tickets"],
+  ["plant pot", "plant pots"],
+  ["book", "books"],
+  ["jar of honey", "jars of honey"],
+  ["bag of rice", "bags of rice"],
+  ["lamp", "lamps"],
+  ["scarf", "scarves"],
+];
+const TOWNS = [
+  "Eldermoor",
+  "Brackwater",
+  "Kestrel Ford",
+  "Ashby Vale",
+  "Marrowgate",
+  "Thistlecombe",
+  "Orrin Bay",
+  "Caldera Point",
+  "Wyndham Cross",
+  "Saltmere",
+  "Greyhollow",
+  "Dunmore Reach",
+];
+const TRADES = ["wool", "salt", "timber", "glass", "copper", "barley", "linen", "clay pottery", "dried fish", "paper"];
 
 const PLANETS: [string, number, number, number][] = [
   // name, mean distance from the Sun (million km), orbital period (Earth days), known moons (rounded, as commonly cited)
-  ['Mercury', 58, 88, 0],
-  ['Venus', 108, 225, 0],
-  ['Earth', 150, 365, 1],
-  ['Mars', 228, 687, 2],
+  ["Mercury", 58, 88, 0],
+  ["Venus", 108, 225, 0],
+  ["Earth", 150, 365, 1],
+  ["Mars", 228, 687, 2],
 ];
 const ELEMENTS: [string, string, number][] = [
-  ['hydrogen', 'H', 1], ['helium', 'He', 2], ['carbon', 'C', 6], ['nitrogen', 'N', 7], ['oxygen', 'O', 8],
-  ['sodium', 'Na', 11], ['aluminium', 'Al', 13], ['silicon', 'Si', 14], ['iron', 'Fe', 26], ['copper', 'Cu', 29],
-  ['silver', 'Ag', 47], ['gold', 'Au', 79],
+  ["hydrogen", "H", 1],
+  ["helium", "He", 2],
+  ["carbon", "C", 6],
+  ["nitrogen", "N", 7],
+  ["oxygen", "O", 8],
+  ["sodium", "Na", 11],
+  ["aluminium", "Al", 13],
+  ["silicon", "Si", 14],
+  ["iron", "Fe", 26],
+  ["copper", "Cu", 29],
+  ["silver", "Ag", 47],
+  ["gold", "Au", 79],
 ];
 
 type Gen = (r: () => number, i: number) => string;
@@ -61,14 +115,14 @@ const wordProblems: Gen[] = [
   },
   (r) => {
     const [n, total, share] = [pick(r, NAMES), int(r, 3, 12) * 12, pick(r, [2, 3, 4, 6])];
-    return `A school club led by ${n} collected ${total} books for a library drive. One ${share === 2 ? 'half' : `in ${share}`} of the books were novels, which makes ${total / share} novels, and the remaining ${total - total / share} books were atlases, dictionaries and textbooks.`;
+    return `A school club led by ${n} collected ${total} books for a library drive. One ${share === 2 ? "half" : `in ${share}`} of the books were novels, which makes ${total / share} novels, and the remaining ${total - total / share} books were atlases, dictionaries and textbooks.`;
   },
 ];
 
 const science: Gen[] = [
   (r) => {
     const [name, d, days, moons] = pick(r, PLANETS);
-    return `${name} orbits the Sun at an average distance of about ${d} million kilometres and completes one orbit in roughly ${days} Earth days. It has ${moons === 0 ? 'no moons' : moons === 1 ? 'one moon' : `${moons} moons`}. Light from the Sun, travelling at about 300,000 kilometres per second, needs around ${Math.round((d * 1e6) / 3e5 / 6) / 10} minutes to reach it.`;
+    return `${name} orbits the Sun at an average distance of about ${d} million kilometres and completes one orbit in roughly ${days} Earth days. It has ${moons === 0 ? "no moons" : moons === 1 ? "one moon" : `${moons} moons`}. Light from the Sun, travelling at about 300,000 kilometres per second, needs around ${Math.round((d * 1e6) / 3e5 / 6) / 10} minutes to reach it.`;
   },
   (r) => {
     const [name, sym, z] = pick(r, ELEMENTS);
@@ -81,7 +135,7 @@ const science: Gen[] = [
   },
   (r) => {
     const [c] = [int(r, -20, 110)];
-    return `Water at sea level freezes at 0 degrees Celsius and boils at 100 degrees Celsius. To convert a temperature to Fahrenheit, multiply by 9, divide by 5 and add 32. A reading of ${c} degrees Celsius is therefore ${Math.round(((c * 9) / 5 + 32) * 10) / 10} degrees Fahrenheit, which is ${c < 0 ? 'below freezing' : c >= 100 ? 'at or above boiling' : 'between freezing and boiling'}.`;
+    return `Water at sea level freezes at 0 degrees Celsius and boils at 100 degrees Celsius. To convert a temperature to Fahrenheit, multiply by 9, divide by 5 and add 32. A reading of ${c} degrees Celsius is therefore ${Math.round(((c * 9) / 5 + 32) * 10) / 10} degrees Fahrenheit, which is ${c < 0 ? "below freezing" : c >= 100 ? "at or above boiling" : "between freezing and boiling"}.`;
   },
   (r) => {
     const [v, t] = [int(r, 5, 60), int(r, 2, 20)];
@@ -101,11 +155,11 @@ const history: Gen[] = [
   },
   (r) => {
     const facts: [string, number, string][] = [
-      ['the Battle of Hastings', 1066, 'William of Normandy defeated King Harold II'],
-      ['the signing of Magna Carta', 1215, 'King John agreed to limits on royal power at Runnymede'],
-      ['the fall of Constantinople', 1453, 'the Ottoman army under Mehmed II took the city'],
-      ['the first Moon landing', 1969, 'Apollo 11 landed Neil Armstrong and Buzz Aldrin on the Moon'],
-      ['the fall of the Berlin Wall', 1989, 'crowds crossed freely between East and West Berlin'],
+      ["the Battle of Hastings", 1066, "William of Normandy defeated King Harold II"],
+      ["the signing of Magna Carta", 1215, "King John agreed to limits on royal power at Runnymede"],
+      ["the fall of Constantinople", 1453, "the Ottoman army under Mehmed II took the city"],
+      ["the first Moon landing", 1969, "Apollo 11 landed Neil Armstrong and Buzz Aldrin on the Moon"],
+      ["the fall of the Berlin Wall", 1989, "crowds crossed freely between East and West Berlin"],
     ];
     const [what, year, detail] = pick(r, facts);
     const since = int(r, 2000, 2030);
@@ -118,14 +172,15 @@ const history: Gen[] = [
 ];
 
 function centuryName(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const s =
+    n % 100 >= 11 && n % 100 <= 13 ? "th" : (({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th");
   return `${n}${s}`;
 }
 
 const KINDS = [
-  ['word_problem', wordProblems],
-  ['science', science],
-  ['history', history],
+  ["word_problem", wordProblems],
+  ["science", science],
+  ["history", history],
 ] as const;
 
 /** `n` short documents, kinds in rotation; a second sentence from another template keeps them distinct. */
@@ -138,7 +193,11 @@ export function generateSampleDocuments(n: number, seed = 1): SyntheticDocument[
     const text = `${pick(r, gens)(r, i)} ${pick(r, gens)(r, i)}`;
     if (seen.has(text)) continue;
     seen.add(text);
-    out.push({ id: `sample-${String(out.length + 1).padStart(4, '0')}`, text, metadata: { kind, generator: 'src/corpus/synthetic.ts', seed } });
+    out.push({
+      id: `sample-${String(out.length + 1).padStart(4, "0")}`,
+      text,
+      metadata: { kind, generator: "src/corpus/synthetic.ts", seed },
+    });
   }
   return out;
 }

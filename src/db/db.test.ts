@@ -33,7 +33,9 @@ describe("state database", () => {
   test("re-opening an existing database keeps its rows and applies nothing twice", () => {
     const path = freshPath();
     const db = openDb(path);
-    db.insert(runs).values({ id: "r1", seed: 7, config: { iterations: 3 } }).run();
+    db.insert(runs)
+      .values({ id: "r1", seed: 7, config: { iterations: 3 } })
+      .run();
     db.$client.close();
     const again = openDb(path);
     const rows = again.select().from(runs).all();
@@ -64,7 +66,13 @@ describe("state database", () => {
     const db = openDb(path);
     const applied = db.$client.query("select count(*) as n from __drizzle_migrations").get() as { n: number };
     expect(applied.n).toBe(readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).length);
-    expect(db.select().from(runs).all().map((r) => r.id)).toEqual(["old"]);
+    expect(
+      db
+        .select()
+        .from(runs)
+        .all()
+        .map((r) => r.id),
+    ).toEqual(["old"]);
     db.$client.close();
   });
 });

@@ -23,7 +23,6 @@ export const runs = sqliteTable("runs", {
 export type Run = typeof runs.$inferSelect;
 export type NewRun = typeof runs.$inferInsert;
 
-
 /**
  * One committed self-play iteration. A row exists only when everything the iteration produced
  * (segments, tasks, rollouts, metrics, the learner state it led to) is committed with it, in one
@@ -32,7 +31,9 @@ export type NewRun = typeof runs.$inferInsert;
 export const iterations = sqliteTable(
   "iterations",
   {
-    runId: text("run_id").notNull().references(() => runs.id),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
     iteration: integer("iteration").notNull(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }).notNull(),
@@ -93,7 +94,9 @@ export const rollouts = sqliteTable(
   "rollouts",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    taskId: integer("task_id").notNull().references(() => tasks.id),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
     sample: integer("sample").notNull(),
     text: text("text").notNull(),
     extracted: text("extracted"),
@@ -123,7 +126,9 @@ export const metrics = sqliteTable(
 export const checkpoints = sqliteTable(
   "checkpoints",
   {
-    runId: text("run_id").notNull().references(() => runs.id),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
     iteration: integer("iteration").notNull(),
     step: integer("step").notNull(),
     path: text("path").notNull(),

@@ -26,7 +26,12 @@ describe("convertJsonl", () => {
   test("math: the last \\boxed{} of the solution (nested braces kept), an answer field wins, prose is a String", () => {
     const { rows, bad } = convertJsonl(
       jsonl([
-        { problem: "Compute 1/2.", solution: "It is $\\boxed{1}$, no: $\\boxed{\\frac{1}{2}}$.", level: "Level 2", unique_id: "test/algebra/1.json" },
+        {
+          problem: "Compute 1/2.",
+          solution: "It is $\\boxed{1}$, no: $\\boxed{\\frac{1}{2}}$.",
+          level: "Level 2",
+          unique_id: "test/algebra/1.json",
+        },
         { problem: "How many?", solution: "So \\boxed{12}." },
         { problem: "p", solution: "whatever", answer: "\\sqrt{2}" },
         { problem: "Which day?", solution: "\\boxed{\\text{Monday}}" },
@@ -35,7 +40,13 @@ describe("convertJsonl", () => {
       "math",
     );
     expect(rows).toEqual([
-      { id: "test/algebra/1.json", question: "Compute 1/2.", answer: "\\frac{1}{2}", answer_type: "Expression", difficulty: "Level 2" },
+      {
+        id: "test/algebra/1.json",
+        question: "Compute 1/2.",
+        answer: "\\frac{1}{2}",
+        answer_type: "Expression",
+        difficulty: "Level 2",
+      },
       { id: "math-2", question: "How many?", answer: "12", answer_type: "Integer" },
       { id: "math-3", question: "p", answer: "\\sqrt{2}", answer_type: "Expression" },
       { id: "math-4", question: "Which day?", answer: "\\text{Monday}", answer_type: "String" },

@@ -24,7 +24,8 @@ type Result = { ok: true; row: ConvertedRow } | { ok: false; error: string };
 
 const INTEGER = /^-?\d+$/;
 
-const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v.trim() : typeof v === "number" ? String(v) : null);
+const str = (v: unknown): string | null =>
+  typeof v === "string" && v.trim() !== "" ? v.trim() : typeof v === "number" ? String(v) : null;
 
 function rowId(o: Record<string, unknown>, line: number, prefix: string): string {
   return str(o.id) ?? str(o.unique_id) ?? `${prefix}-${line}`;
@@ -38,9 +39,22 @@ function gsm8k(o: Record<string, unknown>, line: number): Result {
   if (!full) return { ok: false, error: "answer is missing" };
   const mark = full.lastIndexOf("####");
   if (mark < 0) return { ok: false, error: 'answer has no "#### <number>" line' };
-  const gold = full.slice(mark + 4).trim().replace(/,/g, "").replace(/^\$/, "").replace(/\.$/, "");
+  const gold = full
+    .slice(mark + 4)
+    .trim()
+    .replace(/,/g, "")
+    .replace(/^\$/, "")
+    .replace(/\.$/, "");
   if (gold === "") return { ok: false, error: 'nothing after "####"' };
-  return { ok: true, row: { id: rowId(o, line, "gsm8k"), question, answer: gold, answer_type: INTEGER.test(gold) ? "Integer" : "Expression" } };
+  return {
+    ok: true,
+    row: {
+      id: rowId(o, line, "gsm8k"),
+      question,
+      answer: gold,
+      answer_type: INTEGER.test(gold) ? "Integer" : "Expression",
+    },
+  };
 }
 
 /** Prose answers (`\text{…}` or plain words) are Strings; everything else is math. */
@@ -65,7 +79,13 @@ function math(o: Record<string, unknown>, line: number): Result {
   const level = str(o.level);
   return {
     ok: true,
-    row: { id: rowId(o, line, "math"), question, answer, answer_type: mathAnswerType(answer), ...(level ? { difficulty: level } : {}) },
+    row: {
+      id: rowId(o, line, "math"),
+      question,
+      answer,
+      answer_type: mathAnswerType(answer),
+      ...(level ? { difficulty: level } : {}),
+    },
   };
 }
 
@@ -103,7 +123,8 @@ const CONVERTERS: Record<ConvertFormat, (o: Record<string, unknown>, line: numbe
 /** Converts a JSON Lines file's text; bad rows are reported with their line numbers and left out. */
 export function convertJsonl(content: string, format: ConvertFormat): { rows: ConvertedRow[]; bad: BadRow[] } {
   return parseJsonLines(content, (value, line) => {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) return { ok: false, error: "not a JSON object" };
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+      return { ok: false, error: "not a JSON object" };
     const r = CONVERTERS[format](value as Record<string, unknown>, line);
     return r.ok ? { ok: true, value: r.row } : { ok: false, error: r.error };
   });

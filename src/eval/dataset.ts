@@ -39,7 +39,8 @@ const RowSchema = z
   .superRefine((row, ctx) => {
     if (row.answer_type !== "MCQ") return;
     if (!row.options) ctx.addIssue({ code: "custom", message: "an MCQ row needs options A-D" });
-    if (!/^[A-D]$/i.test(row.answer)) ctx.addIssue({ code: "custom", message: "an MCQ answer is one of the letters A-D" });
+    if (!/^[A-D]$/i.test(row.answer))
+      ctx.addIssue({ code: "custom", message: "an MCQ answer is one of the letters A-D" });
   });
 
 function issueText(error: z.ZodError): string {

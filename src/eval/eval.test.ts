@@ -10,7 +10,14 @@ import { resultsFor, saveResult, type StoredResult } from "./store.ts";
 const GOOD = [
   { id: "q1", question: "What is 2 + 3?", answer: "5", answer_type: "Integer", difficulty: "one_step" },
   { id: "q2", question: "What is 4 + 4?", answer: 8, answer_type: "integer", difficulty: "one_step" },
-  { id: "q3", question: "Which is a day?", answer: "b", answer_type: "mcq", options: { A: "Apple", B: "Monday", C: "Blue", D: "Ten" }, difficulty: "comparison" },
+  {
+    id: "q3",
+    question: "Which is a day?",
+    answer: "b",
+    answer_type: "mcq",
+    options: { A: "Apple", B: "Monday", C: "Blue", D: "Ten" },
+    difficulty: "comparison",
+  },
   { question: "Name the day after Monday.", answer: "Tuesday", answer_type: "String" },
 ];
 
@@ -59,7 +66,13 @@ describe("metrics", () => {
       { samples: [true, true, true, true], greedy: true, group: "b" },
       { samples: [true, false, false, false], greedy: true },
     ];
-    expect(scores(items, 4)).toEqual({ n: 4, k: 4, avg_at_k: (0 + 0.5 + 1 + 0.25) / 4, pass_at_1: 0.5, pass_at_k: 0.75 });
+    expect(scores(items, 4)).toEqual({
+      n: 4,
+      k: 4,
+      avg_at_k: (0 + 0.5 + 1 + 0.25) / 4,
+      pass_at_1: 0.5,
+      pass_at_k: 0.75,
+    });
     expect(scoresByGroup(items, 4)).toEqual({
       a: { n: 2, k: 4, avg_at_k: 0.25, pass_at_1: 0, pass_at_k: 0.5 },
       b: { n: 1, k: 4, avg_at_k: 1, pass_at_1: 1, pass_at_k: 1 },

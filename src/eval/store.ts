@@ -60,5 +60,11 @@ function fromRow(row: EvalResultRow): StoredResult {
 
 /** Every checkpoint's result on a dataset, oldest first. */
 export function resultsFor(db: Db, datasetHash: string): StoredResult[] {
-  return db.select().from(evalResults).where(eq(evalResults.datasetHash, datasetHash)).orderBy(asc(evalResults.createdAt), asc(evalResults.id)).all().map(fromRow);
+  return db
+    .select()
+    .from(evalResults)
+    .where(eq(evalResults.datasetHash, datasetHash))
+    .orderBy(asc(evalResults.createdAt), asc(evalResults.id))
+    .all()
+    .map(fromRow);
 }

@@ -7,11 +7,17 @@ export async function renderPng(spec: TopLevelSpec): Promise<Uint8Array> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();
-  return new Resvg(svg, { background: "white", font: { loadSystemFonts: true }, fitTo: { mode: "zoom", value: 2 } }).render().asPng();
+  return new Resvg(svg, { background: "white", font: { loadSystemFonts: true }, fitTo: { mode: "zoom", value: 2 } })
+    .render()
+    .asPng();
 }
 
 /** Mean over seeds per (config, iteration), with a ±1 standard deviation band. */
-export function lineChart(title: string, yTitle: string, rows: Array<{ config: string; iteration: number; value: number }>): TopLevelSpec {
+export function lineChart(
+  title: string,
+  yTitle: string,
+  rows: Array<{ config: string; iteration: number; value: number }>,
+): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,

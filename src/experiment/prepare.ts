@@ -18,7 +18,13 @@ export interface Prepared {
   /** The supervised warm start every configuration begins from. */
   warmModel: string;
   evalItems: EvalItem[];
-  world: { train_documents: number; eval_documents: number; train_tasks: number; eval_tasks: number; dropped_duplicates: number };
+  world: {
+    train_documents: number;
+    eval_documents: number;
+    train_tasks: number;
+    eval_tasks: number;
+    dropped_duplicates: number;
+  };
   sft: { supplied: string | null; stages: StageSummary[] };
 }
 
@@ -40,7 +46,13 @@ const CLI = join(import.meta.dir, "..", "cli", "main.ts");
  * completes: long-sequence stages can exhaust jax-js's 4 GiB wasm memory, which kills the process,
  * and a checkpointed restart loses at most `checkpoint-every` steps.
  */
-async function runSftStages(preset: ExperimentPreset, workDir: string, base: string, files: Record<SftStage["data"], string>, log: (line: string) => void): Promise<StageSummary[]> {
+async function runSftStages(
+  preset: ExperimentPreset,
+  workDir: string,
+  base: string,
+  files: Record<SftStage["data"], string>,
+  log: (line: string) => void,
+): Promise<StageSummary[]> {
   const done: StageSummary[] = [];
   let from = base;
   for (const [i, stage] of preset.sft.entries()) {
@@ -51,21 +63,61 @@ async function runSftStages(preset: ExperimentPreset, workDir: string, base: str
       from = out;
       continue;
     }
-    log(`warm start stage ${i + 1}/${preset.sft.length}: ${stage.steps} steps on ${stage.data} pairs (max length ${stage.maxLength})`);
+    log(
+      `warm start stage ${i + 1}/${preset.sft.length}: ${stage.steps} steps on ${stage.data} pairs (max length ${stage.maxLength})`,
+    );
     let restarts = 0;
     let summary: { steps: number; first_loss: number; final_loss: number; ms_per_step: number } | null = null;
     while (!summary) {
       const p = Bun.spawnSync(
-        ["bun", CLI, "--model", from, "--data-dir", workDir, "--log-level", "warn", "model", "sft", "--data", files[stage.data], "--out", out,
-          "--steps", String(stage.steps), "--batch-size", String(stage.batchSize), "--lr", String(stage.lr), "--max-length", String(stage.maxLength),
-          "--seed", String(preset.world.seed + i), "--checkpoint-dir", `${out}.ckpt`, "--checkpoint-every", "20", "--resume", "--json"],
+        [
+          "bun",
+          CLI,
+          "--model",
+          from,
+          "--data-dir",
+          workDir,
+          "--log-level",
+          "warn",
+          "model",
+          "sft",
+          "--data",
+          files[stage.data],
+          "--out",
+          out,
+          "--steps",
+          String(stage.steps),
+          "--batch-size",
+          String(stage.batchSize),
+          "--lr",
+          String(stage.lr),
+          "--max-length",
+          String(stage.maxLength),
+          "--seed",
+          String(preset.world.seed + i),
+          "--checkpoint-dir",
+          `${out}.ckpt`,
+          "--checkpoint-every",
+          "20",
+          "--resume",
+          "--json",
+        ],
         { stdout: "pipe", stderr: "inherit" },
       );
       if (p.exitCode === 0) summary = JSON.parse(p.stdout.toString());
-      else if (++restarts > 40) throw new Error(`warm start stage ${i + 1} failed ${restarts} times (last exit ${p.exitCode})`);
+      else if (++restarts > 40)
+        throw new Error(`warm start stage ${i + 1} failed ${restarts} times (last exit ${p.exitCode})`);
       else log(`warm start stage ${i + 1}: process ended with ${p.exitCode}; resuming from its last checkpoint`);
     }
-    const s: StageSummary = { data: stage.data, out, steps: summary.steps, first_loss: summary.first_loss, final_loss: summary.final_loss, ms_per_step: summary.ms_per_step, restarts };
+    const s: StageSummary = {
+      data: stage.data,
+      out,
+      steps: summary.steps,
+      first_loss: summary.first_loss,
+      final_loss: summary.final_loss,
+      ms_per_step: summary.ms_per_step,
+      restarts,
+    };
     writeFileSync(summaryFile, JSON.stringify(s, null, 2));
     done.push(s);
     from = out;
@@ -98,14 +150,19 @@ export async function prepareExperiment(
     challenger: join(worldDir, "sft-challenger.jsonl"),
   };
   for (const [slice, file] of Object.entries(sftFiles)) {
-    const rows = pairs.filter((p) => slice === "all" || p.role === slice).map(({ prompt, completion }) => ({ prompt, completion }));
+    const rows = pairs
+      .filter((p) => slice === "all" || p.role === slice)
+      .map(({ prompt, completion }) => ({ prompt, completion }));
     writeFileSync(file, toJsonl(rows));
   }
   const evalItems = parseDataset(evalJsonl(split.eval)).items.slice(0, preset.evalItems);
 
   // 2. The corpus. Toy-world documents are templated: near-duplicate curation would reject most of them.
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(corpusSettingsPath(dataDir), JSON.stringify({ curation: { near_duplicates: { enabled: false } } }, null, 2));
+  writeFileSync(
+    corpusSettingsPath(dataDir),
+    JSON.stringify({ curation: { near_duplicates: { enabled: false } } }, null, 2),
+  );
   const ctx = openCtx(dataDir);
   try {
     const corpus = await getCorpus(ctx);
@@ -123,7 +180,10 @@ export async function prepareExperiment(
     if (options.warmModel) {
       log(`warm start: using ${options.warmModel}`);
       cpSync(options.warmModel, warmModel, { recursive: true });
-      writeFileSync(join(workDir, "sft-summary.json"), JSON.stringify({ supplied: resolve(options.warmModel), stages: [] }, null, 2));
+      writeFileSync(
+        join(workDir, "sft-summary.json"),
+        JSON.stringify({ supplied: resolve(options.warmModel), stages: [] }, null, 2),
+      );
     } else {
       const stages = await runSftStages(preset, workDir, ensureModel(dataDir, DEFAULT_LM), sftFiles, log);
       cpSync(stages.at(-1)!.out, warmModel, { recursive: true });

@@ -55,7 +55,12 @@ export function summarise(results: PairResult[]): ConfigSummary[] {
  * "holds" when the mean gain of `a` is at least each other's; a difference smaller than the seeds'
  * spread is flagged, so that noise is not read as an ordering.
  */
-function ordering(summaries: ConfigSummary[], a: ExperimentConfigName, others: ExperimentConfigName[], label: string): string | null {
+function ordering(
+  summaries: ConfigSummary[],
+  a: ExperimentConfigName,
+  others: ExperimentConfigName[],
+  label: string,
+): string | null {
   const sa = summaries.find((s) => s.config === a);
   const so = others.map((o) => summaries.find((s) => s.config === o)).filter((s): s is ConfigSummary => !!s);
   if (!sa || so.length === 0) return null;
@@ -96,9 +101,14 @@ export async function writeReport(args: {
   const summaries = summarise(results);
   const lines: string[] = [];
   lines.push(`# SPICE at CPU scale: preset \`${preset.name}\``, "");
-  lines.push(`Made by \`${args.command}\` on ${new Date().toISOString().slice(0, 10)}. Every number below comes from that run; the per-run JSON is in \`results/\`.`, "");
+  lines.push(
+    `Made by \`${args.command}\` on ${new Date().toISOString().slice(0, 10)}. Every number below comes from that run; the per-run JSON is in \`results/\`.`,
+    "",
+  );
   lines.push("## Setup", "");
-  lines.push(`- Toy world (seed ${preset.world.seed}): ${prepared.world.train_documents} training documents (the corpus), ${prepared.world.eval_documents} held-out documents whose ${prepared.world.eval_tasks} tasks form the evaluation set (the first ${prepared.evalItems.length} are evaluated; ${prepared.world.dropped_duplicates} held-out tasks dropped as duplicates of training questions).`);
+  lines.push(
+    `- Toy world (seed ${preset.world.seed}): ${prepared.world.train_documents} training documents (the corpus), ${prepared.world.eval_documents} held-out documents whose ${prepared.world.eval_tasks} tasks form the evaluation set (the first ${prepared.evalItems.length} are evaluated; ${prepared.world.dropped_duplicates} held-out tasks dropped as duplicates of training questions).`,
+  );
   const stages = preset.sft.map((st, i) => {
     const done = prepared.sft.stages[i];
     return `${i + 1}. ${st.steps} steps on ${st.data} pairs (batch ${st.batchSize}, lr ${st.lr}, max length ${st.maxLength})${done ? `: loss ${done.first_loss.toFixed(3)} → ${done.final_loss.toFixed(3)}, ${done.ms_per_step.toFixed(0)} ms/step, ${done.restarts} restart(s)` : ""}`;
@@ -110,18 +120,30 @@ export async function writeReport(args: {
   );
   for (const st of stages) lines.push(`  ${st}`);
   const t = preset.trainer;
-  lines.push(`- Self-play per run: ${t.iterations} iterations, B ${t.batch_docs}, G ${t.challenger_samples}, K ${t.reasoner_rollouts}, max_attempts ${t.max_attempts}, max_new_tokens ${t.max_new_tokens}, lr ${t.learning_rate}, embedded Dr. GRPO learner.`);
-  lines.push(`- Evaluation: greedy pass@1 on the held-out set (avg@${preset.evalK} also stored), at the start, every ${preset.evalEvery} iterations and at the end. Seeds: ${[...new Set(results.map((r) => r.seed))].join(", ")}.`, "");
+  lines.push(
+    `- Self-play per run: ${t.iterations} iterations, B ${t.batch_docs}, G ${t.challenger_samples}, K ${t.reasoner_rollouts}, max_attempts ${t.max_attempts}, max_new_tokens ${t.max_new_tokens}, lr ${t.learning_rate}, embedded Dr. GRPO learner.`,
+  );
+  lines.push(
+    `- Evaluation: greedy pass@1 on the held-out set (avg@${preset.evalK} also stored), at the start, every ${preset.evalEvery} iterations and at the end. Seeds: ${[...new Set(results.map((r) => r.seed))].join(", ")}.`,
+    "",
+  );
   lines.push("## Results", "");
   lines.push("Held-out pass@1 in percent, mean ± standard deviation over seeds.", "");
-  lines.push("| configuration | seeds | start | end | gain (points) | mean p̂ first → last third | challenger valid rate | minutes/run |");
+  lines.push(
+    "| configuration | seeds | start | end | gain (points) | mean p̂ first → last third | challenger valid rate | minutes/run |",
+  );
   lines.push("|---|---|---|---|---|---|---|---|");
   for (const s of summaries) {
     lines.push(
       `| ${s.config} — ${CONFIG_DESCRIPTIONS[s.config]} | ${s.seeds.length} | ${pm(s.start)} | ${pm(s.end)} | ${pm(s.delta)} | ${p2(mean(s.firstPHat))} → ${p2(mean(s.lastPHat))} | ${mean(s.validRate).toFixed(2)} | ${(mean(s.seconds) / 60).toFixed(1)} |`,
     );
   }
-  const rewardOrder = ordering(summaries, "spice", ["one_minus_p", "threshold", "rzero"], "variance reward ≥ the other rewards");
+  const rewardOrder = ordering(
+    summaries,
+    "spice",
+    ["one_minus_p", "threshold", "rzero"],
+    "variance reward ≥ the other rewards",
+  );
   const corpusOrder = ordering(summaries, "spice", ["no_corpus"], "with corpus ≥ without corpus");
   const coevo = ordering(summaries, "spice", ["fixed_challenger"], "co-evolving challenger ≥ fixed challenger");
   const mix = ordering(summaries, "spice", ["mcq_only", "free_form_only"], "MCQ + free-form ≥ either alone");
@@ -142,9 +164,17 @@ export async function writeReport(args: {
       "",
       `Over all runs, ${t.valid} tasks passed the format checks; on ${t.answeredOnce} of them (${pts(t.answeredOnce / t.valid)}%) at least one reasoner rollout matched the gold answer. A sample (question | gold | type | p̂):`,
       "",
-      ...t.examples.map((e) => `- \`${e.config}\` iteration ${e.iteration}: ${e.question.replace(/\|/g, "/").slice(0, 200)} | ${e.answer} | ${e.answer_type ?? "MCQ"} | ${e.pass_rate ?? "–"}`),
+      ...t.examples.map(
+        (e) =>
+          `- \`${e.config}\` iteration ${e.iteration}: ${e.question.replace(/\|/g, "/").slice(0, 200)} | ${e.answer} | ${e.answer_type ?? "MCQ"} | ${e.pass_rate ?? "–"}`,
+      ),
       "",
-      ...(t.topGold ? [`In the last fifth of the runs' iterations, the most frequent gold answer, \`${t.topGold.answer}\`, is ${pts(t.topGold.share)}% of ${t.topGold.tasks} valid tasks.`, ""] : []),
+      ...(t.topGold
+        ? [
+            `In the last fifth of the runs' iterations, the most frequent gold answer, \`${t.topGold.answer}\`, is ${pts(t.topGold.share)}% of ${t.topGold.tasks} valid tasks.`,
+            "",
+          ]
+        : []),
       ...(t.topGold && t.topGold.share > 0.5
         ? [
             `The pair collapsed: the challenger settled on one gold answer and the reasoner learned to give it, so in-loop accuracy rises while held-out accuracy falls. The reward allows it: a valid task at p̂ = 1 earns ${challengerReward(1).toFixed(4)}, above the invalid penalty ${INVALID_PENALTY}, so within a group of mostly invalid outputs a trivially solved task still has a positive advantage. The paper's models rarely write invalid JSON, so there the comparison is among valid tasks and p̂ = 1 is punished; a weak challenger turns the penalty's gap into a gradient toward trivial tasks.`,
@@ -157,9 +187,16 @@ export async function writeReport(args: {
   const spice = summaries.find((s) => s.config === "spice");
   if (spice) {
     lines.push("", "## Targets", "");
-    lines.push(`- SPICE lifts held-out pass@1 by ≥ 10 points over the warm start: **${mean(spice.delta) >= 0.1 ? "met" : "not met"}** (${pm(spice.delta)} points).`);
+    lines.push(
+      `- SPICE lifts held-out pass@1 by ≥ 10 points over the warm start: **${mean(spice.delta) >= 0.1 ? "met" : "not met"}** (${pm(spice.delta)} points).`,
+    );
     const [first, last] = [mean(spice.firstPHat), mean(spice.lastPHat)];
-    const toward = Number.isFinite(first) && Number.isFinite(last) ? (Math.abs(last - 0.5) < Math.abs(first - 0.5) ? "yes" : "no") : "not measurable (no valid task)";
+    const toward =
+      Number.isFinite(first) && Number.isFinite(last)
+        ? Math.abs(last - 0.5) < Math.abs(first - 0.5)
+          ? "yes"
+          : "no"
+        : "not measurable (no valid task)";
     lines.push(`- The challenger's mean p̂ moves toward 0.5: **${toward}** (${p2(first)} → ${p2(last)}).`);
   }
 
@@ -167,8 +204,12 @@ export async function writeReport(args: {
   const series = (pick: (r: PairResult) => Array<{ iteration: number; value: number }>) =>
     results.flatMap((r) => pick(r).map((p) => ({ config: r.config, ...p })));
   const accuracy = series((r) => r.evals.map((e) => ({ iteration: e.iteration, value: e.pass_at_1 })));
-  const reward = series((r) => r.metrics.map((m) => ({ iteration: m.iteration!, value: m["challenger.mean_reward"] ?? 0 })));
-  const valid = series((r) => r.metrics.map((m) => ({ iteration: m.iteration!, value: m["challenger.valid_rate"] ?? 0 })));
+  const reward = series((r) =>
+    r.metrics.map((m) => ({ iteration: m.iteration!, value: m["challenger.mean_reward"] ?? 0 })),
+  );
+  const valid = series((r) =>
+    r.metrics.map((m) => ({ iteration: m.iteration!, value: m["challenger.valid_rate"] ?? 0 })),
+  );
   const phat = results.flatMap((r) => {
     const half = Math.ceil(r.pass_rate_histograms.length / 2);
     return (["first half", "second half"] as const).flatMap((phase, i) => {
@@ -176,7 +217,12 @@ export async function writeReport(args: {
       const k = Math.max(0, ...hs.map((h) => h.length - 1));
       const counts = Array.from({ length: k + 1 }, (_, j) => hs.reduce((n, h) => n + (h[j] ?? 0), 0));
       const total = counts.reduce((a, b) => a + b, 0) || 1;
-      return counts.map((c, j) => ({ config: r.config, phase, p: k ? (j / k).toFixed(2) : "0", share: c / total / results.filter((x) => x.config === r.config).length }));
+      return counts.map((c, j) => ({
+        config: r.config,
+        phase,
+        p: k ? (j / k).toFixed(2) : "0",
+        share: c / total / results.filter((x) => x.config === r.config).length,
+      }));
     });
   });
   const plots: Array<[string, Parameters<typeof renderPng>[0]]> = [

@@ -69,10 +69,18 @@ export async function runPair(args: {
   const config = parseTrainerConfig({ ...preset.trainer, ...configOverrides(name, args.warmModel), seed });
   const policy = await getPolicy(ctx);
   const evaluate = async (): Promise<Omit<EvalPoint, "iteration">> => {
-    const r = await runEval(policy, evalItems, { k: preset.evalK, temperature: 1, maxTokens: preset.evalMaxTokens, seed: 7, batchItems: 32 });
+    const r = await runEval(policy, evalItems, {
+      k: preset.evalK,
+      temperature: 1,
+      maxTokens: preset.evalMaxTokens,
+      seed: 7,
+      batchItems: 32,
+    });
     return { pass_at_1: r.pass_at_1, avg_at_k: r.avg_at_k };
   };
-  const progress: Record<string, { run_id: string; start_eval: Omit<EvalPoint, "iteration"> }> = existsSync(args.progressFile)
+  const progress: Record<string, { run_id: string; start_eval: Omit<EvalPoint, "iteration"> }> = existsSync(
+    args.progressFile,
+  )
     ? JSON.parse(readFileSync(args.progressFile, "utf8"))
     : {};
 
@@ -90,7 +98,9 @@ export async function runPair(args: {
           const e = await evaluate();
           recordMetric(ctx.db, a.runId, iteration, "eval.pass_at_1", e.pass_at_1);
           recordMetric(ctx.db, a.runId, iteration, "eval.avg_at_k", e.avg_at_k);
-          args.log(`${key}: iteration ${iteration}/${config.iterations} held-out pass@1 ${(e.pass_at_1 * 100).toFixed(1)}%`);
+          args.log(
+            `${key}: iteration ${iteration}/${config.iterations} held-out pass@1 ${(e.pass_at_1 * 100).toFixed(1)}%`,
+          );
         }
       },
     };
@@ -110,16 +120,21 @@ export async function runPair(args: {
     progress[key] = { run_id: started.run_id!, start_eval: startEval! };
     writeJsonAtomic(args.progressFile, progress);
   }
-  args.log(`${key}: ${started.resumed ? "resumed" : "started"} run ${started.run_id} at iteration ${started.iteration}`);
+  args.log(
+    `${key}: ${started.resumed ? "resumed" : "started"} run ${started.run_id} at iteration ${started.iteration}`,
+  );
   await trainer.done();
   const status = trainer.status();
-  if (status.state !== "finished") throw new Error(`${key}: run ${status.run_id} ended ${status.state}: ${status.error ?? ""}`);
+  if (status.state !== "finished")
+    throw new Error(`${key}: run ${status.run_id} ended ${status.state}: ${status.error ?? ""}`);
 
   const runId = status.run_id!;
   const metrics = runMetrics(ctx.db, runId);
   const evals: EvalPoint[] = [
-    { iteration: 0, ...(progress[key]!.start_eval) },
-    ...metrics.filter((m) => m["eval.pass_at_1"] !== undefined).map((m) => ({ iteration: m.iteration!, pass_at_1: m["eval.pass_at_1"]!, avg_at_k: m["eval.avg_at_k"]! })),
+    { iteration: 0, ...progress[key]!.start_eval },
+    ...metrics
+      .filter((m) => m["eval.pass_at_1"] !== undefined)
+      .map((m) => ({ iteration: m.iteration!, pass_at_1: m["eval.pass_at_1"]!, avg_at_k: m["eval.avg_at_k"]! })),
   ];
   const histograms = ctx.db
     .select({ metrics: iterationsTable.metrics })
@@ -128,7 +143,15 @@ export async function runPair(args: {
     .orderBy(asc(iterationsTable.iteration))
     .all()
     .map((r) => ((r.metrics as Record<string, unknown>).pass_rate_histogram as number[]) ?? []);
-  const result: PairResult = { config: name, seed, run_id: runId, seconds: (performance.now() - t0) / 1000, evals, metrics, pass_rate_histograms: histograms };
+  const result: PairResult = {
+    config: name,
+    seed,
+    run_id: runId,
+    seconds: (performance.now() - t0) / 1000,
+    evals,
+    metrics,
+    pass_rate_histograms: histograms,
+  };
   writeJsonAtomic(join(args.resultsDir, `${key}.json`), result);
   return result;
 }

@@ -44,9 +44,7 @@ export function stepScalars(cfg: AdamWConfig, step: number, lrScale = 1): StepSc
 
 export type StepOut = { params: Params; m: Params; v: Params; loss: np.Array; gradNorm: np.Array };
 
-export type TrainStep<B> = OwnedFunction<
-  (params: Params, m: Params, v: Params, batch: B, s: StepScalars) => StepOut
->;
+export type TrainStep<B> = OwnedFunction<(params: Params, m: Params, v: Params, batch: B, s: StepScalars) => StepOut>;
 
 /**
  * Builds the fused step for a loss `(params, batch) → scalar`. The step consumes params, m, v, batch
@@ -64,9 +62,7 @@ export function makeTrainStep<B extends object>(
     let sq: np.Array = np.array(0);
     for (const k of names) sq = sq.add(np.square(grads[k]!.ref).sum());
     const gradNorm = np.sqrt(sq);
-    const scale = clipNorm > 0
-      ? np.minimum(1, np.divide(clipNorm, gradNorm.ref.add(1e-6)))
-      : np.array(1);
+    const scale = clipNorm > 0 ? np.minimum(1, np.divide(clipNorm, gradNorm.ref.add(1e-6))) : np.array(1);
     const out: StepOut = { params: {}, m: {}, v: {}, loss: value, gradNorm };
     for (const k of names) {
       const g = grads[k]!.mul(scale.ref);

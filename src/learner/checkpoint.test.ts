@@ -71,12 +71,23 @@ test("checkpoints are written atomically and only the newest N are kept", () => 
 
 test("live device buffers stay flat over many updates", async () => {
   const learner = EmbeddedLearner.fromHost(new Uint8Array(), cfg, initHostParams(cfg, 3), {
-    maxGenLength: 8, microBatch: 8, lengthBucket: 16, epochs: 2,
+    maxGenLength: 8,
+    microBatch: 8,
+    lengthBucket: 16,
+    epochs: 2,
   });
   const group = (i: number): ScoredGroup => ({
-    run: "m", iteration: i, role: "challenger", group: 0, prompt: "", completions: ["", "", "", ""],
-    rewards: [1, 0, 0, 1], advantages: [0.5, -0.5, -0.5, 0.5],
-    token_ids: [[3, 4, 5], [6, 7], [8, 9, 10, 11], [12]], logprobs: null, prompt_token_ids: [1, 2, (i % 5) + 1],
+    run: "m",
+    iteration: i,
+    role: "challenger",
+    group: 0,
+    prompt: "",
+    completions: ["", "", "", ""],
+    rewards: [1, 0, 0, 1],
+    advantages: [0.5, -0.5, -0.5, 0.5],
+    token_ids: [[3, 4, 5], [6, 7], [8, 9, 10, 11], [12]],
+    logprobs: null,
+    prompt_token_ids: [1, 2, (i % 5) + 1],
   });
   const counts: number[] = [];
   for (let i = 0; i < 30; i++) {

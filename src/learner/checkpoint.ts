@@ -1,7 +1,17 @@
 // Learner checkpoints: weights + AdamW moments + step in one file, written atomically (temp file,
 // fsync, rename) so a crash leaves either the old or the new checkpoint, never half of one. The float
 // data is stored raw, so a resumed run continues bit-exactly.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { HostParams } from "./model.ts";
 
@@ -22,16 +32,18 @@ export function encodeCheckpoint(state: CheckpointState): Uint8Array {
   const entries: Entry[] = [];
   const chunks: Float32Array[] = [];
   let offset = 0;
-  for (const [prefix, group] of [["p", state.params], ["m", state.m], ["v", state.v]] as const) {
+  for (const [prefix, group] of [
+    ["p", state.params],
+    ["m", state.m],
+    ["v", state.v],
+  ] as const) {
     for (const [name, t] of group) {
       entries.push({ key: `${prefix}/${name}`, shape: t.shape, offset, length: t.data.length });
       chunks.push(t.data);
       offset += t.data.length;
     }
   }
-  const header = new TextEncoder().encode(
-    JSON.stringify({ version: 1, step: state.step, meta: state.meta, entries }),
-  );
+  const header = new TextEncoder().encode(JSON.stringify({ version: 1, step: state.step, meta: state.meta, entries }));
   // Data starts 4-byte aligned so it can be viewed as Float32Array without a copy.
   const dataStart = Math.ceil((MAGIC.length + 4 + header.length) / 4) * 4;
   const out = new Uint8Array(dataStart + offset * 4);
@@ -63,7 +75,13 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointState {
   const aligned = new Uint8Array(total * 4);
   aligned.set(bytes.subarray(dataStart, dataStart + total * 4));
   const floats = new Float32Array(aligned.buffer);
-  const state: CheckpointState = { step: header.step, params: new Map(), m: new Map(), v: new Map(), meta: header.meta };
+  const state: CheckpointState = {
+    step: header.step,
+    params: new Map(),
+    m: new Map(),
+    v: new Map(),
+    meta: header.meta,
+  };
   for (const e of header.entries) {
     const slash = e.key.indexOf("/");
     const group = { p: state.params, m: state.m, v: state.v }[e.key.slice(0, slash)];
@@ -87,7 +105,10 @@ export function listCheckpoints(dir: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => NAME.test(n)).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => NAME.test(n))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 export function latestCheckpoint(dir: string): string | null {

@@ -3,7 +3,13 @@
 // hot-swap a loaded model so that requests in flight finish on the weights they started with.
 import { cpSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { moveIntoPlace, readInitializers, replaceInitializers, tempSibling, type Initializer } from "../../models/index.ts";
+import {
+  moveIntoPlace,
+  readInitializers,
+  replaceInitializers,
+  tempSibling,
+  type Initializer,
+} from "../../models/index.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { type GptConfig, type HostParams, paramShapes } from "./model.ts";
 

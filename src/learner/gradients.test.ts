@@ -8,9 +8,18 @@ import { type GptConfig, type HostParams, initHostParams, type Params, toDevice 
 const cfg: GptConfig = { vocabSize: 11, nPositions: 8, dModel: 8, nLayer: 1, nHead: 2 };
 const B = 2;
 const T = 6;
-const ids = [[1, 4, 2, 9, 3, 0], [7, 7, 5, 1, 0, 0]];
-const targets = [[4, 2, 9, 3, 10, 0], [7, 5, 1, 6, 0, 0]];
-const mask = [[0, 1, 1, 1, 1, 0], [1, 1, 1, 1, 0, 0]];
+const ids = [
+  [1, 4, 2, 9, 3, 0],
+  [7, 7, 5, 1, 0, 0],
+];
+const targets = [
+  [4, 2, 9, 3, 10, 0],
+  [7, 5, 1, 6, 0, 0],
+];
+const mask = [
+  [0, 1, 1, 1, 1, 0],
+  [1, 1, 1, 1, 0, 0],
+];
 
 /** Larger-than-init weights (LayerNorm gains and biases perturbed too) so every gradient is exercised. */
 function hostWeights(): HostParams {
@@ -31,8 +40,19 @@ async function checkAgainstFiniteDifferences(loss: LossFn, host: HostParams): Pr
   const vg = jit((p: Params) => valueAndGrad(loss)(p));
   const value = jit((p: Params) => loss(p));
   const [, grads] = vg(toDevice(cfg, host));
-  const names = ["wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight", "h.0.attn.c_attn.bias",
-    "h.0.attn.c_proj.weight", "h.0.ln_2.bias", "h.0.mlp.c_fc.weight", "h.0.mlp.c_proj.bias", "ln_f.weight", "ln_f.bias"];
+  const names = [
+    "wte.weight",
+    "wpe.weight",
+    "h.0.ln_1.weight",
+    "h.0.attn.c_attn.weight",
+    "h.0.attn.c_attn.bias",
+    "h.0.attn.c_proj.weight",
+    "h.0.ln_2.bias",
+    "h.0.mlp.c_fc.weight",
+    "h.0.mlp.c_proj.bias",
+    "ln_f.weight",
+    "ln_f.bias",
+  ];
   const eps = 1e-2;
   let checked = 0;
   for (const name of names) {
@@ -76,10 +96,20 @@ test("Dr. GRPO gradient matches finite differences, with and without a behaviour
   const host = hostWeights();
   const coef = [[0.7], [-0.4]];
   await checkAgainstFiniteDifferences(
-    (p) => policyGradientLoss(cfg, p, {
-      ids: arr(ids, true), targets: arr(targets, true), mask: arr(mask),
-      coef: arr(coef), oldLp: np.zeros([B, T]), useOld: np.array(0),
-    }, 0.2),
+    (p) =>
+      policyGradientLoss(
+        cfg,
+        p,
+        {
+          ids: arr(ids, true),
+          targets: arr(targets, true),
+          mask: arr(mask),
+          coef: arr(coef),
+          oldLp: np.zeros([B, T]),
+          useOld: np.array(0),
+        },
+        0.2,
+      ),
     host,
   );
   // Behaviour log-probs close to the current ones keep every ratio inside the clip range.
@@ -88,10 +118,20 @@ test("Dr. GRPO gradient matches finite differences, with and without a behaviour
   lpFn.dispose();
   const old = [...lp].map((x, i) => x + 0.05 * Math.sin(i));
   await checkAgainstFiniteDifferences(
-    (p) => policyGradientLoss(cfg, p, {
-      ids: arr(ids, true), targets: arr(targets, true), mask: arr(mask),
-      coef: arr(coef), oldLp: np.array(old).reshape([B, T]), useOld: np.array(1),
-    }, 0.2),
+    (p) =>
+      policyGradientLoss(
+        cfg,
+        p,
+        {
+          ids: arr(ids, true),
+          targets: arr(targets, true),
+          mask: arr(mask),
+          coef: arr(coef),
+          oldLp: np.array(old).reshape([B, T]),
+          useOld: np.array(1),
+        },
+        0.2,
+      ),
     host,
   );
 });

@@ -18,9 +18,16 @@ test("policy gradient on 'emit token 7' raises the mean reward", async () => {
   const cfg: GptConfig = { vocabSize: 16, nPositions: 16, dModel: 16, nLayer: 1, nHead: 2 };
   const host = initHostParams(cfg, 5);
   const learner = EmbeddedLearner.fromHost(new Uint8Array(), cfg, host, {
-    maxGenLength: 6, microBatch: 16, lengthBucket: 8, adamw: { lr: 3e-2 },
+    maxGenLength: 6,
+    microBatch: 16,
+    lengthBucket: 8,
+    adamw: { lr: 3e-2 },
   });
-  const G = 8, GROUPS = 2, NEW = 6, TARGET = 7, PROMPT = [1, 2];
+  const G = 8,
+    GROUPS = 2,
+    NEW = 6,
+    TARGET = 7,
+    PROMPT = [1, 2];
   const rng = createRng(99);
   const rand = () => rng.next();
   const means: number[] = [];
@@ -53,8 +60,17 @@ test("policy gradient on 'emit token 7' raises the mean reward", async () => {
       const mean = rewards.reduce((a, b) => a + b, 0) / G;
       total += mean;
       groups.push({
-        run: "toy", iteration: it, role: "reasoner", group: g, prompt: "", completions: comps.map(String),
-        rewards, advantages: rewards.map((r) => r - mean), token_ids: comps, logprobs: null, prompt_token_ids: PROMPT,
+        run: "toy",
+        iteration: it,
+        role: "reasoner",
+        group: g,
+        prompt: "",
+        completions: comps.map(String),
+        rewards,
+        advantages: rewards.map((r) => r - mean),
+        token_ids: comps,
+        logprobs: null,
+        prompt_token_ids: PROMPT,
       });
     }
     means.push(total / GROUPS);

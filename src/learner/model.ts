@@ -23,7 +23,13 @@ const LN_EPS = 1e-5;
 
 /** Every initializer name and shape of the model, in a stable order: the builder's own list (one source of the contract). */
 export function paramShapes(cfg: GptConfig): [string, number[]][] {
-  return gpt2ParameterShapes({ d: cfg.dModel, layers: cfg.nLayer, heads: cfg.nHead, context: cfg.nPositions, vocabSize: cfg.vocabSize });
+  return gpt2ParameterShapes({
+    d: cfg.dModel,
+    layers: cfg.nLayer,
+    heads: cfg.nHead,
+    context: cfg.nPositions,
+    vocabSize: cfg.vocabSize,
+  });
 }
 
 export function countParams(cfg: GptConfig): number {
@@ -79,7 +85,10 @@ function layerNorm(x: np.Array, w: np.Array, b: np.Array): np.Array {
   const mean = x.ref.mean(-1, { keepdims: true });
   const xc = x.sub(mean);
   const variance = np.square(xc.ref).mean(-1, { keepdims: true });
-  return xc.div(np.sqrt(variance.add(LN_EPS))).mul(w).add(b);
+  return xc
+    .div(np.sqrt(variance.add(LN_EPS)))
+    .mul(w)
+    .add(b);
 }
 
 function linear(x: np.Array, w: np.Array, b: np.Array): np.Array {
@@ -112,4 +121,3 @@ export function forward(cfg: GptConfig, params: Params, ids: np.Array): np.Array
   const hf = layerNorm(x, p("ln_f.weight"), p("ln_f.bias"));
   return np.matmul(hf, p("wte.weight").transpose());
 }
-

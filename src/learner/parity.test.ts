@@ -58,9 +58,20 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => {
 /** One reasoner-style group whose advantages favour the first completion. */
 function group(): ScoredGroup {
   return {
-    run: "t", iteration: 0, role: "reasoner", group: 0, prompt: "p",
-    completions: ["a", "b"], rewards: [1, 0], advantages: [0.5, -0.5],
-    token_ids: [[40, 41, 42], [50, 51]], logprobs: null, prompt_token_ids: [10, 11, 12],
+    run: "t",
+    iteration: 0,
+    role: "reasoner",
+    group: 0,
+    prompt: "p",
+    completions: ["a", "b"],
+    rewards: [1, 0],
+    advantages: [0.5, -0.5],
+    token_ids: [
+      [40, 41, 42],
+      [50, 51],
+    ],
+    logprobs: null,
+    prompt_token_ids: [10, 11, 12],
   };
 }
 

@@ -20,7 +20,9 @@ export type { BadLine };
 export function parseSftJsonl(text: string): { examples: SftExample[]; bad: BadLine[] } {
   const { rows, bad } = parseJsonLines(text, (value) => {
     const parsed = SftLine.safeParse(value);
-    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: 'expected {"text"} or {"prompt","completion"} with non-empty strings' };
+    return parsed.success
+      ? { ok: true, value: parsed.data }
+      : { ok: false, error: 'expected {"text"} or {"prompt","completion"} with non-empty strings' };
   });
   return { examples: rows, bad };
 }
@@ -79,10 +81,7 @@ export type SftOptions = {
 /** Trains `steps` steps from the state's current step; returns the per-step losses. */
 export async function runSft(state: TrainState, rows: Row[], o: SftOptions): Promise<number[]> {
   if (rows.length === 0) throw new Error("no training rows");
-  const stepFn = makeTrainStep<SftBatch>(
-    (p, b) => crossEntropyLoss(state.cfg, p, b),
-    state.opt,
-  );
+  const stepFn = makeTrainStep<SftBatch>((p, b) => crossEntropyLoss(state.cfg, p, b), state.opt);
   const losses: number[] = [];
   try {
     for (let i = 0; i < o.steps; i++) {

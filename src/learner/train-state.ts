@@ -61,7 +61,11 @@ export class TrainState {
 }
 
 /** Typed-array batch fields → device arrays, shaped [rows, length] (or [rows, 1] for per-row values). */
-export function rowsArray(data: Int32Array<ArrayBuffer> | Float32Array<ArrayBuffer>, rows: number, length: number): np.Array {
+export function rowsArray(
+  data: Int32Array<ArrayBuffer> | Float32Array<ArrayBuffer>,
+  rows: number,
+  length: number,
+): np.Array {
   const dtype = data instanceof Int32Array ? np.int32 : np.float32;
   return np.array(data, { dtype }).reshape([rows, length]);
 }

@@ -41,7 +41,9 @@ export async function loadCausalLM(dir: string, opts: LoadOptions = {}): Promise
 /** A feature-extraction pipeline over the encoder in `dir`; see `embed`. */
 export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<FeatureExtractionPipeline> {
   useLocalModelsOnly();
-  return (await pipeline("feature-extraction", resolve(dir), { device: opts.device ?? "cpu" })) as FeatureExtractionPipeline;
+  return (await pipeline("feature-extraction", resolve(dir), {
+    device: opts.device ?? "cpu",
+  })) as FeatureExtractionPipeline;
 }
 
 /** Mean-pooled, L2-normalised embeddings, one row per text. */

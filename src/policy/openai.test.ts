@@ -26,14 +26,30 @@ async function failure(p: Promise<unknown>): Promise<PolicyError> {
 describe("OpenAIPolicy against a fake server", () => {
   test("completions: n choices in index order with token ids and log-probs", async () => {
     const policy = new OpenAIPolicy({ baseUrl: server.url, ...fast });
-    const [r] = await policy.generate(["What is 2+2?"], { n: 3, temperature: 0.7, topP: 0.9, maxTokens: 50, seed: 7, stop: ["\n\n"] });
+    const [r] = await policy.generate(["What is 2+2?"], {
+      n: 3,
+      temperature: 0.7,
+      topP: 0.9,
+      maxTokens: 50,
+      seed: 7,
+      stop: ["\n\n"],
+    });
     expect(r!.completions.map((c) => c.text)).toEqual([0, 1, 2].map((i) => `answer ${i} to 12 chars: \\boxed{${i}}`));
     const c = r!.completions[0]!;
     expect(c.tokenIds).toEqual([100, 101, 102, 103, 104, 105]);
     expect(c.logprobs!.length).toBe(6);
     expect(c.finishReason).toBe("stop");
     const sent = server.requests.find((q) => q.path === "/v1/completions")!.body;
-    expect(sent).toMatchObject({ model: "fake-model", n: 3, temperature: 0.7, top_p: 0.9, max_tokens: 50, seed: 7, stop: ["\n\n"], logprobs: 1 });
+    expect(sent).toMatchObject({
+      model: "fake-model",
+      n: 3,
+      temperature: 0.7,
+      top_p: 0.9,
+      max_tokens: 50,
+      seed: 7,
+      stop: ["\n\n"],
+      logprobs: 1,
+    });
   });
 
   test("chat endpoint sends messages and reads message content", async () => {
@@ -101,7 +117,9 @@ describe("OpenAIPolicy against a fake server", () => {
 
   test("a server that is too slow times out", async () => {
     server.setMode({ kind: "slow", delayMs: 300 });
-    const e = await failure(new OpenAIPolicy({ baseUrl: server.url, model: "m", retries: 1, backoffMs: 1, timeoutMs: 50 }).generate(["x"]));
+    const e = await failure(
+      new OpenAIPolicy({ baseUrl: server.url, model: "m", retries: 1, backoffMs: 1, timeoutMs: 50 }).generate(["x"]),
+    );
     expect(e.kind).toBe("timeout");
   });
 });

@@ -67,7 +67,9 @@ function toCompletion(choice: Choice, chat: boolean): Completion {
   let logprobs: number[] | null = null;
   if (lp?.content) {
     logprobs = lp.content.map((t) => t.logprob);
-    const ids = lp.content.map((t) => t.id ?? (TOKEN_ID.exec(t.token ?? "")?.[1] !== undefined ? Number(TOKEN_ID.exec(t.token!)![1]) : null));
+    const ids = lp.content.map(
+      (t) => t.id ?? (TOKEN_ID.exec(t.token ?? "")?.[1] !== undefined ? Number(TOKEN_ID.exec(t.token!)![1]) : null),
+    );
     tokenIds = ids.every((id) => id !== null) ? (ids as number[]) : null;
   } else if (lp?.token_logprobs && lp.tokens) {
     logprobs = lp.token_logprobs.map((v) => v ?? 0);
@@ -145,7 +147,12 @@ export class OpenAIPolicy implements Policy {
     return this.model;
   }
 
-  private async generateOne(model: string, prompt: Prompt, index: number, o: GenerateOptions): Promise<GenerationResult> {
+  private async generateOne(
+    model: string,
+    prompt: Prompt,
+    index: number,
+    o: GenerateOptions,
+  ): Promise<GenerationResult> {
     const chat = this.opts.endpoint === "chat";
     const n = o.n ?? DEFAULT_GENERATE.n;
     const rendered = this.render(prompt);
@@ -164,9 +171,14 @@ export class OpenAIPolicy implements Policy {
     };
     const json = await this.request("POST", chat ? "/chat/completions" : "/completions", body, o.signal);
     const parsed = responseSchema.safeParse(json);
-    if (!parsed.success) throw new PolicyError("bad_response", `${this.base}: the answer is not an OpenAI completion (${parsed.error.issues[0]?.message ?? "bad shape"})`);
+    if (!parsed.success)
+      throw new PolicyError(
+        "bad_response",
+        `${this.base}: the answer is not an OpenAI completion (${parsed.error.issues[0]?.message ?? "bad shape"})`,
+      );
     const choices = [...parsed.data.choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-    if (choices.length !== n) throw new PolicyError("bad_response", `${this.base}: asked for ${n} completions, got ${choices.length}`);
+    if (choices.length !== n)
+      throw new PolicyError("bad_response", `${this.base}: asked for ${n} completions, got ${choices.length}`);
     const completions = choices.map((c) => toCompletion(c, chat));
     completions.forEach((c, sample) => o.onToken?.({ prompt: index, sample, text: c.text }));
     return { prompt: chat ? JSON.stringify(body.messages) : rendered, promptTokenIds: null, completions };
@@ -195,12 +207,16 @@ export class OpenAIPolicy implements Policy {
     try {
       res = await fetch(url, {
         method,
-        headers: { "content-type": "application/json", ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
+        headers: {
+          "content-type": "application/json",
+          ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (e) {
-      if (timeout.aborted) throw new Retryable("timeout", `policy server ${url} did not answer within ${this.opts.timeoutMs} ms`);
+      if (timeout.aborted)
+        throw new Retryable("timeout", `policy server ${url} did not answer within ${this.opts.timeoutMs} ms`);
       if (signal?.aborted) throw new PolicyError("unavailable", "request aborted");
       throw new Retryable("unavailable", `policy server ${url} is unreachable: ${(e as Error).message}`);
     }
@@ -211,12 +227,17 @@ export class OpenAIPolicy implements Policy {
       throw new Retryable(timeout.aborted ? "timeout" : "unavailable", `policy server ${url} broke off its answer`);
     }
     const snippet = text.slice(0, 200).replace(/\s+/g, " ");
-    if (res.status === 429 || res.status >= 500) throw new Retryable("unavailable", `policy server ${url} answered ${res.status}: ${snippet}`);
-    if (!res.ok) throw new PolicyError("invalid_request", `policy server ${url} refused the request (${res.status}): ${snippet}`);
+    if (res.status === 429 || res.status >= 500)
+      throw new Retryable("unavailable", `policy server ${url} answered ${res.status}: ${snippet}`);
+    if (!res.ok)
+      throw new PolicyError("invalid_request", `policy server ${url} refused the request (${res.status}): ${snippet}`);
     try {
       return JSON.parse(text);
     } catch {
-      throw new PolicyError("bad_response", `policy server ${url} answered ${res.status} with something that is not JSON: ${snippet}`);
+      throw new PolicyError(
+        "bad_response",
+        `policy server ${url} answered ${res.status} with something that is not JSON: ${snippet}`,
+      );
     }
   }
 }

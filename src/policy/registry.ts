@@ -8,10 +8,7 @@ import type { OpenPolicyOptions, Policy, PolicyBackend } from "./types.ts";
  * A new backend is one file (a class implementing `Policy`, and a `PolicyBackend` entry exported
  * beside it) plus its line here; nothing else in the code names a backend.
  */
-export const POLICY_BACKENDS: readonly PolicyBackend[] = [
-  openaiBackend,
-  transformersBackend,
-];
+export const POLICY_BACKENDS: readonly PolicyBackend[] = [openaiBackend, transformersBackend];
 
 /**
  * The policy a spec names (an http(s) URL, a model folder, a built model name), opened by the backend

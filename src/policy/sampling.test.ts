@@ -19,12 +19,16 @@ function bruteNucleus(probs: Float64Array, topP: number): number[] {
 describe("sampling", () => {
   test("the thresholded nucleus equals the fully sorted one", () => {
     fc.assert(
-      fc.property(fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 1, maxLength: 300 }), fc.double({ min: 0.01, max: 0.999, noNaN: true }), (logits, topP) => {
-        const lp = new Float64Array(logits.length);
-        logSoftmax(Float32Array.from(logits), 0, logits.length, lp);
-        const probs = lp.map(Math.exp);
-        expect(nucleusOf(probs, topP)).toEqual(bruteNucleus(probs, topP));
-      }),
+      fc.property(
+        fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.double({ min: 0.01, max: 0.999, noNaN: true }),
+        (logits, topP) => {
+          const lp = new Float64Array(logits.length);
+          logSoftmax(Float32Array.from(logits), 0, logits.length, lp);
+          const probs = lp.map(Math.exp);
+          expect(nucleusOf(probs, topP)).toEqual(bruteNucleus(probs, topP));
+        },
+      ),
       { seed: 7, numRuns: 200 },
     );
   });
@@ -37,7 +41,8 @@ describe("sampling", () => {
     for (let i = 0; i < 20000; i++) counts[sampleToken(lp, { temperature: 1, topP: 1 }, rng.next, scratch)]!++;
     expect(counts[0]! / 20000).toBeCloseTo(0.6, 1);
     expect(counts[2]! / 20000).toBeCloseTo(0.1, 1);
-    for (let i = 0; i < 2000; i++) expect(sampleToken(lp, { temperature: 1, topP: 0.8 }, rng.next, scratch)).toBeLessThan(2);
+    for (let i = 0; i < 2000; i++)
+      expect(sampleToken(lp, { temperature: 1, topP: 0.8 }, rng.next, scratch)).toBeLessThan(2);
     expect(sampleToken(lp, { temperature: 0, topP: 1 }, rng.next, scratch)).toBe(0);
   });
 });

@@ -35,7 +35,12 @@ export interface SampleParams {
  * Draws a token from log-probs `lp` (the model's own distribution) reshaped by temperature
  * and top-p. `probs` is scratch space of the same length. Temperature 0 is greedy.
  */
-export function sampleToken(lp: Float64Array, params: SampleParams, uniform: () => number, probs: Float64Array): number {
+export function sampleToken(
+  lp: Float64Array,
+  params: SampleParams,
+  uniform: () => number,
+  probs: Float64Array,
+): number {
   const V = lp.length;
   if (params.temperature <= 0) {
     let best = 0;

@@ -1,5 +1,12 @@
 import { estimateTokens, truncateByEstimate } from "./estimate.ts";
-import { renderPlain, type GenerateOptions, type GenerationResult, type Policy, type PolicyInfo, type Prompt } from "./types.ts";
+import {
+  renderPlain,
+  type GenerateOptions,
+  type GenerationResult,
+  type Policy,
+  type PolicyInfo,
+  type Prompt,
+} from "./types.ts";
 
 export interface ScriptContext {
   /** Index of the prompt in the generate() call. */

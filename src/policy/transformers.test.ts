@@ -76,7 +76,11 @@ describe("TransformersPolicy", () => {
 
   test("streams text that adds up to the completion", async () => {
     const pieces: string[] = [];
-    const [r] = await policy.generate([prompts[2]!], { temperature: 0, maxTokens: 20, onToken: (e) => pieces.push(e.text) });
+    const [r] = await policy.generate([prompts[2]!], {
+      temperature: 0,
+      maxTokens: 20,
+      onToken: (e) => pieces.push(e.text),
+    });
     expect(pieces.length).toBeGreaterThan(1);
     expect(pieces.join("")).toBe(r!.completions[0]!.text);
   });
@@ -86,7 +90,9 @@ describe("TransformersPolicy", () => {
     // so a loaded CI machine cannot split it, while a broken queue still would.
     const grouped = await TransformersPolicy.load(dir, { maxBatch: 8, maxWaitMs: 2000 });
     try {
-      await Promise.all(Array.from({ length: 8 }, (_, i) => grouped.generate([`caller ${i}`], { maxTokens: 4, seed: i })));
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) => grouped.generate([`caller ${i}`], { maxTokens: 4, seed: i })),
+      );
       expect(grouped.batchSizes).toEqual([8]);
     } finally {
       await grouped.close();

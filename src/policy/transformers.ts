@@ -55,7 +55,9 @@ interface Row {
   onText?: (text: string) => void;
 }
 
-type RawSession = ort.InferenceSession & { inputMetadata?: { name: string; shape?: (string | number)[]; type?: string }[] };
+type RawSession = ort.InferenceSession & {
+  inputMetadata?: { name: string; shape?: (string | number)[]; type?: string }[];
+};
 
 /** A session plus the batches still using it, so a swapped-out session is released only when idle. */
 interface Lease {
@@ -148,7 +150,9 @@ export class TransformersPolicy implements Policy {
     const device = options.device ?? "cpu";
     this.sessionOptions = { executionProviders: [device === "auto" ? "cpu" : device] };
     this.weightsPath = weightsFile(dir, config, options.dtype);
-    this.queue = new BatchQueue({ maxBatch: options.maxBatch ?? 32, maxWaitMs: options.maxWaitMs ?? 10 }, (rows) => this.runBatch(rows));
+    this.queue = new BatchQueue({ maxBatch: options.maxBatch ?? 32, maxWaitMs: options.maxWaitMs ?? 10 }, (rows) =>
+      this.runBatch(rows),
+    );
   }
 
   static async load(dir: string, options: TransformersPolicyOptions = {}): Promise<TransformersPolicy> {
@@ -162,13 +166,22 @@ export class TransformersPolicy implements Policy {
     }).catch((err: Error) => {
       // onnxruntime-node's CUDA provider ships only through an install-time download: say so plainly.
       if (device !== "cpu" && device !== "auto") {
-        throw new PolicyError("unavailable", `device "${device}" is not available here (${err.message.split("\n")[0]}); install onnxruntime-node's ${device} provider or use SPICE_DEVICE=cpu`);
+        throw new PolicyError(
+          "unavailable",
+          `device "${device}" is not available here (${err.message.split("\n")[0]}); install onnxruntime-node's ${device} provider or use SPICE_DEVICE=cpu`,
+        );
       }
       throw err;
     });
     const session = model.sessions.model as RawSession | undefined;
     if (!session) throw new PolicyError("invalid_request", `${path} is not a decoder-only model with one ONNX session`);
-    return new TransformersPolicy(path, tokenizer, session, model.config as unknown as Record<string, unknown>, options);
+    return new TransformersPolicy(
+      path,
+      tokenizer,
+      session,
+      model.config as unknown as Record<string, unknown>,
+      options,
+    );
   }
 
   /** Batch sizes run so far; the benchmark and tests read it. */
@@ -213,7 +226,11 @@ export class TransformersPolicy implements Policy {
       const text = this.render(p);
       const ids = this.encode(text, typeof p !== "string" && !!this.tokenizer.chat_template);
       if (ids.length === 0) throw new PolicyError("invalid_request", "empty prompt");
-      if (ctx !== null && ids.length >= ctx) throw new PolicyError("invalid_request", `prompt of ${ids.length} tokens does not fit the model's context of ${ctx}`);
+      if (ctx !== null && ids.length >= ctx)
+        throw new PolicyError(
+          "invalid_request",
+          `prompt of ${ids.length} tokens does not fit the model's context of ${ctx}`,
+        );
       return { text, ids };
     });
     const pending = encoded.flatMap(({ ids }, prompt) =>
@@ -232,7 +249,11 @@ export class TransformersPolicy implements Policy {
       }),
     );
     const done = await Promise.all(pending);
-    return encoded.map(({ text, ids }, i) => ({ prompt: text, promptTokenIds: ids, completions: done.slice(i * n, (i + 1) * n) }));
+    return encoded.map(({ text, ids }, i) => ({
+      prompt: text,
+      promptTokenIds: ids,
+      completions: done.slice(i * n, (i + 1) * n),
+    }));
   }
 
   /**
@@ -242,9 +263,15 @@ export class TransformersPolicy implements Policy {
   async swapWeights(onnxBytes: Uint8Array): Promise<void> {
     const next = (await ort.InferenceSession.create(onnxBytes, this.sessionOptions)) as RawSession;
     const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-    if (!same(next.inputNames, this.current.session.inputNames) || !same(next.outputNames, this.current.session.outputNames)) {
+    if (
+      !same(next.inputNames, this.current.session.inputNames) ||
+      !same(next.outputNames, this.current.session.outputNames)
+    ) {
       await next.release();
-      throw new PolicyError("invalid_request", "the new weights have different inputs or outputs than the loaded model");
+      throw new PolicyError(
+        "invalid_request",
+        "the new weights have different inputs or outputs than the loaded model",
+      );
     }
     const old = this.current;
     this.current = { session: next, users: 0, retired: false };
@@ -302,20 +329,39 @@ export class TransformersPolicy implements Policy {
     for (const meta of session.inputMetadata ?? []) {
       if (!KV_INPUT.test(meta.name)) continue;
       const dims = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : d === "batch_size" ? B : 0));
-      feeds[meta.name] = new ort.Tensor((meta.type ?? "float32") as "float32", meta.type === "float16" ? new Uint16Array(0) : new Float32Array(0), dims);
+      feeds[meta.name] = new ort.Tensor(
+        (meta.type ?? "float32") as "float32",
+        meta.type === "float16" ? new Uint16Array(0) : new Float32Array(0),
+        dims,
+      );
     }
     const rngs = rows.map((r) => createRng(r.seed));
-    const out = rows.map(() => ({ tokens: [] as number[], logprobs: [] as number[], finish: null as FinishReason | null, emitted: 0 }));
-    const stopWindow = rows.map((r) => (r.stop.length ? Math.max(...r.stop.map((s) => new TextEncoder().encode(s).length)) + 1 : 0));
+    const out = rows.map(() => ({
+      tokens: [] as number[],
+      logprobs: [] as number[],
+      finish: null as FinishReason | null,
+      emitted: 0,
+    }));
+    const stopWindow = rows.map((r) =>
+      r.stop.length ? Math.max(...r.stop.map((s) => new TextEncoder().encode(s).length)) + 1 : 0,
+    );
     let lp = new Float64Array(0);
     let scratch = new Float64Array(0);
     let width = L;
     let step = 0;
     for (;;) {
       feeds.attention_mask = new ort.Tensor("int64", mask, [B, width]);
-      if (wants("position_ids")) feeds.position_ids = step === 0 ? int64(pos, [B, L]) : int64(nextPos.map((p) => p - 1), [B, 1]);
+      if (wants("position_ids"))
+        feeds.position_ids =
+          step === 0
+            ? int64(pos, [B, L])
+            : int64(
+                nextPos.map((p) => p - 1),
+                [B, 1],
+              );
       if (wants("num_logits_to_keep")) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(1n), []);
-      if (wants("use_cache_branch")) feeds.use_cache_branch = new ort.Tensor("bool", Uint8Array.of(step > 0 ? 1 : 0), [1]);
+      if (wants("use_cache_branch"))
+        feeds.use_cache_branch = new ort.Tensor("bool", Uint8Array.of(step > 0 ? 1 : 0), [1]);
       const result = await session.run(feeds);
       const logits = result.logits;
       if (!logits) throw new PolicyError("bad_response", "the model has no `logits` output");
@@ -335,7 +381,8 @@ export class TransformersPolicy implements Policy {
         o.tokens.push(token);
         o.logprobs.push(lp[token]!);
         if (this.eosIds.has(token)) o.finish = "stop";
-        else if (stopWindow[b]! > 0 && r.stop.some((s) => this.decode(o.tokens.slice(-stopWindow[b]! - 1)).includes(s))) o.finish = "stop";
+        else if (stopWindow[b]! > 0 && r.stop.some((s) => this.decode(o.tokens.slice(-stopWindow[b]! - 1)).includes(s)))
+          o.finish = "stop";
         else if (o.tokens.length >= r.maxTokens) o.finish = "length";
         if (r.onText && !o.finish) this.stream(r, o);
       });

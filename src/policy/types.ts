@@ -123,6 +123,12 @@ export const DEFAULT_GENERATE = {
 /** Plain rendering used when a model has no chat template (and for completion endpoints). */
 export function renderPlain(prompt: Prompt): string {
   if (typeof prompt === "string") return prompt;
-  const parts = prompt.map((m) => (m.role === "system" ? `${m.content}\n\n` : m.role === "user" ? `User: ${m.content}\n\n` : `Assistant: ${m.content}\n\n`));
+  const parts = prompt.map((m) =>
+    m.role === "system"
+      ? `${m.content}\n\n`
+      : m.role === "user"
+        ? `User: ${m.content}\n\n`
+        : `Assistant: ${m.content}\n\n`,
+  );
   return `${parts.join("")}Assistant:`;
 }

@@ -9,7 +9,11 @@ import { TransformersPolicy } from "../policy/transformers.ts";
 import { challenge, fitDocument } from "./challenge.ts";
 
 const DOC = "The Danube flows through Vienna, Budapest and Belgrade before reaching the Black Sea.";
-const MCQ = JSON.stringify({ question: "Which river flows through Vienna?", options: { A: "Rhine", B: "Danube", C: "Elbe", D: "Oder" }, answer: "B" });
+const MCQ = JSON.stringify({
+  question: "Which river flows through Vienna?",
+  options: { A: "Rhine", B: "Danube", C: "Elbe", D: "Oder" },
+  answer: "B",
+});
 const PICK_MCQ = '{"task_type": "mcq", "answer_type": null, "reason": "facts"}';
 const PICK_INT = '{"task_type": "free_form", "answer_type": "Integer", "reason": "a count"}';
 const isSelection = (p: string) => p.includes("Step 1 of 2");
@@ -18,7 +22,17 @@ describe("challenge with a scripted policy", () => {
   test("one round with valid and invalid outputs is the group, as drawn", async () => {
     // Selection: one prompt, samples 0-3. Task step: one prompt per valid selection (samples 0, 1, 3).
     const policy = new ScriptedPolicy((p, { prompt, sample }) =>
-      isSelection(p) ? (sample === 2 ? "no idea" : sample === 1 ? PICK_INT : PICK_MCQ) : p.includes("multiple-choice") ? (prompt === 0 ? MCQ : "{}") : '{"question": "How many cities?", "answer": "3", "answer_type": "Integer"}',
+      isSelection(p)
+        ? sample === 2
+          ? "no idea"
+          : sample === 1
+            ? PICK_INT
+            : PICK_MCQ
+        : p.includes("multiple-choice")
+          ? prompt === 0
+            ? MCQ
+            : "{}"
+          : '{"question": "How many cities?", "answer": "3", "answer_type": "Integer"}',
     );
     const r = await challenge(policy, DOC, { samples: 4, maxAttempts: 16 });
     expect(r.attempts).toBe(4);
@@ -74,7 +88,9 @@ describe("challenge with a scripted policy", () => {
     const fitted = await fitDocument(policy, long, ["mcq", "free_form"], 512, 5992);
     expect(fitted.truncated).toBe(true);
     const { selectionPrompt } = await import("../spice/prompts.ts");
-    expect((await policy.countTokens(policy.render(selectionPrompt(fitted.document, ["mcq", "free_form"])))) + 512).toBeLessThanOrEqual(1024);
+    expect(
+      (await policy.countTokens(policy.render(selectionPrompt(fitted.document, ["mcq", "free_form"])))) + 512,
+    ).toBeLessThanOrEqual(1024);
     expect(await fitDocument(policy, DOC, ["mcq"], 512, 5992)).toEqual({ document: DOC, truncated: false });
     expect(fitDocument(policy, DOC, ["mcq"], 1000, 5992)).rejects.toBeInstanceOf(ContextTooLong);
   });
@@ -94,7 +110,14 @@ describe("challenge with the real built model", () => {
 
   test("the whole path runs; counts and reasons are right even when every output is invalid", async () => {
     const long = `${DOC} `.repeat(40);
-    const r = await challenge(policy, long, { samples: 4, maxAttempts: 4, maxTokens: 48, selectionMaxTokens: 32, seed: 5, segmentLimit: 200 });
+    const r = await challenge(policy, long, {
+      samples: 4,
+      maxAttempts: 4,
+      maxTokens: 48,
+      selectionMaxTokens: 32,
+      seed: 5,
+      segmentLimit: 200,
+    });
     expect(r.truncated).toBe(true);
     expect(await policy.countTokens(r.document!)).toBeLessThanOrEqual(200);
     expect(r).toMatchObject({ attempts: 4, rounds: 1 });
@@ -105,7 +128,13 @@ describe("challenge with the real built model", () => {
       expect(s.selection!.completion.tokenIds!.length).toBe(s.selection!.completion.logprobs!.length);
     }
     // mcq-only skips the selection, so the task step itself runs on the real model.
-    const mcq = await challenge(policy, DOC, { samples: 2, maxAttempts: 2, taskTypes: ["mcq"], maxTokens: 24, seed: 1 });
+    const mcq = await challenge(policy, DOC, {
+      samples: 2,
+      maxAttempts: 2,
+      taskTypes: ["mcq"],
+      maxTokens: 24,
+      seed: 1,
+    });
     expect(mcq.group.every((s) => s.task !== null && s.task.completion.tokenIds!.length > 0)).toBe(true);
   });
 });

@@ -1,7 +1,13 @@
 import { BadInput, ContextTooLong } from "../errors.ts";
 import { mixSeed } from "../policy/sampling.ts";
 import type { Completion, Policy } from "../policy/types.ts";
-import { parseSelection, parseTask, type ChallengerTask, type Selection, type SelectionResult } from "../spice/challenger.ts";
+import {
+  parseSelection,
+  parseTask,
+  type ChallengerTask,
+  type Selection,
+  type SelectionResult,
+} from "../spice/challenger.ts";
 import { selectionPrompt, taskPrompt } from "../spice/prompts.ts";
 import { TASK_TYPES, type TaskType } from "../spice/task-types.ts";
 
@@ -63,61 +69,119 @@ const DEFAULTS = { taskTypes: TASK_TYPES, temperature: 1.0, topP: 1.0, maxTokens
  * Trims the document so that the longest prompt plus its generation budget fits the
  * model's context, and the document itself fits the segment limit.
  */
-export async function fitDocument(policy: Policy, document: string, taskTypes: readonly TaskType[], maxNew: number, segmentLimit: number): Promise<{ document: string; truncated: boolean }> {
+export async function fitDocument(
+  policy: Policy,
+  document: string,
+  taskTypes: readonly TaskType[],
+  maxNew: number,
+  segmentLimit: number,
+): Promise<{ document: string; truncated: boolean }> {
   let budget = segmentLimit;
   const ctx = policy.info.contextLength;
   if (ctx !== null) {
-    const templates = [selectionPrompt("", taskTypes), taskPrompt("", "mcq", null), taskPrompt("", "free_form", "Expression")];
+    const templates = [
+      selectionPrompt("", taskTypes),
+      taskPrompt("", "mcq", null),
+      taskPrompt("", "free_form", "Expression"),
+    ];
     const overhead = Math.max(...(await Promise.all(templates.map((t) => policy.countTokens(policy.render(t))))));
     // A few tokens of slack: text tokenizes slightly differently at the document's edges.
     budget = Math.min(budget, ctx - maxNew - overhead - 4);
-    if (budget < 16) throw new ContextTooLong(`the model's context (${ctx} tokens) leaves no room for a document with ${maxNew} new tokens`);
+    if (budget < 16)
+      throw new ContextTooLong(
+        `the model's context (${ctx} tokens) leaves no room for a document with ${maxNew} new tokens`,
+      );
   }
   if ((await policy.countTokens(document)) <= budget) return { document, truncated: false };
   return { document: await policy.truncateToTokens(document, budget), truncated: true };
 }
 
-async function drawRound(policy: Policy, document: string | null, count: number, o: Required<Omit<ChallengeOptions, "seed" | "segmentLimit">>, seed: number | undefined): Promise<ChallengerSample[]> {
+async function drawRound(
+  policy: Policy,
+  document: string | null,
+  count: number,
+  o: Required<Omit<ChallengeOptions, "seed" | "segmentLimit">>,
+  seed: number | undefined,
+): Promise<ChallengerSample[]> {
   const gen = { temperature: o.temperature, topP: o.topP };
-  const selections: (ChallengerSample["selection"])[] = [];
+  const selections: ChallengerSample["selection"][] = [];
   if (o.taskTypes.length === 1 && o.taskTypes[0] === "mcq") {
     selections.push(...Array.from({ length: count }, () => null));
   } else {
-    const [r] = await policy.generate([selectionPrompt(document, o.taskTypes)], { ...gen, n: count, maxTokens: o.selectionMaxTokens, seed: seed === undefined ? undefined : mixSeed(seed, 1) });
+    const [r] = await policy.generate([selectionPrompt(document, o.taskTypes)], {
+      ...gen,
+      n: count,
+      maxTokens: o.selectionMaxTokens,
+      seed: seed === undefined ? undefined : mixSeed(seed, 1),
+    });
     for (const completion of r!.completions) {
-      selections.push({ prompt: r!.prompt, promptTokenIds: r!.promptTokenIds, completion, result: parseSelection(completion.text, o.taskTypes) });
+      selections.push({
+        prompt: r!.prompt,
+        promptTokenIds: r!.promptTokenIds,
+        completion,
+        result: parseSelection(completion.text, o.taskTypes),
+      });
     }
   }
-  const chosen: (Selection | null)[] = selections.map((s) => (s === null ? { taskType: "mcq", answerType: null, reason: "" } : s.result.valid ? s.result.selection : null));
+  const chosen: (Selection | null)[] = selections.map((s) =>
+    s === null ? { taskType: "mcq", answerType: null, reason: "" } : s.result.valid ? s.result.selection : null,
+  );
   const wanted = chosen.flatMap((c, i) => (c ? [{ i, c }] : []));
   const tasks = wanted.length
-    ? await policy.generate(wanted.map(({ c }) => taskPrompt(document, c.taskType, c.answerType)), { ...gen, n: 1, maxTokens: o.maxTokens, seed: seed === undefined ? undefined : mixSeed(seed, 2) })
+    ? await policy.generate(
+        wanted.map(({ c }) => taskPrompt(document, c.taskType, c.answerType)),
+        { ...gen, n: 1, maxTokens: o.maxTokens, seed: seed === undefined ? undefined : mixSeed(seed, 2) },
+      )
     : [];
   const taskOf = new Map(wanted.map(({ i }, k) => [i, tasks[k]!]));
   return selections.map((selection, i) => {
     const t = taskOf.get(i);
     if (!t) {
       const error = selection && !selection.result.valid ? selection.result.error : "selection invalid";
-      return { selection, task: null, result: { valid: false, taskType: "mcq", question: "", answer: "", answerType: null, error } };
+      return {
+        selection,
+        task: null,
+        result: { valid: false, taskType: "mcq", question: "", answer: "", answerType: null, error },
+      };
     }
     const completion = t.completions[0]!;
-    return { selection, task: { prompt: t.prompt, promptTokenIds: t.promptTokenIds, completion }, result: parseTask(completion.text, chosen[i]!) };
+    return {
+      selection,
+      task: { prompt: t.prompt, promptTokenIds: t.promptTokenIds, completion },
+      result: parseTask(completion.text, chosen[i]!),
+    };
   });
 }
 
-export async function challenge(policy: Policy, document: string | null, options: ChallengeOptions): Promise<ChallengeResult> {
+export async function challenge(
+  policy: Policy,
+  document: string | null,
+  options: ChallengeOptions,
+): Promise<ChallengeResult> {
   const o = { ...DEFAULTS, ...stripUndefined(options), samples: options.samples, maxAttempts: options.maxAttempts };
   if (!(o.samples >= 1) || !(o.maxAttempts >= 1)) throw new BadInput("samples and maxAttempts must be >= 1");
   const fitted =
     document === null
       ? { document: null, truncated: false }
-      : await fitDocument(policy, document, o.taskTypes, Math.max(o.maxTokens, o.selectionMaxTokens), options.segmentLimit ?? SEGMENT_LIMIT);
+      : await fitDocument(
+          policy,
+          document,
+          o.taskTypes,
+          Math.max(o.maxTokens, o.selectionMaxTokens),
+          options.segmentLimit ?? SEGMENT_LIMIT,
+        );
   let attempts = 0;
   let rounds = 0;
   let group: ChallengerSample[] = [];
   while (attempts < o.maxAttempts) {
     const count = Math.min(o.samples, o.maxAttempts - attempts);
-    group = await drawRound(policy, fitted.document, count, o, options.seed === undefined ? undefined : mixSeed(options.seed, rounds));
+    group = await drawRound(
+      policy,
+      fitted.document,
+      count,
+      o,
+      options.seed === undefined ? undefined : mixSeed(options.seed, rounds),
+    );
     attempts += count;
     rounds++;
     if (group.some((s) => s.result.valid)) return { ...fitted, attempts, rounds, skipped: false, group };

@@ -12,7 +12,10 @@ export type DocumentSource =
  * The challenger's document. A draw is pure: it does not move the trainer's sampler.
  * The id returned is the segment's, or null for an inline document.
  */
-export async function readDocument(ctx: AppContext, source: DocumentSource): Promise<{ id: string | null; text: string }> {
+export async function readDocument(
+  ctx: AppContext,
+  source: DocumentSource,
+): Promise<{ id: string | null; text: string }> {
   if (source.kind === "inline") return { id: null, text: source.text };
   let corpus: Corpus;
   try {

@@ -39,7 +39,14 @@ export interface SolveResult {
 export async function solveMany(policy: Policy, questions: Question[], options: SolveOptions): Promise<SolveResult[]> {
   const results = await policy.generate(
     questions.map((q) => reasonerPrompt(q.question, q.options)),
-    { n: options.rollouts, temperature: options.temperature ?? 1.0, topP: options.topP ?? 1.0, maxTokens: options.maxTokens ?? 512, seed: options.seed, onToken: options.onToken },
+    {
+      n: options.rollouts,
+      temperature: options.temperature ?? 1.0,
+      topP: options.topP ?? 1.0,
+      maxTokens: options.maxTokens ?? 512,
+      seed: options.seed,
+      onToken: options.onToken,
+    },
   );
   return results.map((r, i) => {
     const gold = questions[i]!.gold;

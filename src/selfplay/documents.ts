@@ -9,6 +9,7 @@ export async function drawDocuments(
   o: { batchDocs: number; useCorpus: boolean },
 ): Promise<Array<Document | null>> {
   const docs = o.useCorpus && source ? await source.next(o.batchDocs) : Array.from({ length: o.batchDocs }, () => null);
-  if (o.useCorpus && docs.length === 0) throw new Error("the corpus is empty: ingest documents first (spice corpus ingest)");
+  if (o.useCorpus && docs.length === 0)
+    throw new Error("the corpus is empty: ingest documents first (spice corpus ingest)");
   return docs;
 }

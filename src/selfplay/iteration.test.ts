@@ -63,7 +63,11 @@ function docs() {
 
 describe("one self-play iteration", () => {
   test("rewards, advantages, records and metrics match the hand computation", async () => {
-    const out = await runSelfPlayIteration({ policy: scripted(), documents: docs() }, settings, { runId: "r", iteration: 1, seed: 5 });
+    const out = await runSelfPlayIteration({ policy: scripted(), documents: docs() }, settings, {
+      runId: "r",
+      iteration: 1,
+      seed: 5,
+    });
     const rHalf = challengerReward(0.5); // 1
     const rQuarter = challengerReward(0.25); // 0.8226
     const rOne = challengerReward(1); // 0.0439
@@ -119,12 +123,17 @@ describe("one self-play iteration", () => {
     expect(m["mix.mcq"]).toBe(2);
     expect(m["mix.free_form.Integer"]).toBe(4);
     expect(Object.values(m.invalid_reasons as Record<string, number>)).toEqual([2]);
-    for (const phase of ["corpus", "challenger", "reasoner", "verify"]) expect(m[`seconds.${phase}`]).toBeGreaterThanOrEqual(0);
+    for (const phase of ["corpus", "challenger", "reasoner", "verify"])
+      expect(m[`seconds.${phase}`]).toBeGreaterThanOrEqual(0);
   });
 
   test("a document with no valid output within max_attempts is skipped after exactly max_attempts samples", async () => {
     const policy = new ScriptedPolicy(() => "no json here");
-    const out = await runSelfPlayIteration({ policy, documents: docs() }, { ...settings, batchDocs: 1, maxAttempts: 10 }, { runId: "r", iteration: 1, seed: 1 });
+    const out = await runSelfPlayIteration(
+      { policy, documents: docs() },
+      { ...settings, batchDocs: 1, maxAttempts: 10 },
+      { runId: "r", iteration: 1, seed: 1 },
+    );
     const seg = out.segments[0]!;
     expect(seg.skipped).toBe(true);
     expect(seg.attempts).toBe(10);
@@ -136,7 +145,11 @@ describe("one self-play iteration", () => {
 
   test("without a corpus the challenger gets no document (the paper's ablation)", async () => {
     const policy = scripted();
-    const out = await runSelfPlayIteration({ policy, documents: null }, { ...settings, useCorpus: false, batchDocs: 1 }, { runId: "r", iteration: 1, seed: 1 });
+    const out = await runSelfPlayIteration(
+      { policy, documents: null },
+      { ...settings, useCorpus: false, batchDocs: 1 },
+      { runId: "r", iteration: 1, seed: 1 },
+    );
     expect(out.segments[0]!.docId).toBeNull();
     expect(policy.seen.some((p) => p.includes("There is no document"))).toBe(true);
     expect(policy.seen.some((p) => p.includes("<<<DOCUMENT"))).toBe(false);
@@ -145,7 +158,11 @@ describe("one self-play iteration", () => {
   test("a fixed challenger writes the tasks; the policy only answers", async () => {
     const fixed = scripted();
     const reasoner = scripted();
-    const out = await runSelfPlayIteration({ policy: reasoner, challenger: fixed, documents: docs() }, { ...settings, batchDocs: 1 }, { runId: "r", iteration: 1, seed: 1 });
+    const out = await runSelfPlayIteration(
+      { policy: reasoner, challenger: fixed, documents: docs() },
+      { ...settings, batchDocs: 1 },
+      { runId: "r", iteration: 1, seed: 1 },
+    );
     expect(fixed.seen.every((p) => p.includes("Step "))).toBe(true);
     // Its tasks are scored and recorded, but only the reasoner's groups reach the learner.
     expect(out.segments[0]!.tasks.map((t) => t.valid)).toEqual([true, true, true, false]);
@@ -158,6 +175,13 @@ describe("one self-play iteration", () => {
   test("an aborted iteration throws and returns nothing", async () => {
     const abort = new AbortController();
     abort.abort();
-    expect(runSelfPlayIteration({ policy: scripted(), documents: docs() }, settings, { runId: "r", iteration: 1, seed: 1, signal: abort.signal })).rejects.toThrow();
+    expect(
+      runSelfPlayIteration({ policy: scripted(), documents: docs() }, settings, {
+        runId: "r",
+        iteration: 1,
+        seed: 1,
+        signal: abort.signal,
+      }),
+    ).rejects.toThrow();
   });
 });

@@ -15,7 +15,15 @@ const rollout = (correct: boolean): RolloutRecord => ({
 });
 
 function task(over: Partial<TaskRecord>): TaskRecord {
-  const invalid = { valid: false, reason: null, taskType: null, answerType: null, passRate: null, reward: -0.1, rollouts: [] };
+  const invalid = {
+    valid: false,
+    reason: null,
+    taskType: null,
+    answerType: null,
+    passRate: null,
+    reward: -0.1,
+    rollouts: [],
+  };
   return { sample: 0, raw: "", parsed: null, advantage: 0, ...invalid, ...over };
 }
 
@@ -31,7 +39,14 @@ const segments: SegmentRecord[] = [
     attempts: 3,
     skipped: false,
     tasks: [
-      task({ valid: true, taskType: "free_form", answerType: "Integer", passRate: 0.5, reward: 1, rollouts: solved(2, 4) }),
+      task({
+        valid: true,
+        taskType: "free_form",
+        answerType: "Integer",
+        passRate: 0.5,
+        reward: 1,
+        rollouts: solved(2, 4),
+      }),
       task({ valid: true, taskType: "mcq", answerType: "MCQ", passRate: 1, reward: 0, rollouts: solved(4, 4) }),
       task({ reason: "question is empty" }),
     ],
@@ -90,7 +105,12 @@ describe("iteration metrics (pure)", () => {
     const step = (tokens: number | null): Step => ({
       prompt: "p",
       promptTokenIds: null,
-      completion: { text: "", tokenIds: tokens === null ? null : Array(tokens).fill(0), logprobs: null, finishReason: "stop" },
+      completion: {
+        text: "",
+        tokenIds: tokens === null ? null : Array(tokens).fill(0),
+        logprobs: null,
+        finishReason: "stop",
+      },
     });
     const sample = (selection: number, task: number | null): ChallengerSample => ({
       selection: { ...step(selection), result: { valid: false, error: "" } },
@@ -102,7 +122,13 @@ describe("iteration metrics (pure)", () => {
       {
         docId: null,
         challenge: { attempts: 2, skipped: false, group: [sample(5, 10), sample(4, null)] },
-        rollouts: [[{ text: "", step: step(7), verdict }, { text: "", step: step(null), verdict }], null],
+        rollouts: [
+          [
+            { text: "", step: step(7), verdict },
+            { text: "", step: step(null), verdict },
+          ],
+          null,
+        ],
       },
     ]);
     expect(tokens).toBe(5 + 10 + 4 + 7); // a backend without token ids counts 0

@@ -55,7 +55,11 @@ export function verifyRollouts(
 ): Array<Array<VerifiedRollout[] | null>> {
   const out = challenges.map((c) => c.group.map((): VerifiedRollout[] | null => null));
   for (const [k, v] of tasks.entries()) {
-    const verified = solved[k]!.rollouts.map((ro) => ({ text: ro.text, step: ro.step, verdict: scoreRollout(ro.text, v.gold) }));
+    const verified = solved[k]!.rollouts.map((ro) => ({
+      text: ro.text,
+      step: ro.step,
+      verdict: scoreRollout(ro.text, v.gold),
+    }));
     out[v.slot]![v.sample] = verified;
   }
   return out;

@@ -17,7 +17,13 @@ const step = (prompt: string, text: string, tokens: number | null = 2): Step => 
   },
 });
 
-const FREE: ChallengerTask = { valid: true, taskType: "free_form", question: "How many?", answer: "12", answerType: "Integer" };
+const FREE: ChallengerTask = {
+  valid: true,
+  taskType: "free_form",
+  question: "How many?",
+  answer: "12",
+  answerType: "Integer",
+};
 const MCQ: ChallengerTask = {
   valid: true,
   taskType: "mcq",
@@ -61,11 +67,21 @@ function slot(over: Partial<SlotDraw["challenge"]> = {}): SlotDraw {
       group: [sample(FREE, "TASK-FREE"), sample(MCQ, "TASK-MCQ"), sample(INVALID, null, "a poem")],
       ...over,
     },
-    rollouts: [rollouts("SOLVE-FREE", [true, false, true, false]), rollouts("SOLVE-MCQ", [true, true, true, true]), null],
+    rollouts: [
+      rollouts("SOLVE-FREE", [true, false, true, false]),
+      rollouts("SOLVE-MCQ", [true, true, true, true]),
+      null,
+    ],
   };
 }
 
-const settings: ScoreSettings = { runId: "r", iteration: 2, reward: "threshold", reasonerRollouts: 4, trainChallenger: true };
+const settings: ScoreSettings = {
+  runId: "r",
+  iteration: 2,
+  reward: "threshold",
+  reasonerRollouts: 4,
+  trainChallenger: true,
+};
 
 describe("scoring an iteration (pure)", () => {
   test("p̂, challenger rewards and Dr. GRPO advantages with an invalid sibling in the group", () => {
@@ -79,7 +95,13 @@ describe("scoring an iteration (pure)", () => {
     expect(tasks[0]!.rollouts.map((r) => r.advantage)).toEqual([0.5, -0.5, 0.5, -0.5]);
     expect(tasks[0]!.rollouts.map((r) => r.extracted)).toEqual(["12", "7", "12", "7"]);
     expect(tasks[1]!.rollouts.map((r) => r.advantage)).toEqual([0, 0, 0, 0]);
-    const invalid = { valid: false, reason: "selection: no JSON object", taskType: null, answerType: null, rollouts: [] };
+    const invalid = {
+      valid: false,
+      reason: "selection: no JSON object",
+      taskType: null,
+      answerType: null,
+      rollouts: [],
+    };
     expect(tasks[2]).toMatchObject(invalid);
     expect(tasks[2]!.raw).toBe("a poem");
     expect(tasks[0]).toMatchObject({ valid: true, taskType: "free_form", answerType: "Integer", parsed: FREE });
@@ -121,7 +143,10 @@ describe("scoring an iteration (pure)", () => {
     const fixed = scoreIteration([slot(), slot()], { ...settings, trainChallenger: false });
     expect(fixed.groups.map((g) => g.role)).toEqual(["reasoner", "reasoner", "reasoner", "reasoner"]);
     // Its tasks are still scored and recorded.
-    expect(fixed.segments.map((s) => s.tasks.map((t) => t.reward))).toEqual([[1, 0, -0.1], [1, 0, -0.1]]);
+    expect(fixed.segments.map((s) => s.tasks.map((t) => t.reward))).toEqual([
+      [1, 0, -0.1],
+      [1, 0, -0.1],
+    ]);
   });
 
   test("token ids and log-probs are null for a group when any of its completions lacks them", () => {

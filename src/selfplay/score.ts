@@ -115,7 +115,9 @@ function scoreSlot(
     }
     return {
       sample: i,
-      raw: [sample.selection?.completion.text, sample.task?.completion.text].filter((x) => x !== undefined).join("\n---\n"),
+      raw: [sample.selection?.completion.text, sample.task?.completion.text]
+        .filter((x) => x !== undefined)
+        .join("\n---\n"),
       parsed: r.valid ? r : null,
       valid: r.valid,
       reason: r.valid ? null : (r.error ?? "invalid"),

@@ -50,12 +50,14 @@ export function parseSelection(output: string, allowed: readonly TaskType[]): Se
   if (!parsed.ok) return { valid: false, error: `selection: ${parsed.reason}` };
   const o = parsed.value;
   const raw = typeof o.task_type === "string" ? o.task_type.trim().toLowerCase().replace(/[- ]/g, "_") : null;
-  if (raw !== "mcq" && raw !== "free_form") return { valid: false, error: "selection: task_type is not \"mcq\" or \"free_form\"" };
+  if (raw !== "mcq" && raw !== "free_form")
+    return { valid: false, error: 'selection: task_type is not "mcq" or "free_form"' };
   if (!allowed.includes(raw)) return { valid: false, error: `selection: task_type "${raw}" is not allowed here` };
   const reason = typeof o.reason === "string" ? o.reason : "";
   if (raw === "mcq") return { valid: true, selection: { taskType: "mcq", answerType: null, reason } };
   const answerType = canonicalAnswerType(o.answer_type);
-  if (answerType === null) return { valid: false, error: "selection: free_form needs answer_type Integer, Expression or String" };
+  if (answerType === null)
+    return { valid: false, error: "selection: free_form needs answer_type Integer, Expression or String" };
   return { valid: true, selection: { taskType: "free_form", answerType, reason } };
 }
 
@@ -72,7 +74,11 @@ function stripMathDelimiters(s: string): string {
 }
 
 function normalizeForLeak(s: string): string {
-  return s.toLowerCase().replace(/\s+/g, " ").replace(/[.!?,;:]+$/, "").trim();
+  return s
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .replace(/[.!?,;:]+$/, "")
+    .trim();
 }
 
 /** Why a free-form answer does not fit its type, or null when it does. */
@@ -93,7 +99,12 @@ function invalid(base: Omit<ChallengerTask, "valid" | "error">, error: string): 
 }
 
 export function parseMcq(output: string): ChallengerTask {
-  const empty: Omit<ChallengerTask, "valid" | "error"> = { taskType: "mcq", question: "", answer: "", answerType: "MCQ" };
+  const empty: Omit<ChallengerTask, "valid" | "error"> = {
+    taskType: "mcq",
+    question: "",
+    answer: "",
+    answerType: "MCQ",
+  };
   const parsed = parseModelJson(output);
   if (!parsed.ok) return invalid(empty, parsed.reason);
   const o = parsed.value;
@@ -102,7 +113,8 @@ export function parseMcq(output: string): ChallengerTask {
   const answer = (asText(o.answer) ?? "").replace(/^\(?([A-Da-d])\)?\.?$/, "$1").toUpperCase();
   const base = { ...empty, question, answer };
   const rawOptions = o.options;
-  if (rawOptions === null || typeof rawOptions !== "object" || Array.isArray(rawOptions)) return invalid(base, "options is not an object with keys A-D");
+  if (rawOptions === null || typeof rawOptions !== "object" || Array.isArray(rawOptions))
+    return invalid(base, "options is not an object with keys A-D");
   const keys = Object.keys(rawOptions);
   const texts = MCQ_LETTERS.map((k) => asText(rawOptions[k]));
   const options = Object.fromEntries(MCQ_LETTERS.map((k, i) => [k, texts[i] ?? ""])) as McqOptions;
@@ -115,16 +127,23 @@ export function parseMcq(output: string): ChallengerTask {
   if (texts.some((t) => t === "")) return invalid(withOptions, "an option is empty");
   const seen = new Set(texts.map((t) => normalizeForLeak(t!)));
   if (seen.size < 4) return invalid(withOptions, "options are not pairwise distinct");
-  if (!(MCQ_LETTERS as readonly string[]).includes(answer)) return invalid(withOptions, "answer is not one of the option letters A-D");
+  if (!(MCQ_LETTERS as readonly string[]).includes(answer))
+    return invalid(withOptions, "answer is not one of the option letters A-D");
   return { ...withOptions, valid: true };
 }
 
 export function parseFreeForm(output: string, expected: FreeFormAnswerType): ChallengerTask {
-  const empty: Omit<ChallengerTask, "valid" | "error"> = { taskType: "free_form", question: "", answer: "", answerType: expected };
+  const empty: Omit<ChallengerTask, "valid" | "error"> = {
+    taskType: "free_form",
+    question: "",
+    answer: "",
+    answerType: expected,
+  };
   const parsed = parseModelJson(output);
   if (!parsed.ok) return invalid(empty, parsed.reason);
   const o = parsed.value;
-  if (Object.keys(o).length === 0) return invalid(empty, "empty object (the challenger judged the document too simple)");
+  if (Object.keys(o).length === 0)
+    return invalid(empty, "empty object (the challenger judged the document too simple)");
   const question = asText(o.question) ?? "";
   const answer = asText(o.answer) ?? "";
   const answerType = canonicalAnswerType(o.answer_type);

@@ -49,7 +49,11 @@ export function selectionPrompt(document: string | null, allowed: readonly TaskT
 }
 
 /** Step 2: write the task of the chosen type as JSON. */
-export function taskPrompt(document: string | null, taskType: TaskType, answerType: FreeFormAnswerType | null): ChatMessage[] {
+export function taskPrompt(
+  document: string | null,
+  taskType: TaskType,
+  answerType: FreeFormAnswerType | null,
+): ChatMessage[] {
   const instruction =
     taskType === "mcq"
       ? "Step 2 of 2: write a multiple-choice question about the document with four distinct options, exactly one " +

@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { challengerOutputReward, challengerReward, drGrpoAdvantages, INVALID_PENALTY, reasonerReward } from "./rewards.ts";
+import {
+  challengerOutputReward,
+  challengerReward,
+  drGrpoAdvantages,
+  INVALID_PENALTY,
+  reasonerReward,
+} from "./rewards.ts";
 
 describe("challenger reward", () => {
   // docs/method.md §1 step 4: the table for K = 8, rounded to 4 places.
@@ -67,7 +73,7 @@ describe("Dr. GRPO advantages", () => {
   });
 
   test("a group with equal rewards contributes nothing", () => {
-    expect(drGrpoAdvantages([0.3720, 0.3720, 0.3720])).toEqual([0, 0, 0]);
+    expect(drGrpoAdvantages([0.372, 0.372, 0.372])).toEqual([0, 0, 0]);
     expect(drGrpoAdvantages([-0.1, -0.1])).toEqual([0, 0]);
     expect(drGrpoAdvantages([])).toEqual([]);
   });

@@ -36,6 +36,9 @@ export const ScoredGroupSchema = z
     (g) => g.rewards.length === g.completions.length && g.advantages.length === g.completions.length,
     "rewards and advantages align with completions",
   )
-  .refine((g) => g.token_ids === null || g.token_ids.length === g.completions.length, "token_ids align with completions");
+  .refine(
+    (g) => g.token_ids === null || g.token_ids.length === g.completions.length,
+    "token_ids align with completions",
+  );
 
 export type ScoredGroup = z.infer<typeof ScoredGroupSchema>;

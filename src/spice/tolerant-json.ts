@@ -39,12 +39,21 @@ class Parser {
     if (c === '"' || c === "'") return this.string();
     if (c === "-" || c === "+" || (c !== undefined && /[0-9.]/.test(c))) return this.number();
     const word = /^[A-Za-z_]+/.exec(this.s.slice(this.i, this.i + 16))?.[0];
-    const literals: Record<string, JsonValue> = { true: true, false: false, null: null, True: true, False: false, None: null };
+    const literals: Record<string, JsonValue> = {
+      true: true,
+      false: false,
+      null: null,
+      True: true,
+      False: false,
+      None: null,
+    };
     if (word !== undefined && word in literals) {
       this.i += word.length;
       return literals[word]!;
     }
-    throw new Fail(c === undefined ? "unexpected end of input" : `unexpected character ${JSON.stringify(c)} at ${this.i}`);
+    throw new Fail(
+      c === undefined ? "unexpected end of input" : `unexpected character ${JSON.stringify(c)} at ${this.i}`,
+    );
   }
 
   private object(depth: number): Record<string, JsonValue> {
@@ -114,7 +123,17 @@ class Parser {
         continue;
       }
       this.i++;
-      const simple: Record<string, string> = { '"': '"', "'": "'", "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+      const simple: Record<string, string> = {
+        '"': '"',
+        "'": "'",
+        "\\": "\\",
+        "/": "/",
+        b: "\b",
+        f: "\f",
+        n: "\n",
+        r: "\r",
+        t: "\t",
+      };
       if (e in simple) out += simple[e];
       else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(this.s.slice(this.i, this.i + 4))) {
         out += String.fromCharCode(parseInt(this.s.slice(this.i, this.i + 4), 16));

@@ -17,7 +17,8 @@ export interface EmbeddedSinkOptions {
   swap?: (onnx: Uint8Array) => Promise<void>;
 }
 
-const iterDir = (runDir: string, iteration: number) => join(runDir, "learner", `iter-${String(iteration).padStart(7, "0")}`);
+const iterDir = (runDir: string, iteration: number) =>
+  join(runDir, "learner", `iter-${String(iteration).padStart(7, "0")}`);
 
 /**
  * The embedded jax-js learner as the trainer's sink. After every update the full learner state
@@ -55,7 +56,10 @@ export class EmbeddedSink implements LearnerSink {
 
   async restore(state: string | null) {
     this.learner.dispose();
-    this.learner = state === null ? this.fresh() : EmbeddedLearner.fromCheckpoint(this.base.onnx, this.base.cfg, state, this.learnerOptions());
+    this.learner =
+      state === null
+        ? this.fresh()
+        : EmbeddedLearner.fromCheckpoint(this.base.onnx, this.base.cfg, state, this.learnerOptions());
     await this.o.swap?.(await this.learner.snapshot());
   }
 

@@ -36,7 +36,13 @@ describe("embedded learner as the trainer's sink", () => {
     const run = tempDir();
     try {
       const swapped: Uint8Array[] = [];
-      const options = { modelDir, runDir: run.dir, learningRate: 1e-2, maxGenLength: 8, swap: async (b: Uint8Array) => void swapped.push(b) };
+      const options = {
+        modelDir,
+        runDir: run.dir,
+        learningRate: 1e-2,
+        maxGenLength: 8,
+        swap: async (b: Uint8Array) => void swapped.push(b),
+      };
       const sink = new EmbeddedSink(options);
       const base = new Uint8Array(readFileSync(join(modelDir, "onnx", "model.onnx")));
       const first = await sink.apply(1, [group(1)]);
@@ -67,11 +73,21 @@ describe("embedded learner as the trainer's sink", () => {
     }
   });
 
-  test("a run with learner \"embedded\" over the built model commits learner state and checkpoints", async () => {
+  test('a run with learner "embedded" over the built model commits learner state and checkpoints', async () => {
     const ctx = testContext({ model: modelDir });
     try {
       const trainer = await getTrainer(ctx);
-      const config = testTrainerConfig({ iterations: 2, batch_docs: 1, challenger_samples: 2, reasoner_rollouts: 2, max_attempts: 2, max_new_tokens: 8, use_corpus: false, learner: "embedded", checkpoint_every: 2 });
+      const config = testTrainerConfig({
+        iterations: 2,
+        batch_docs: 1,
+        challenger_samples: 2,
+        reasoner_rollouts: 2,
+        max_attempts: 2,
+        max_new_tokens: 8,
+        use_corpus: false,
+        learner: "embedded",
+        checkpoint_every: 2,
+      });
       const { run_id } = await trainer.start(config);
       await trainer.done();
       expect(trainer.status()).toMatchObject({ state: "finished", iteration: 2, error: null });

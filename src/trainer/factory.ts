@@ -27,10 +27,16 @@ async function fixedChallenger(spec: string, { dataDir, device }: AppContext["co
 }
 
 /** The corpus as the trainer's document source: its epoch sampler, resumed from the committed state. */
-async function corpusSource(ctx: AppContext, config: TrainerConfig, samplerState: unknown): Promise<{ source: DocumentSource; hash: string }> {
+async function corpusSource(
+  ctx: AppContext,
+  config: TrainerConfig,
+  samplerState: unknown,
+): Promise<{ source: DocumentSource; hash: string }> {
   const corpus = await getCorpus(ctx);
   if ((await corpus.stats()).segments === 0) {
-    throw new TrainerSetupError("the corpus is empty: ingest documents first (spice corpus ingest), or set use_corpus to false");
+    throw new TrainerSetupError(
+      "the corpus is empty: ingest documents first (spice corpus ingest), or set use_corpus to false",
+    );
   }
   const sampler = await corpus.createSampler({ seed: config.seed, ...(samplerState ? { state: samplerState } : {}) });
   const manifest = await corpus.manifest();
@@ -54,19 +60,29 @@ async function corpusSource(ctx: AppContext, config: TrainerConfig, samplerState
 export function createRunFactory(ctx: AppContext): RunFactory {
   return async ({ runId, config, resume }) => {
     if (config.learner === "embedded" && ctx.config.policyUrl) {
-      throw new TrainerSetupError("learner \"embedded\" updates a local model: unset SPICE_POLICY_URL, or use learner \"rollout-only\"");
+      throw new TrainerSetupError(
+        'learner "embedded" updates a local model: unset SPICE_POLICY_URL, or use learner "rollout-only"',
+      );
     }
     const policy = await getPolicy(ctx);
-    const challenger = config.challenger_policy ? await fixedChallenger(config.challenger_policy, ctx.config) : undefined;
+    const challenger = config.challenger_policy
+      ? await fixedChallenger(config.challenger_policy, ctx.config)
+      : undefined;
     const docs = config.use_corpus ? await corpusSource(ctx, config, resume?.samplerState ?? null) : null;
     const dir = runDir(ctx.config.dataDir, runId);
 
     let sink: LearnerSink;
     if (config.learner === "embedded") {
       const modelDir = localModelFolder(ctx.config);
-      if (!modelDir) throw new TrainerSetupError("learner \"embedded\" needs a local model folder (SPICE_MODEL)");
+      if (!modelDir) throw new TrainerSetupError('learner "embedded" needs a local model folder (SPICE_MODEL)');
       const swap = policy.swapWeights?.bind(policy);
-      sink = new EmbeddedSink({ modelDir, runDir: dir, learningRate: config.learning_rate, maxGenLength: config.max_new_tokens, swap });
+      sink = new EmbeddedSink({
+        modelDir,
+        runDir: dir,
+        learningRate: config.learning_rate,
+        maxGenLength: config.max_new_tokens,
+        swap,
+      });
     } else {
       sink = new RolloutFileSink(config.rollout_path ?? join(dir, "groups.jsonl"));
     }
@@ -82,7 +98,8 @@ export function createRunFactory(ctx: AppContext): RunFactory {
       // The starting weights' hash, where the backend can see them (a remote server's it cannot).
       tied: { corpusHash: docs?.hash ?? null, modelHash: (await policy.weightsHash?.()) ?? null },
       engine: {
-        runIteration: (args) => runSelfPlayIteration({ policy, challenger, documents: docs?.source ?? null }, settings, args),
+        runIteration: (args) =>
+          runSelfPlayIteration({ policy, challenger, documents: docs?.source ?? null }, settings, args),
         close: async () => {
           await challenger?.close();
         },

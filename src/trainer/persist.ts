@@ -19,11 +19,20 @@ export function tieRun(db: Db, id: string, tied: { corpusHash: string | null; mo
 
 /** A new run supersedes unfinished ones: they are marked stopped, so only one run is "running". */
 export function stopOpenRuns(db: Db): void {
-  db.update(runs).set({ status: "stopped", updatedAt: new Date() }).where(inArray(runs.status, ["running", "paused"])).run();
+  db.update(runs)
+    .set({ status: "stopped", updatedAt: new Date() })
+    .where(inArray(runs.status, ["running", "paused"]))
+    .run();
 }
 
 export function latestOpenRun(db: Db): Run | undefined {
-  return db.select().from(runs).where(inArray(runs.status, [...OPEN_STATES])).orderBy(desc(runs.createdAt)).limit(1).get();
+  return db
+    .select()
+    .from(runs)
+    .where(inArray(runs.status, [...OPEN_STATES]))
+    .orderBy(desc(runs.createdAt))
+    .limit(1)
+    .get();
 }
 
 export function getRun(db: Db, id: string): Run | undefined {
@@ -43,7 +52,13 @@ export function setRunStatus(db: Db, id: string, status: Run["status"], note?: s
 
 /** The last committed iteration of a run: where a restart continues from. */
 export function lastIteration(db: Db, runId: string) {
-  return db.select().from(iterations).where(eq(iterations.runId, runId)).orderBy(desc(iterations.iteration)).limit(1).get();
+  return db
+    .select()
+    .from(iterations)
+    .where(eq(iterations.runId, runId))
+    .orderBy(desc(iterations.iteration))
+    .limit(1)
+    .get();
 }
 
 /**
@@ -67,7 +82,14 @@ export function commitIteration(db: Db, rec: IterationRecord): void {
       .run();
     for (const seg of rec.segments) {
       tx.insert(segmentsUsed)
-        .values({ runId: rec.runId, iteration: rec.iteration, slot: seg.slot, docId: seg.docId, attempts: seg.attempts, skipped: seg.skipped })
+        .values({
+          runId: rec.runId,
+          iteration: rec.iteration,
+          slot: seg.slot,
+          docId: seg.docId,
+          attempts: seg.attempts,
+          skipped: seg.skipped,
+        })
         .run();
       for (const t of seg.tasks) {
         const { id } = tx
@@ -89,7 +111,10 @@ export function commitIteration(db: Db, rec: IterationRecord): void {
           })
           .returning({ id: tasks.id })
           .get();
-        if (t.rollouts.length) tx.insert(rollouts).values(t.rollouts.map((r) => ({ ...r, taskId: id }))).run();
+        if (t.rollouts.length)
+          tx.insert(rollouts)
+            .values(t.rollouts.map((r) => ({ ...r, taskId: id })))
+            .run();
       }
     }
     const scalars = Object.entries(scalarMetrics(rec.metrics));
@@ -133,11 +158,24 @@ export function recordCheckpoint(db: Db, runId: string, iteration: number, step:
 
 /** Forget all but the newest `keep` checkpoints; returns the paths dropped so the caller deletes them. */
 export function pruneCheckpoints(db: Db, runId: string, keep: number): string[] {
-  const all = db.select().from(checkpoints).where(eq(checkpoints.runId, runId)).orderBy(desc(checkpoints.iteration)).all();
+  const all = db
+    .select()
+    .from(checkpoints)
+    .where(eq(checkpoints.runId, runId))
+    .orderBy(desc(checkpoints.iteration))
+    .all();
   const drop = all.slice(keep);
   if (drop.length) {
     db.delete(checkpoints)
-      .where(and(eq(checkpoints.runId, runId), notInArray(checkpoints.iteration, all.slice(0, keep).map((c) => c.iteration))))
+      .where(
+        and(
+          eq(checkpoints.runId, runId),
+          notInArray(
+            checkpoints.iteration,
+            all.slice(0, keep).map((c) => c.iteration),
+          ),
+        ),
+      )
       .run();
   }
   return drop.map((c) => c.path);

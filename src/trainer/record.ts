@@ -16,5 +16,7 @@ export interface IterationRecord {
 
 /** The finite numeric metrics of an iteration: what goes to the metrics table, the log and Prometheus. */
 export function scalarMetrics(m: Record<string, unknown>): Record<string, number> {
-  return Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1])));
+  return Object.fromEntries(
+    Object.entries(m).filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1])),
+  );
 }

@@ -93,13 +93,24 @@ describe("trainer loop", () => {
     expect(resumed).toMatchObject({ run_id, resumed: true, iteration: stoppedAt });
     await second.done();
     expect(second.status()).toMatchObject({ state: "finished", iteration: 4 });
-    expect(rowCounts(c, run_id!)).toEqual({ iterations: 4, segments: 8, tasks: 24, rollouts: rowCounts(ref, refTrainer.status().run_id!).rollouts });
+    expect(rowCounts(c, run_id!)).toEqual({
+      iterations: 4,
+      segments: 8,
+      tasks: 24,
+      rollouts: rowCounts(ref, refTrainer.status().run_id!).rollouts,
+    });
 
     // The resumed run drew the same documents and produced the same groups as the uninterrupted one.
     const strip = (gs: ReturnType<typeof readGroups>) => gs.map(({ run: _r, ...g }) => g);
     expect(strip(readGroups(path))).toEqual(strip(readGroups(refPath)));
     const docs = (x: ReturnType<typeof ctx>, id: string) =>
-      x.db.select({ it: segmentsUsed.iteration, doc: segmentsUsed.docId }).from(segmentsUsed).where(eq(segmentsUsed.runId, id)).orderBy(segmentsUsed.iteration, segmentsUsed.slot).all().map((r) => r.doc);
+      x.db
+        .select({ it: segmentsUsed.iteration, doc: segmentsUsed.docId })
+        .from(segmentsUsed)
+        .where(eq(segmentsUsed.runId, id))
+        .orderBy(segmentsUsed.iteration, segmentsUsed.slot)
+        .all()
+        .map((r) => r.doc);
     expect(docs(c, run_id!)).toEqual(docs(ref, refTrainer.status().run_id!));
   });
 
@@ -143,7 +154,10 @@ describe("trainer loop", () => {
 
 describe("trainer config", () => {
   test("the contract's keys validate; errors name the field", () => {
-    expect(parseTrainerConfig({ iterations: 640, batch_docs: 8, reward: "rzero", learner: "embedded" })).toMatchObject({ iterations: 640, reward: "rzero" });
+    expect(parseTrainerConfig({ iterations: 640, batch_docs: 8, reward: "rzero", learner: "embedded" })).toMatchObject({
+      iterations: 640,
+      reward: "rzero",
+    });
     expect(() => parseTrainerConfig({ batch_docs: 0 })).toThrow(/batch_docs/);
     expect(() => parseTrainerConfig({ reward: "bogus" })).toThrow(/reward/);
     expect(() => parseTrainerConfig({ task_types: [] })).toThrow(/task_types/);

@@ -4,7 +4,19 @@ import { SpiceError } from "../errors.ts";
 import type { TrainerState } from "../db/run-states.ts";
 import type { IterationOutput } from "../selfplay/record.ts";
 import type { TrainerConfig } from "./config.ts";
-import { commitIteration, createRun, getRun, recordMetric, tieRun, lastIteration, latestOpenRun, stopOpenRuns, pruneCheckpoints, recordCheckpoint, setRunStatus } from "./persist.ts";
+import {
+  commitIteration,
+  createRun,
+  getRun,
+  recordMetric,
+  tieRun,
+  lastIteration,
+  latestOpenRun,
+  stopOpenRuns,
+  pruneCheckpoints,
+  recordCheckpoint,
+  setRunStatus,
+} from "./persist.ts";
 import { scalarMetrics } from "./record.ts";
 import { trainerGauge } from "../metrics.ts";
 import type { LearnerSink } from "./sink.ts";
@@ -113,7 +125,10 @@ export class Trainer {
       this.resumed = true;
       resume = { samplerState: last?.samplerState ?? null, learnerState: last?.learnerState ?? null };
       if (JSON.stringify(open.config) !== JSON.stringify(config)) {
-        logger.warn({ run: open.id }, "resuming an unfinished run with its stored configuration (use --new-run to start afresh)");
+        logger.warn(
+          { run: open.id },
+          "resuming an unfinished run with its stored configuration (use --new-run to start afresh)",
+        );
       }
     } else {
       this.runId = crypto.randomUUID();
@@ -143,7 +158,10 @@ export class Trainer {
       if (resources.tied) tieRun(db, this.runId, resources.tied);
     }
     this.state = "running";
-    logger.info({ run: this.runId, resumed: this.resumed, from: this.iteration, iterations: this.config!.iterations }, "trainer started");
+    logger.info(
+      { run: this.runId, resumed: this.resumed, from: this.iteration, iterations: this.config!.iterations },
+      "trainer started",
+    );
     this.loop = this.runLoop(resources);
     return this.status();
   }
@@ -196,7 +214,12 @@ export class Trainer {
         const startedAt = new Date();
         let out: IterationOutput;
         try {
-          out = await res.engine.runIteration({ runId, iteration, seed: iterationSeed(config.seed, iteration), signal: abort.signal });
+          out = await res.engine.runIteration({
+            runId,
+            iteration,
+            seed: iterationSeed(config.seed, iteration),
+            signal: abort.signal,
+          });
         } catch (err) {
           if (abort.signal.aborted) break; // rolled back: nothing of this iteration was written
           throw err;
@@ -231,7 +254,8 @@ export class Trainer {
           const path = await res.sink.checkpoint(iteration);
           if (path) {
             recordCheckpoint(db, runId, iteration, applied.step ?? 0, path);
-            for (const old of pruneCheckpoints(db, runId, config.keep_checkpoints)) rmSync(old, { recursive: true, force: true });
+            for (const old of pruneCheckpoints(db, runId, config.keep_checkpoints))
+              rmSync(old, { recursive: true, force: true });
           }
         }
         await res.afterCommit?.(iteration);
@@ -256,7 +280,10 @@ export class Trainer {
     const { registry } = this.ctx;
     for (const [name, value] of Object.entries(scalarMetrics(metrics))) {
       const metricName = `spice_trainer_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
-      trainerGauge(registry, metricName, `trainer metric ${name} (last committed iteration)`).set({ run: runId }, value);
+      trainerGauge(registry, metricName, `trainer metric ${name} (last committed iteration)`).set(
+        { run: runId },
+        value,
+      );
     }
     trainerGauge(registry, "spice_trainer_iteration", "last committed iteration").set({ run: runId }, this.iteration);
   }
@@ -272,4 +299,3 @@ export class TrainerStateError extends SpiceError {
     super("trainer_state", message);
   }
 }
-

@@ -10,7 +10,10 @@ import type { ScoredGroup } from "../spice/scored-group.ts";
  */
 export interface LearnerSink {
   readonly kind: "embedded" | "rollout-only";
-  apply(iteration: number, groups: ScoredGroup[]): Promise<{ step: number | null; state: string | null; stats: Partial<UpdateStats> }>;
+  apply(
+    iteration: number,
+    groups: ScoredGroup[],
+  ): Promise<{ step: number | null; state: string | null; stats: Partial<UpdateStats> }>;
   /** Return to the state committed with the last iteration (`null`: before the first one). */
   restore(state: string | null): Promise<void>;
   /** Keep a durable checkpoint of the current state; returns its path (rollout-only: none). */
@@ -34,7 +37,11 @@ export class RolloutFileSink implements LearnerSink {
       closeSync(fd);
     }
     // The committed state is the file length: anything past it on restart belongs to an iteration that never committed.
-    return { step: null, state: String(statSync(this.path).size), stats: { trajectories: groups.reduce((n, g) => n + g.completions.length, 0) } };
+    return {
+      step: null,
+      state: String(statSync(this.path).size),
+      stats: { trajectories: groups.reduce((n, g) => n + g.completions.length, 0) },
+    };
   }
 
   async restore(state: string | null) {

@@ -1,18 +1,29 @@
-import * as Cx from './complex.ts';
-import type { Complex } from './complex.ts';
-import { type MathJson, args, head, isNumberNode } from './mathjson.ts';
-import { BudgetExceeded, Rational, UndefinedValue, binomial, factorial } from './rational.ts';
+import * as Cx from "./complex.ts";
+import type { Complex } from "./complex.ts";
+import { type MathJson, args, head, isNumberNode } from "./mathjson.ts";
+import { BudgetExceeded, Rational, UndefinedValue, binomial, factorial } from "./rational.ts";
 
 /** Raised for trees the evaluator cannot give a value: parse errors, unknown functions, text (R6). */
 export class Unsupported extends Error {}
 
-const CONSTANTS = new Set(['Pi', 'ExponentialE', 'e', 'i', 'ImaginaryUnit', 'PositiveInfinity', 'NegativeInfinity', 'ComplexInfinity', 'NaN', 'Nothing']);
+const CONSTANTS = new Set([
+  "Pi",
+  "ExponentialE",
+  "e",
+  "i",
+  "ImaginaryUnit",
+  "PositiveInfinity",
+  "NegativeInfinity",
+  "ComplexInfinity",
+  "NaN",
+  "Nothing",
+]);
 
 /** Free variables of a tree: symbols that are not constants (`e` and `i` are constants, X1). */
 export function freeSymbols(x: MathJson, out: Set<string> = new Set()): Set<string> {
-  if (typeof x === 'string') {
+  if (typeof x === "string") {
     if (!CONSTANTS.has(x) && !x.startsWith("'")) out.add(x);
-  } else if (Array.isArray(x) && x[0] !== 'InverseFunction') {
+  } else if (Array.isArray(x) && x[0] !== "InverseFunction") {
     for (let k = 1; k < x.length; k++) freeSymbols(x[k]!, out);
   }
   return out;
@@ -20,11 +31,11 @@ export function freeSymbols(x: MathJson, out: Set<string> = new Set()): Set<stri
 
 /** Number literal; the parser writes repeating decimals as `0.(12)` (N6). */
 function numberLiteral(x: number | { num: string }): Rational | null {
-  const text = typeof x === 'number' ? (Number.isFinite(x) ? String(x) : '') : x.num;
+  const text = typeof x === "number" ? (Number.isFinite(x) ? String(x) : "") : x.num;
   const repeating = /^([+-]?)(\d*)\.(\d*)\((\d+)\)$/.exec(text);
   if (repeating) {
-    const value = repeatingDecimal([{ num: `${repeating[2] || '0'}.${repeating[3]}` }, { num: repeating[4]! }]);
-    return repeating[1] === '-' ? value.neg() : value;
+    const value = repeatingDecimal([{ num: `${repeating[2] || "0"}.${repeating[3]}` }, { num: repeating[4]! }]);
+    return repeating[1] === "-" ? value.neg() : value;
   }
   return Rational.parseDecimal(text);
 }
@@ -70,12 +81,12 @@ function mixedNumber(parts: MathJson[]): Rational | null {
   if (parts.length !== 2) return null;
   const [written, frac] = parts as [MathJson, MathJson];
   // `-2\frac13` parses as (−2)·(1/3) next to each other: the sign belongs to the whole number.
-  const negative = head(written) === 'Negate';
+  const negative = head(written) === "Negate";
   const whole = negative ? args(written)[0]! : written;
-  if (head(frac) !== 'Divide') return null;
+  if (head(frac) !== "Divide") return null;
   const [a, b] = args(frac);
   const isIntLit = (v: MathJson | undefined): v is number | { num: string } =>
-    v !== undefined && isNumberNode(v) && /^\d+$/.test(typeof v === 'number' ? String(v) : v.num);
+    v !== undefined && isNumberNode(v) && /^\d+$/.test(typeof v === "number" ? String(v) : v.num);
   if (!isIntLit(whole) || !isIntLit(a) || !isIntLit(b)) return null;
   const w = numberLiteral(whole)!;
   const num = numberLiteral(a)!;
@@ -88,7 +99,7 @@ function mixedNumber(parts: MathJson[]): Rational | null {
 function delimited(x: MathJson[]): MathJson {
   // ["Delimiter", body, "'(,)'"]: a single parenthesised value; sequences are not scalars.
   const body = x[0];
-  if (body === undefined || head(body) === 'Sequence') throw new Unsupported('sequence where a value was expected');
+  if (body === undefined || head(body) === "Sequence") throw new Unsupported("sequence where a value was expected");
   return body;
 }
 
@@ -99,47 +110,47 @@ function delimited(x: MathJson[]): MathJson {
  */
 export function evalExact(x: MathJson): Rational | null {
   if (isNumberNode(x)) return numberLiteral(x);
-  if (typeof x === 'string') return null;
-  if (!Array.isArray(x)) throw new Unsupported('text where a value was expected');
+  if (typeof x === "string") return null;
+  if (!Array.isArray(x)) throw new Unsupported("text where a value was expected");
   const h = head(x);
   const a = args(x);
   switch (h) {
-    case 'Add':
-    case 'Subtract':
-    case 'Multiply': {
+    case "Add":
+    case "Subtract":
+    case "Multiply": {
       let acc: Rational | null = null;
       for (let k = 0; k < a.length; k++) {
         const v = evalExact(a[k]!);
         if (v === null) return null;
         if (acc === null) acc = v;
-        else if (h === 'Multiply') acc = acc.mul(v);
-        else if (h === 'Subtract') acc = acc.sub(v);
+        else if (h === "Multiply") acc = acc.mul(v);
+        else if (h === "Subtract") acc = acc.sub(v);
         else acc = acc.add(v);
       }
       return acc;
     }
-    case 'Negate': {
+    case "Negate": {
       const v = evalExact(a[0]!);
       return v === null ? null : v.neg();
     }
-    case 'Divide':
-    case 'Rational': {
-      if (a.length !== 2) throw new Unsupported('malformed fraction');
+    case "Divide":
+    case "Rational": {
+      if (a.length !== 2) throw new Unsupported("malformed fraction");
       const n = evalExact(a[0]!);
       const d = evalExact(a[1]!);
-      if (d !== null && d.isZero()) throw new UndefinedValue('division by zero');
+      if (d !== null && d.isZero()) throw new UndefinedValue("division by zero");
       return n === null || d === null ? null : n.div(d);
     }
-    case 'Power': {
+    case "Power": {
       const base = evalExact(a[0]!);
       const e = evalExact(a[1]!);
       if (base === null || e === null) return null;
       return rationalPower(base, e);
     }
-    case 'Sqrt':
-    case 'Root': {
+    case "Sqrt":
+    case "Root": {
       const base = evalExact(a[0]!);
-      const n = h === 'Sqrt' ? Rational.of(2n) : evalExact(a[1]!);
+      const n = h === "Sqrt" ? Rational.of(2n) : evalExact(a[1]!);
       if (base === null || n === null || !n.isInteger() || n.n < 1n) return null;
       if (base.sign() < 0 && n.n % 2n === 1n) {
         const r = rationalPower(base.neg(), Rational.of(1n, n.n));
@@ -147,37 +158,37 @@ export function evalExact(x: MathJson): Rational | null {
       }
       return rationalPower(base, Rational.of(1n, n.n));
     }
-    case 'Factorial': {
+    case "Factorial": {
       const v = evalExact(a[0]!);
-      return v === null ? null : Rational.of(factorial(toInteger(v, 'factorial')));
+      return v === null ? null : Rational.of(factorial(toInteger(v, "factorial")));
     }
-    case 'Binomial': {
+    case "Binomial": {
       const n = evalExact(a[0]!);
       const k = evalExact(a[1]!);
       if (n === null || k === null) return null;
-      const nn = toInteger(n, 'binomial');
+      const nn = toInteger(n, "binomial");
       if (nn < 0n) return null;
-      return Rational.of(binomial(nn, toInteger(k, 'binomial')));
+      return Rational.of(binomial(nn, toInteger(k, "binomial")));
     }
-    case 'Abs': {
+    case "Abs": {
       const v = evalExact(a[0]!);
       return v === null ? null : v.abs();
     }
-    case 'RepeatingDecimal':
+    case "RepeatingDecimal":
       return repeatingDecimal(a);
-    case 'InvisibleOperator': {
+    case "InvisibleOperator": {
       const mixed = mixedNumber(a);
       if (mixed) return mixed;
-      if (a.length >= 2 && a.every(isNumberNode)) throw new Unsupported('two numbers side by side');
-      return evalExact(['Multiply', ...a]);
+      if (a.length >= 2 && a.every(isNumberNode)) throw new Unsupported("two numbers side by side");
+      return evalExact(["Multiply", ...a]);
     }
-    case 'Delimiter':
+    case "Delimiter":
       return evalExact(delimited(a));
-    case 'Sequence':
+    case "Sequence":
       if (a.length === 1) return evalExact(a[0]!);
-      throw new Unsupported('sequence where a value was expected');
-    case 'Error':
-      throw new Unsupported('malformed LaTeX');
+      throw new Unsupported("sequence where a value was expected");
+    case "Error":
+      throw new Unsupported("malformed LaTeX");
     default:
       return null;
   }
@@ -186,9 +197,9 @@ export function evalExact(x: MathJson): Rational | null {
 /** `0.1\overline{6}`: the fast parser's node for N6 (the library folds it to a Rational itself). */
 function repeatingDecimal(a: MathJson[]): Rational {
   const [prefix, rep] = a as [{ num: string }, { num: string }];
-  const [intPart, fracPart = ''] = prefix.num.split('.');
+  const [intPart, fracPart = ""] = prefix.num.split(".");
   const scale = 10n ** BigInt(fracPart.length);
-  const base = Rational.of(BigInt((intPart || '0') + fracPart), scale);
+  const base = Rational.of(BigInt((intPart || "0") + fracPart), scale);
   const period = 10n ** BigInt(rep.num.length) - 1n;
   return base.add(Rational.of(BigInt(rep.num), period * scale));
 }
@@ -222,23 +233,23 @@ const FUNCTIONS1: Record<string, (z: Complex) => Complex> = {
 
 function constant(name: string, env: Map<string, Complex>): Complex {
   switch (name) {
-    case 'Pi':
+    case "Pi":
       return Cx.C(Math.PI);
-    case 'ExponentialE':
-    case 'e':
+    case "ExponentialE":
+    case "e":
       return Cx.C(Math.E);
-    case 'i':
-    case 'ImaginaryUnit':
+    case "i":
+    case "ImaginaryUnit":
       return Cx.C(0, 1);
-    case 'PositiveInfinity':
+    case "PositiveInfinity":
       return Cx.C(Infinity);
-    case 'NegativeInfinity':
+    case "NegativeInfinity":
       return Cx.C(-Infinity);
-    case 'ComplexInfinity':
-    case 'NaN':
+    case "ComplexInfinity":
+    case "NaN":
       return Cx.NAN;
   }
-  if (name.startsWith("'")) throw new Unsupported('text where a value was expected');
+  if (name.startsWith("'")) throw new Unsupported("text where a value was expected");
   const v = env.get(name);
   if (v === undefined) throw new Unsupported(`unbound symbol ${name}`);
   return v;
@@ -266,7 +277,7 @@ function numericBinomial(n: Complex, k: Complex): Complex {
 
 function isMinusOne(x: MathJson | undefined): boolean {
   if (x === undefined) return false;
-  if (head(x) === 'Negate') {
+  if (head(x) === "Negate") {
     const inner = args(x)[0];
     return inner !== undefined && isNumberNode(inner) && numberLiteral(inner)?.equals(Rational.ONE) === true;
   }
@@ -276,75 +287,78 @@ function isMinusOne(x: MathJson | undefined): boolean {
 /** Floating value of a tree with its free variables bound in `env` (numeric sampling, X1). */
 export function evalNumeric(x: MathJson, env: Map<string, Complex>): Complex {
   if (isNumberNode(x)) {
-    if (typeof x === 'number') return Cx.C(x);
+    if (typeof x === "number") return Cx.C(x);
     const exact = numberLiteral(x);
     return exact === null ? Cx.NAN : Cx.C(exact.toNumber());
   }
-  if (typeof x === 'string') return constant(x, env);
-  if (!Array.isArray(x)) throw new Unsupported('text where a value was expected');
+  if (typeof x === "string") return constant(x, env);
+  if (!Array.isArray(x)) throw new Unsupported("text where a value was expected");
   const h = head(x);
   const a = args(x);
   const ev = (k: number): Complex => {
     const node = a[k];
-    if (node === undefined) throw new Unsupported('missing argument');
+    if (node === undefined) throw new Unsupported("missing argument");
     return evalNumeric(node, env);
   };
   switch (h) {
-    case 'Add':
-    case 'Subtract':
-    case 'Multiply': {
+    case "Add":
+    case "Subtract":
+    case "Multiply": {
       let acc = ev(0);
       for (let k = 1; k < a.length; k++) {
         const v = ev(k);
-        acc = h === 'Add' ? Cx.add(acc, v) : h === 'Subtract' ? Cx.sub(acc, v) : Cx.mul(acc, v);
+        acc = h === "Add" ? Cx.add(acc, v) : h === "Subtract" ? Cx.sub(acc, v) : Cx.mul(acc, v);
       }
       return acc;
     }
-    case 'Divide':
-    case 'Rational':
+    case "Divide":
+    case "Rational":
       return Cx.div(ev(0), ev(1));
-    case 'Power': {
+    case "Power": {
       // \sin^{-1} x is the inverse sine, not a reciprocal.
       const base = a[0];
-      const inverse = Array.isArray(base) && base.length === 2 && isMinusOne(a[1]) ? FUNCTIONS1[`Arc${String(base[0]).toLowerCase()}`] : undefined;
+      const inverse =
+        Array.isArray(base) && base.length === 2 && isMinusOne(a[1])
+          ? FUNCTIONS1[`Arc${String(base[0]).toLowerCase()}`]
+          : undefined;
       if (inverse) return inverse(evalNumeric((base as MathJson[])[1]!, env));
       return Cx.pow(ev(0), ev(1));
     }
-    case 'Root':
+    case "Root":
       return Cx.root(ev(0), ev(1));
-    case 'Log':
+    case "Log":
       // Plain \log is the natural logarithm (the Math-Verify/SymPy reading); \log_b has a base.
       return a.length > 1 ? Cx.div(Cx.ln(ev(0)), Cx.ln(ev(1))) : Cx.ln(ev(0));
-    case 'Factorial':
+    case "Factorial":
       return realFactorial(ev(0));
-    case 'Binomial':
+    case "Binomial":
       return numericBinomial(ev(0), ev(1));
-    case 'RepeatingDecimal':
+    case "RepeatingDecimal":
       return Cx.C(repeatingDecimal(a).toNumber());
-    case 'InvisibleOperator': {
+    case "InvisibleOperator": {
       const mixed = mixedNumber(a);
       if (mixed) return Cx.C(mixed.toNumber());
-      if (a.length >= 2 && a.every(isNumberNode)) throw new Unsupported('two numbers side by side');
-      return evalNumeric(['Multiply', ...a], env);
+      if (a.length >= 2 && a.every(isNumberNode)) throw new Unsupported("two numbers side by side");
+      return evalNumeric(["Multiply", ...a], env);
     }
-    case 'Delimiter':
+    case "Delimiter":
       return evalNumeric(delimited(a), env);
-    case 'Sequence':
+    case "Sequence":
       if (a.length === 1) return ev(0);
-      throw new Unsupported('sequence where a value was expected');
-    case 'Apply': {
+      throw new Unsupported("sequence where a value was expected");
+    case "Apply": {
       // \sin^{-1}x → ["Apply", ["InverseFunction", "Sin"], x]
       const f = a[0];
-      if (Array.isArray(f) && f[0] === 'InverseFunction' && typeof f[1] === 'string') {
+      if (Array.isArray(f) && f[0] === "InverseFunction" && typeof f[1] === "string") {
         const inverse = FUNCTIONS1[`Arc${f[1].toLowerCase()}`];
         if (inverse) return inverse(ev(1));
       }
-      throw new Unsupported('unknown function');
+      throw new Unsupported("unknown function");
     }
   }
   const f = h === null ? undefined : FUNCTIONS1[h];
   if (f && a.length === 1) return f(ev(0));
-  throw new Unsupported(h === 'Error' ? 'malformed LaTeX' : `unsupported operation ${h ?? '?'}`);
+  throw new Unsupported(h === "Error" ? "malformed LaTeX" : `unsupported operation ${h ?? "?"}`);
 }
 
 export { BudgetExceeded, UndefinedValue };

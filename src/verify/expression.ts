@@ -1,8 +1,16 @@
-import type { Complex } from './complex.ts';
-import { freeSymbols } from './evaluate.ts';
-import { BudgetExceeded } from './rational.ts';
-import { type Comparison, type Scalar, closeEnough, compareScalars, numericValue, parseScalar, samplePoints } from './scalar.ts';
-import type { Struct } from './structure.ts';
+import type { Complex } from "./complex.ts";
+import { freeSymbols } from "./evaluate.ts";
+import { BudgetExceeded } from "./rational.ts";
+import {
+  type Comparison,
+  type Scalar,
+  closeEnough,
+  compareScalars,
+  numericValue,
+  parseScalar,
+  samplePoints,
+} from "./scalar.ts";
+import type { Struct } from "./structure.ts";
 
 /** Structural comparison (S1–S6, X2) down to scalar leaves (N5, X1, X3). */
 
@@ -13,7 +21,7 @@ const SINGLE_VARIABLE = /^(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[A-Za-z0-9]+\}?)?(?:')*
 const no = (reason: string): Comparison => ({ equal: false, reason });
 
 function scalarOf(s: Struct): Scalar | null {
-  return s.kind === 'scalar' ? parseScalar(s.text) : null;
+  return s.kind === "scalar" ? parseScalar(s.text) : null;
 }
 
 /** How two scalar texts compare; the caller supplies the number rules for its answer type. */
@@ -21,22 +29,25 @@ export type LeafCompare = (answer: string, gold: string) => Comparison;
 
 export const defaultLeaf: LeafCompare = (answer, gold) => {
   const a = parseScalar(answer);
-  if (a === null) return no('answer is not valid math');
+  if (a === null) return no("answer is not valid math");
   const g = parseScalar(gold);
-  if (g === null) return no('gold is not valid math');
+  if (g === null) return no("gold is not valid math");
   return compareScalars(a, g);
 };
 
 const isAssignment = (s: Struct): boolean =>
-  s.kind === 'equation' && s.sides.length === 2 && s.sides[0]!.kind === 'scalar' && SINGLE_VARIABLE.test(s.sides[0]!.text.replace(/\s+/g, ''));
+  s.kind === "equation" &&
+  s.sides.length === 2 &&
+  s.sides[0]!.kind === "scalar" &&
+  SINGLE_VARIABLE.test(s.sides[0]!.text.replace(/\s+/g, ""));
 
 /** X2: an equation item inside a non-equation context stands for its right-most side. */
-const rightMost = (s: Struct): Struct => (s.kind === 'equation' ? s.sides[s.sides.length - 1]! : s);
+const rightMost = (s: Struct): Struct => (s.kind === "equation" ? s.sides[s.sides.length - 1]! : s);
 
 /** Unordered comparison with duplicates ignored: every item has a partner on the other side. */
 function sameItems(answer: Struct[], gold: Struct[], leaf: LeafCompare): Comparison {
-  if (answer.length > MAX_COLLECTION || gold.length > MAX_COLLECTION) throw new BudgetExceeded('collection too large');
-  if ((answer.length === 0) !== (gold.length === 0)) return no('different number of items');
+  if (answer.length > MAX_COLLECTION || gold.length > MAX_COLLECTION) throw new BudgetExceeded("collection too large");
+  if ((answer.length === 0) !== (gold.length === 0)) return no("different number of items");
   const matched = new Array<boolean>(gold.length).fill(false);
   for (const a of answer) {
     let found = false;
@@ -46,34 +57,37 @@ function sameItems(answer: Struct[], gold: Struct[], leaf: LeafCompare): Compari
         found = true;
       }
     }
-    if (!found) return no('an item is not in the gold');
+    if (!found) return no("an item is not in the gold");
   }
-  return matched.every(Boolean) ? { equal: true, reason: 'same items' } : no('an item of the gold is missing');
+  return matched.every(Boolean) ? { equal: true, reason: "same items" } : no("an item of the gold is missing");
 }
 
 function sameSequence(answer: Struct[], gold: Struct[], leaf: LeafCompare): Comparison {
-  if (answer.length !== gold.length) return no('different number of items');
+  if (answer.length !== gold.length) return no("different number of items");
   for (let k = 0; k < gold.length; k++) {
     const c = compareStruct(answer[k]!, gold[k]!, leaf);
     if (!c.equal) return no(`item ${k + 1}: ${c.reason}`);
   }
-  return { equal: true, reason: 'same items in order' };
+  return { equal: true, reason: "same items in order" };
 }
 
 /** S5: (variable, value) pairs, any order, all present, none extra. */
 function sameAssignments(answer: Struct[], gold: Struct[], leaf: LeafCompare): Comparison {
-  if (!answer.every(isAssignment)) return no('gold is a list of assignments');
-  const key = (s: Struct): string => (s as { sides: Struct[] }).sides[0]!.kind === 'scalar' ? ((s as { sides: Struct[] }).sides[0] as { text: string }).text.replace(/\s+/g, '') : '';
+  if (!answer.every(isAssignment)) return no("gold is a list of assignments");
+  const key = (s: Struct): string =>
+    (s as { sides: Struct[] }).sides[0]!.kind === "scalar"
+      ? ((s as { sides: Struct[] }).sides[0] as { text: string }).text.replace(/\s+/g, "")
+      : "";
   const goldByVar = new Map(gold.map((g) => [key(g), rightMost(g)]));
   const answerByVar = new Map(answer.map((a) => [key(a), rightMost(a)]));
-  if (goldByVar.size !== answerByVar.size) return no('different variables');
+  if (goldByVar.size !== answerByVar.size) return no("different variables");
   for (const [name, value] of goldByVar) {
     const other = answerByVar.get(name);
     if (other === undefined) return no(`no value for ${name}`);
     const c = compareStruct(other, value, leaf);
     if (!c.equal) return no(`${name}: ${c.reason}`);
   }
-  return { equal: true, reason: 'same assignments' };
+  return { equal: true, reason: "same assignments" };
 }
 
 /**
@@ -84,87 +98,88 @@ function sameEquation(answer: Struct[], gold: Struct[], leaf: LeafCompare): Comp
   const parts = [answer[0]!, answer[answer.length - 1]!, gold[0]!, gold[gold.length - 1]!].map(scalarOf);
   if (parts.some((p) => p === null)) {
     // Sides that are not single values (sets, tuples) compare side by side.
-    if (answer.length !== gold.length) return no('different equation');
+    if (answer.length !== gold.length) return no("different equation");
     return sameSequence(answer, gold, leaf);
   }
   const [al, ar, gl, gr] = parts as Scalar[];
-  const fa: Scalar = { text: '', json: ['Subtract', al!.json, ar!.json], decimal: al!.decimal || ar!.decimal };
-  const fg: Scalar = { text: '', json: ['Subtract', gl!.json, gr!.json], decimal: gl!.decimal || gr!.decimal };
+  const fa: Scalar = { text: "", json: ["Subtract", al!.json, ar!.json], decimal: al!.decimal || ar!.decimal };
+  const fg: Scalar = { text: "", json: ["Subtract", gl!.json, gr!.json], decimal: gl!.decimal || gr!.decimal };
   const vars = freeSymbols(fa.json, freeSymbols(fg.json));
   const rel = fa.decimal || fg.decimal ? 1e-6 : 1e-9;
   let ratio: Complex | null = null;
   for (const env of samplePoints(vars)) {
     const va = numericValue(fa, env);
     const vg = numericValue(fg, env);
-    if (!Number.isFinite(va.re) || !Number.isFinite(vg.re) || !Number.isFinite(va.im) || !Number.isFinite(vg.im)) continue;
+    if (!Number.isFinite(va.re) || !Number.isFinite(vg.re) || !Number.isFinite(va.im) || !Number.isFinite(vg.im))
+      continue;
     const vgZero = Math.hypot(vg.re, vg.im) < 1e-12;
     const vaZero = Math.hypot(va.re, va.im) < 1e-12;
     if (vgZero || vaZero) {
-      if (vgZero !== vaZero) return no('different equation');
+      if (vgZero !== vaZero) return no("different equation");
       continue;
     }
     const d = vg.re * vg.re + vg.im * vg.im;
     const r = { re: (va.re * vg.re + va.im * vg.im) / d, im: (va.im * vg.re - va.re * vg.im) / d };
     if (ratio === null) ratio = r;
-    else if (!closeEnough(r, ratio, rel, 0)) return no('different equation');
+    else if (!closeEnough(r, ratio, rel, 0)) return no("different equation");
   }
-  if (ratio === null) return no('equations could not be compared');
-  return { equal: true, reason: 'equivalent equation' };
+  if (ratio === null) return no("equations could not be compared");
+  return { equal: true, reason: "equivalent equation" };
 }
 
 /** Compares an answer structure against the gold structure. */
 export function compareStruct(answer: Struct, gold: Struct, leaf: LeafCompare = defaultLeaf): Comparison {
   // X2: outside an equation context an answer equation stands for its right-most side.
-  if (gold.kind === 'seq' || gold.kind === 'union' || gold.kind === 'matrix') answer = rightMost(answer);
+  if (gold.kind === "seq" || gold.kind === "union" || gold.kind === "matrix") answer = rightMost(answer);
   switch (gold.kind) {
-    case 'scalar': {
+    case "scalar": {
       const a = rightMost(answer);
-      if (a.kind !== 'scalar') return no(`expected one value, got a ${a.kind}`);
+      if (a.kind !== "scalar") return no(`expected one value, got a ${a.kind}`);
       return leaf(a.text, gold.text);
     }
-    case 'equation': {
-      if (answer.kind === 'equation') return sameEquation(answer.sides, gold.sides, leaf);
+    case "equation": {
+      if (answer.kind === "equation") return sameEquation(answer.sides, gold.sides, leaf);
       // A bare value against `x = 5`: the gold's right-hand side is the value asked for.
       if (isAssignment(gold)) return compareStruct(answer, gold.sides[1]!, leaf);
-      return no('gold is an equation');
+      return no("gold is an equation");
     }
-    case 'set': {
+    case "set": {
       if (gold.bare && gold.items.length > 0 && gold.items.every(isAssignment)) {
-        if (answer.kind === 'set') return sameAssignments(answer.items, gold.items, leaf);
-        if (answer.kind === 'equation' && gold.items.length === 1) return sameAssignments([answer], gold.items, leaf);
-        return no('gold is a list of assignments');
+        if (answer.kind === "set") return sameAssignments(answer.items, gold.items, leaf);
+        if (answer.kind === "equation" && gold.items.length === 1) return sameAssignments([answer], gold.items, leaf);
+        return no("gold is a list of assignments");
       }
       const goldItems = gold.items.map(rightMost);
       const a = rightMost(answer);
-      if (a.kind === 'set') return sameItems(a.items.map(rightMost), goldItems, leaf);
-      if (a.kind === 'seq' && gold.bare && a.open === '(' && a.close === ')') {
+      if (a.kind === "set") return sameItems(a.items.map(rightMost), goldItems, leaf);
+      if (a.kind === "seq" && gold.bare && a.open === "(" && a.close === ")") {
         return sameItems(a.items, goldItems, leaf);
       }
       return no(`expected a collection, got a ${a.kind}`);
     }
-    case 'seq': {
-      if (answer.kind === 'seq') {
-        if (answer.open !== gold.open || answer.close !== gold.close) return no('different brackets');
+    case "seq": {
+      if (answer.kind === "seq") {
+        if (answer.open !== gold.open || answer.close !== gold.close) return no("different brackets");
         return sameSequence(answer.items, gold.items, leaf);
       }
-      if (answer.kind === 'set' && answer.bare && gold.open === '(' && gold.close === ')') {
+      if (answer.kind === "set" && answer.bare && gold.open === "(" && gold.close === ")") {
         return sameSequence(answer.items, gold.items, leaf);
       }
       return no(`expected a tuple or interval, got a ${answer.kind}`);
     }
-    case 'union':
-      if (answer.kind !== 'union') return no('expected a union of intervals');
+    case "union":
+      if (answer.kind !== "union") return no("expected a union of intervals");
       return sameItems(answer.items, gold.items, leaf);
-    case 'matrix': {
-      if (answer.kind !== 'matrix') return no('expected a matrix');
+    case "matrix": {
+      if (answer.kind !== "matrix") return no("expected a matrix");
       if (answer.rows.length !== gold.rows.length || answer.rows.some((r, k) => r.length !== gold.rows[k]!.length)) {
-        return no('different matrix shape');
+        return no("different matrix shape");
       }
       for (let r = 0; r < gold.rows.length; r++) {
         const c = sameSequence(answer.rows[r]!, gold.rows[r]!, leaf);
         if (!c.equal) return no(`row ${r + 1}: ${c.reason}`);
       }
-      return { equal: true, reason: 'same matrix' };
+      return { equal: true, reason: "same matrix" };
     }
   }
 }

@@ -1,8 +1,6 @@
 /** Final-answer extraction from a free-text response (docs/verifier-rules.md E1–E5, R2). */
 
-export type Extraction =
-  | { ok: true; answer: string; source: 'box' | 'phrase' }
-  | { ok: false; reason: string };
+export type Extraction = { ok: true; answer: string; source: "box" | "phrase" } | { ok: false; reason: string };
 
 const BOX_OPENING = /\\(?:boxed|fbox)(?![A-Za-z])/g;
 
@@ -31,10 +29,10 @@ function matchBrace(text: string, open: number): number {
 function extractBox(text: string, lastOpening: number, macroLength: number): Extraction {
   let i = lastOpening + macroLength;
   while (i < text.length && /\s/.test(text[i]!)) i++;
-  if (text[i] !== '{') return { ok: false, reason: 'last box has no braced argument' };
+  if (text[i] !== "{") return { ok: false, reason: "last box has no braced argument" };
   const end = matchBrace(text, i);
-  if (end < 0) return { ok: false, reason: 'last box never closes (truncated response)' };
-  return { ok: true, answer: text.slice(i + 1, end - 1), source: 'box' };
+  if (end < 0) return { ok: false, reason: "last box never closes (truncated response)" };
+  return { ok: true, answer: text.slice(i + 1, end - 1), source: "box" };
 }
 
 // "answer is", "answer is:", "answer:", with markdown emphasis allowed around the colon.
@@ -45,24 +43,24 @@ function extractPhrase(text: string): Extraction {
   let last: RegExpExecArray | null = null;
   ANSWER_MARKER.lastIndex = 0;
   for (let m = ANSWER_MARKER.exec(text); m; m = ANSWER_MARKER.exec(text)) last = m;
-  if (!last) return { ok: false, reason: 'no \\boxed{} answer and no answer phrase' };
+  if (!last) return { ok: false, reason: "no \\boxed{} answer and no answer phrase" };
   let rest = text.slice(last.index + last[0].length);
-  rest = rest.replace(/^[\s*:]+/, '');
-  const newline = rest.indexOf('\n');
+  rest = rest.replace(/^[\s*:]+/, "");
+  const newline = rest.indexOf("\n");
   if (newline >= 0) rest = rest.slice(0, newline);
   const sentenceEnd = /\.(?=\s|$)/.exec(rest);
   if (sentenceEnd) rest = rest.slice(0, sentenceEnd.index);
   rest = stripPhraseWrappers(rest);
-  if (rest === '') return { ok: false, reason: 'nothing after the answer phrase' };
-  return { ok: true, answer: rest, source: 'phrase' };
+  if (rest === "") return { ok: false, reason: "nothing after the answer phrase" };
+  return { ok: true, answer: rest, source: "phrase" };
 }
 
 function stripPhraseWrappers(text: string): string {
-  let s = text.replace(/\*/g, '').trim();
-  s = s.replace(/^:+/, '').trim();
-  if (s.startsWith('\\(') && s.endsWith('\\)')) s = s.slice(2, -2);
-  if (s.startsWith('\\[') && s.endsWith('\\]')) s = s.slice(2, -2);
-  return s.replace(/\$/g, '').trim();
+  let s = text.replace(/\*/g, "").trim();
+  s = s.replace(/^:+/, "").trim();
+  if (s.startsWith("\\(") && s.endsWith("\\)")) s = s.slice(2, -2);
+  if (s.startsWith("\\[") && s.endsWith("\\]")) s = s.slice(2, -2);
+  return s.replace(/\$/g, "").trim();
 }
 
 /**

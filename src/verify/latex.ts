@@ -1,5 +1,5 @@
-import { LatexSyntax } from '@cortex-js/compute-engine/latex-syntax';
-import type { MathJson } from './mathjson.ts';
+import { LatexSyntax } from "@cortex-js/compute-engine/latex-syntax";
+import type { MathJson } from "./mathjson.ts";
 
 /**
  * LaTeX → MathJSON with compute-engine's LaTeX parser, without boxing: the tree mirrors

@@ -8,7 +8,7 @@ const EXPONENT_TAIL = /\s*\^\s*(?:\{\s*-?\d+\s*\}|-?\d)\s*$/;
 // A unit word: two letters or more, not a macro name, not a list connective (S2).
 const UNIT_WORD_TAIL = /(?<![A-Za-z\\])([A-Za-z]{2,})\s*$/;
 const PER_UNIT_TAIL = /(?<![A-Za-z\\])[A-Za-z]{2,}\s*\/\s*[A-Za-z]+\s*$/;
-const CONNECTIVES = new Set(['or', 'and']);
+const CONNECTIVES = new Set(["or", "and"]);
 
 /** N3: drops trailing units (`3 km`, `5 \text{ cm}^2`, `30^\circ`, `60 km/h`) after a number. */
 export function stripUnits(text: string): string {
@@ -42,7 +42,10 @@ export function stripUnits(text: string): string {
 
 /** N3: a leading dollar sign (`\$`) is currency, not math. */
 export function stripCurrency(text: string): string {
-  return text.replace(/^\s*([+-]?)\s*\\\$\s*/, '$1').replace(/\\\$\s*$/, '').trim();
+  return text
+    .replace(/^\s*([+-]?)\s*\\\$\s*/, "$1")
+    .replace(/\\\$\s*$/, "")
+    .trim();
 }
 
 /** N4: splits a trailing `%`/`\%` off; `percent` says whether there was one. */

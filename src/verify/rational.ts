@@ -1,4 +1,4 @@
-import { MAX_EXACT_BITS } from './limits.ts';
+import { MAX_EXACT_BITS } from "./limits.ts";
 
 /** Raised when an exact computation would exceed the work budget (R4). */
 export class BudgetExceeded extends Error {
@@ -48,7 +48,7 @@ export class Rational {
   }
 
   static of(n: bigint, d: bigint = 1n): Rational {
-    if (d === 0n) throw new UndefinedValue('division by zero');
+    if (d === 0n) throw new UndefinedValue("division by zero");
     if (d < 0n) {
       n = -n;
       d = -d;
@@ -58,7 +58,7 @@ export class Rational {
       n /= g;
       d /= g;
     }
-    return new Rational(checkBudget(n, 'numerator'), checkBudget(d, 'denominator'));
+    return new Rational(checkBudget(n, "numerator"), checkBudget(d, "denominator"));
   }
 
   static readonly ZERO = new Rational(0n, 1n);
@@ -67,12 +67,12 @@ export class Rational {
   /** Parses a plain decimal literal exactly: `-12.50`, `.5`, `8.`, `1e-3`, `2.5E+10`. */
   static parseDecimal(text: string): Rational | null {
     const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
-    if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
-    const frac = m[3] ?? '';
+    if (!m || (m[2] === "" && (m[3] ?? "") === "")) return null;
+    const frac = m[3] ?? "";
     const exp = (m[4] ? Number(m[4]) : 0) - frac.length;
-    if (!Number.isSafeInteger(exp) || Math.abs(exp) > MAX_EXACT_BITS) throw new BudgetExceeded('exponent');
-    let n = BigInt((m[2] || '0') + frac);
-    if (m[1] === '-') n = -n;
+    if (!Number.isSafeInteger(exp) || Math.abs(exp) > MAX_EXACT_BITS) throw new BudgetExceeded("exponent");
+    let n = BigInt((m[2] || "0") + frac);
+    if (m[1] === "-") n = -n;
     return exp >= 0 ? Rational.of(n * 10n ** BigInt(exp)) : Rational.of(n, 10n ** BigInt(-exp));
   }
 
@@ -101,7 +101,7 @@ export class Rational {
   }
 
   div(o: Rational): Rational {
-    if (o.n === 0n) throw new UndefinedValue('division by zero');
+    if (o.n === 0n) throw new UndefinedValue("division by zero");
     return Rational.of(this.n * o.d, this.d * o.n);
   }
 
@@ -126,17 +126,17 @@ export class Rational {
   /** Integer power with a size estimate made before any multiplication (R4). */
   pow(e: bigint): Rational {
     if (e === 0n) {
-      if (this.n === 0n) throw new UndefinedValue('0^0');
+      if (this.n === 0n) throw new UndefinedValue("0^0");
       return Rational.ONE;
     }
     if (this.n === 0n) {
-      if (e < 0n) throw new UndefinedValue('division by zero');
+      if (e < 0n) throw new UndefinedValue("division by zero");
       return Rational.ZERO;
     }
     if (abs(this.n) === 1n && this.d === 1n) return Rational.of(this.n < 0n && e % 2n !== 0n ? -1n : 1n);
     const bits = Math.max(bitLength(this.n), bitLength(this.d)) - 1;
     if (abs(e) > BigInt(MAX_EXACT_BITS) || bits * Number(abs(e)) > MAX_EXACT_BITS) {
-      throw new BudgetExceeded('power');
+      throw new BudgetExceeded("power");
     }
     const k = abs(e);
     const r = Rational.of(this.n ** k, this.d ** k);
@@ -161,9 +161,9 @@ export class Rational {
 
 /** Exact n! by binary splitting, refused past the digit budget. */
 export function factorial(n: bigint): bigint {
-  if (n < 0n) throw new UndefinedValue('factorial of a negative number');
+  if (n < 0n) throw new UndefinedValue("factorial of a negative number");
   // 25,206! is the first factorial past 100,000 digits.
-  if (n > 25_206n) throw new BudgetExceeded('factorial');
+  if (n > 25_206n) throw new BudgetExceeded("factorial");
   return productRange(1n, n);
 }
 
@@ -185,6 +185,6 @@ export function binomial(n: bigint, k: bigint): bigint {
   // log2 C(n, k) ≤ n·H(k/n), the binary entropy bound: refuse before multiplying.
   const p = Number(k) / Number(n);
   const bits = Number(n) * -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p));
-  if (!Number.isFinite(bits) || bits > MAX_EXACT_BITS) throw new BudgetExceeded('binomial');
+  if (!Number.isFinite(bits) || bits > MAX_EXACT_BITS) throw new BudgetExceeded("binomial");
   return productRange(n - k + 1n, n) / productRange(1n, k);
 }

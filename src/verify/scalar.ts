@@ -1,10 +1,10 @@
-import type { Complex } from './complex.ts';
-import { Unsupported, evalExact, evalNumeric, freeSymbols } from './evaluate.ts';
-import { parseExact } from './exact-parser.ts';
-import { parseLatex } from './latex.ts';
-import { MAX_PARSED_ANSWER_CHARS } from './limits.ts';
-import { type MathJson, hasError } from './mathjson.ts';
-import { BudgetExceeded, Rational, UndefinedValue } from './rational.ts';
+import type { Complex } from "./complex.ts";
+import { Unsupported, evalExact, evalNumeric, freeSymbols } from "./evaluate.ts";
+import { parseExact } from "./exact-parser.ts";
+import { parseLatex } from "./latex.ts";
+import { MAX_PARSED_ANSWER_CHARS } from "./limits.ts";
+import { type MathJson, hasError } from "./mathjson.ts";
+import { BudgetExceeded, Rational, UndefinedValue } from "./rational.ts";
 
 /** One mathematical value as written: its text, its tree, and whether a decimal literal occurs (N5). */
 export interface Scalar {
@@ -18,10 +18,10 @@ const DECIMAL_LITERAL = /\d\.|\.\d/;
 /** Parses one value: the fast exact parser first, the LaTeX library after (R6: errors are null). */
 export function parseScalar(text: string): Scalar | null {
   const trimmed = text.trim();
-  if (trimmed === '') return null;
+  if (trimmed === "") return null;
   let json = parseExact(trimmed);
   if (json === null) {
-    if (trimmed.length > MAX_PARSED_ANSWER_CHARS) throw new BudgetExceeded('answer too long to parse');
+    if (trimmed.length > MAX_PARSED_ANSWER_CHARS) throw new BudgetExceeded("answer too long to parse");
     json = parseLatex(trimmed);
     if (json === null || hasError(json)) return null;
   }
@@ -103,7 +103,7 @@ export function compareScalars(answer: Scalar, gold: Scalar): Comparison {
   }
   if (ea !== null && eg !== null) {
     const equal = rationalsMatch(ea, eg, decimal);
-    return { equal, reason: equal ? (decimal ? 'equal within 1e-6' : 'equal exactly') : 'different value' };
+    return { equal, reason: equal ? (decimal ? "equal within 1e-6" : "equal exactly") : "different value" };
   }
   const vars = freeSymbols(answer.json, freeSymbols(gold.json));
   const rel = decimal ? 1e-6 : vars.size > 0 ? 1e-9 : 1e-12;
@@ -121,11 +121,11 @@ export function compareScalars(answer: Scalar, gold: Scalar): Comparison {
     }
     // A sample point on a singularity of both sides says nothing; skip it.
     if (vars.size > 0 && !finite(va) && !finite(vg)) continue;
-    if (!closeEnough(va, vg, rel, floor)) return { equal: false, reason: 'different value' };
+    if (!closeEnough(va, vg, rel, floor)) return { equal: false, reason: "different value" };
     checked++;
   }
-  if (checked === 0) return { equal: false, reason: 'no defined value to compare' };
-  return { equal: true, reason: vars.size > 0 ? 'equal at random points' : 'equal numerically' };
+  if (checked === 0) return { equal: false, reason: "no defined value to compare" };
+  return { equal: true, reason: vars.size > 0 ? "equal at random points" : "equal numerically" };
 }
 
 /** Numeric value at one environment, or NaN when it cannot be evaluated. */

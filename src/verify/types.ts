@@ -35,7 +35,7 @@ export interface Verdict {
 
 /** `answer_type` is matched case-insensitively, so the challenger's `mcq` works. */
 export function parseAnswerType(value: unknown): AnswerType | null {
-  if (typeof value !== 'string') return null;
+  if (typeof value !== "string") return null;
   const lower = value.trim().toLowerCase();
   return ANSWER_TYPES.find((t) => t.toLowerCase() === lower) ?? null;
 }

@@ -7,12 +7,22 @@ import { DIFFICULTIES, KINDS, type TaskDraft, type World, type WorldDocument, ty
 /** The toy world's generator: seeded, pure, the same output for the same options on every runtime. */
 
 export const WorldOptionsSchema = z.object({
-  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
   documents: z.number().int().min(1).max(1_000_000),
   /** Document kinds, used in turn (document i has kind kinds[i mod length]). */
-  kinds: z.array(z.enum(KINDS)).min(1).default([...KINDS]),
+  kinds: z
+    .array(z.enum(KINDS))
+    .min(1)
+    .default([...KINDS]),
   /** Which of each document's tasks to keep. */
-  difficulties: z.array(z.enum(DIFFICULTIES)).min(1).default([...DIFFICULTIES]),
+  difficulties: z
+    .array(z.enum(DIFFICULTIES))
+    .min(1)
+    .default([...DIFFICULTIES]),
   /** Largest base quantity, price or day offset (offsets stop at 6 days). */
   maxNumber: z.number().int().min(4).max(999).default(9),
   /** Largest multiplier (things bought, units per container). */
@@ -35,7 +45,13 @@ function numericDistractors(rng: Rng, gold: number): string[] {
 
 function asMultipleChoice(rng: Rng, task: TaskDraft): TaskDraft {
   const { options, letter } = shuffleOptions(rng, task.answer, numericDistractors(rng, Number(task.answer)));
-  return { ...task, answer: letter, answerType: "MCQ", options, steps: [...task.steps, `${task.answer} is option ${letter}.`] };
+  return {
+    ...task,
+    answer: letter,
+    answerType: "MCQ",
+    options,
+    steps: [...task.steps, `${task.answer} is option ${letter}.`],
+  };
 }
 
 export function generateWorld(input: WorldOptions): World {
@@ -52,7 +68,10 @@ export function generateWorld(input: WorldOptions): World {
     let draft = KIND_GENERATORS[kind](rng, knobs);
     // Unique texts keep the train/eval split disjoint in content, not just in ids.
     for (let r = 0; seenTexts.has(draft.text); r++) {
-      if (r === MAX_REDRAWS) throw new Error(`cannot draw ${o.documents} distinct ${kind} documents with these knobs; raise maxNumber/maxFactor`);
+      if (r === MAX_REDRAWS)
+        throw new Error(
+          `cannot draw ${o.documents} distinct ${kind} documents with these knobs; raise maxNumber/maxFactor`,
+        );
       draft = KIND_GENERATORS[kind](rng, knobs);
     }
     seenTexts.add(draft.text);

@@ -19,7 +19,11 @@ export interface EvalRow {
 }
 
 export function corpusRow(doc: WorldDocument, seed: number): CorpusRow {
-  return { id: doc.id, text: doc.text, metadata: { source: "toy-world", world_seed: seed, kind: doc.kind, facts: doc.facts } };
+  return {
+    id: doc.id,
+    text: doc.text,
+    metadata: { source: "toy-world", world_seed: seed, kind: doc.kind, facts: doc.facts },
+  };
 }
 
 export function evalRow(task: WorldTask): EvalRow {

@@ -14,7 +14,12 @@ export type KindGenerator = (rng: Rng, knobs: NumberKnobs) => DocumentDraft;
 
 const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
 
-function integerTask(difficulty: TaskDraft["difficulty"], question: string, answer: number, steps: string[]): TaskDraft {
+function integerTask(
+  difficulty: TaskDraft["difficulty"],
+  question: string,
+  answer: number,
+  steps: string[],
+): TaskDraft {
   return { question, answer: String(answer), answerType: "Integer", difficulty, steps };
 }
 
@@ -35,10 +40,19 @@ const story: KindGenerator = (rng, { maxNumber }) => {
   const s1 = `${a} has ${va} ${item}.`;
   const s2 = `${b} has ${up} more ${item} than ${a}.`;
   const s3 = `${c} has ${down} fewer ${item} than ${b}.`;
-  const counts: [string, number][] = [[a, va], [b, vb], [c, vc], [d, vd]];
+  const counts: [string, number][] = [
+    [a, va],
+    [b, vb],
+    [c, vc],
+    [d, vd],
+  ];
   const most = rng.next() < 0.5;
   const [winner, best] = counts.reduce((w, x) => ((most ? x[1] > w[1] : x[1] < w[1]) ? x : w));
-  const mcq = shuffleOptions(rng, winner, counts.map(([n]) => n).filter((n) => n !== winner));
+  const mcq = shuffleOptions(
+    rng,
+    winner,
+    counts.map(([n]) => n).filter((n) => n !== winner),
+  );
   return {
     text: `${s1} ${s2} ${s3} ${d} has ${vd} ${item}.`,
     facts: { item, [a]: va, [b]: vb, [c]: vc, [d]: vd },
@@ -80,11 +94,15 @@ const table: KindGenerator = (rng, { maxNumber, maxFactor }) => {
     text: `Prices at the ${shop}: ${[0, 1, 2].map(costs).join(", ")} and ${costs(3)}. ${buys} and one ${g2}.`,
     facts: { ...Object.fromEntries(goods.map(([one], k) => [one, prices[k]!])), [`${g1s} bought by ${buyer}`]: n },
     tasks: [
-      integerTask("one_step", `${cap(costs(0))}. ${buys}. How many coins does ${buyer} pay?`, n * p1, [`${n} x ${p1} = ${n * p1}.`]),
-      integerTask("two_step", `${cap(costs(0))} and ${costs(1)}. ${buys} and one ${g2}. How many coins does ${buyer} pay?`, n * p1 + p2, [
-        `${n} ${g1s} cost ${n} x ${p1} = ${n * p1}.`,
-        `${n * p1} + ${p2} = ${n * p1 + p2}.`,
+      integerTask("one_step", `${cap(costs(0))}. ${buys}. How many coins does ${buyer} pay?`, n * p1, [
+        `${n} x ${p1} = ${n * p1}.`,
       ]),
+      integerTask(
+        "two_step",
+        `${cap(costs(0))} and ${costs(1)}. ${buys} and one ${g2}. How many coins does ${buyer} pay?`,
+        n * p1 + p2,
+        [`${n} ${g1s} cost ${n} x ${p1} = ${n * p1}.`, `${n * p1} + ${p2} = ${n * p1 + p2}.`],
+      ),
       integerTask(
         "comparison",
         `${cap(costs(i))} and ${costs(j)}. How many more coins does the ${goods[hi]![0]} cost than the ${goods[lo]![0]}?`,
@@ -105,17 +123,27 @@ const units: KindGenerator = (rng, { maxFactor }) => {
   const ab = a * b;
   return {
     text: `${s1} ${s2} ${p} has ${n} ${big[1]} of ${thing}. ${q} has ${m} ${small[1]} of ${thing}.`,
-    facts: { thing, [`${thing} per ${small[0]}`]: a, [`${small[1]} per ${big[0]}`]: b, [`${big[1]} of ${p}`]: n, [`${small[1]} of ${q}`]: m },
+    facts: {
+      thing,
+      [`${thing} per ${small[0]}`]: a,
+      [`${small[1]} per ${big[0]}`]: b,
+      [`${big[1]} of ${p}`]: n,
+      [`${small[1]} of ${q}`]: m,
+    },
     tasks: [
-      integerTask("one_step", `${s1} ${q} has ${m} ${small[1]}. How many ${thing} does ${q} have?`, m * a, [`${m} x ${a} = ${m * a}.`]),
+      integerTask("one_step", `${s1} ${q} has ${m} ${small[1]}. How many ${thing} does ${q} have?`, m * a, [
+        `${m} x ${a} = ${m * a}.`,
+      ]),
       integerTask("two_step", `${s1} ${s2} ${p} has ${n} ${big[1]}. How many ${thing} does ${p} have?`, n * ab, [
         `One ${big[0]} holds ${b} x ${a} = ${ab}.`,
         `${n} ${big[1]} hold ${n} x ${ab} = ${n * ab}.`,
       ]),
-      integerTask("comparison", `${s1} ${s2} ${p} has one ${big[0]} and ${q} has one ${small[0]}. How many more ${thing} does ${p} have than ${q}?`, ab - a, [
-        `One ${big[0]} holds ${b} x ${a} = ${ab}.`,
-        `${ab} - ${a} = ${ab - a}.`,
-      ]),
+      integerTask(
+        "comparison",
+        `${s1} ${s2} ${p} has one ${big[0]} and ${q} has one ${small[0]}. How many more ${thing} does ${p} have than ${q}?`,
+        ab - a,
+        [`One ${big[0]} holds ${b} x ${a} = ${ab}.`, `${ab} - ${a} = ${ab - a}.`],
+      ),
     ],
   };
 };
@@ -147,7 +175,13 @@ const dates: KindGenerator = (rng, { maxNumber }) => {
     text: `${who}'s ${e1} starts on ${DAYS[s]}. It ends ${days(d1)} later. The ${e2} is ${days(d2)} after the ${e1} ends.`,
     facts: { [`${e1} starts`]: DAYS[s]!, [`${e1} ends`]: DAYS[e]!, [e2]: DAYS[f]! },
     tasks: [
-      { question: `${opening} On what day does the ${e1} end?`, answer: DAYS[e]!, answerType: "String", difficulty: "one_step", steps: [countDays(s, d1)] },
+      {
+        question: `${opening} On what day does the ${e1} end?`,
+        answer: DAYS[e]!,
+        answerType: "String",
+        difficulty: "one_step",
+        steps: [countDays(s, d1)],
+      },
       {
         question: `${opening} The ${e2} is ${days(d2)} after the ${e1} ends. On what day is the ${e2}?`,
         answer: DAYS[f]!,

@@ -20,11 +20,19 @@ export function distinct<T>(rng: Rng, items: readonly T[], n: number): T[] {
 
 /** n distinct integers in lo…hi; the range must hold n values. */
 export function distinctInts(rng: Rng, lo: number, hi: number, n: number): number[] {
-  return distinct(rng, Array.from({ length: hi - lo + 1 }, (_, i) => lo + i), n);
+  return distinct(
+    rng,
+    Array.from({ length: hi - lo + 1 }, (_, i) => lo + i),
+    n,
+  );
 }
 
 /** Four options in random order and the letter of `correct`; the three others must differ from it and each other. */
-export function shuffleOptions(rng: Rng, correct: string, others: readonly string[]): { options: McqOptions; letter: string } {
+export function shuffleOptions(
+  rng: Rng,
+  correct: string,
+  others: readonly string[],
+): { options: McqOptions; letter: string } {
   const order = distinct(rng, [correct, ...others], 4);
   const options = Object.fromEntries(MCQ_LETTERS.map((l, i) => [l, order[i]!])) as McqOptions;
   return { options, letter: MCQ_LETTERS[order.indexOf(correct)]! };

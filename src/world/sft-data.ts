@@ -36,7 +36,9 @@ const REASONS: Record<WorldDocument["kind"], string> = {
 };
 
 function taskTypeOf(task: WorldTask): { taskType: TaskType; answerType: FreeFormAnswerType | null } {
-  return task.answer_type === "MCQ" ? { taskType: "mcq", answerType: null } : { taskType: "free_form", answerType: task.answer_type };
+  return task.answer_type === "MCQ"
+    ? { taskType: "mcq", answerType: null }
+    : { taskType: "free_form", answerType: task.answer_type };
 }
 
 function challengerTaskJson(task: WorldTask): string {
@@ -73,7 +75,8 @@ export function sftPairs(world: World, options: SftDataOptions): SftPair[] {
       out.push(pair(taskPrompt(doc.text, taskType, answerType), challengerTaskJson(task), "challenger", "task"));
     }
     if (roles.has("reasoner")) {
-      for (const task of tasks) out.push(pair(reasonerPrompt(task.question, task.options), reasonerCompletion(task), "reasoner", "answer"));
+      for (const task of tasks)
+        out.push(pair(reasonerPrompt(task.question, task.options), reasonerCompletion(task), "reasoner", "answer"));
     }
   }
   return out;

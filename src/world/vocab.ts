@@ -4,8 +4,26 @@
  */
 
 export const NAMES = [
-  "Ana", "Ben", "Cal", "Dan", "Eva", "Fay", "Gus", "Ida", "Jon", "Kim",
-  "Leo", "Mia", "Ned", "Ola", "Pam", "Rex", "Sam", "Tia", "Uma", "Viv",
+  "Ana",
+  "Ben",
+  "Cal",
+  "Dan",
+  "Eva",
+  "Fay",
+  "Gus",
+  "Ida",
+  "Jon",
+  "Kim",
+  "Leo",
+  "Mia",
+  "Ned",
+  "Ola",
+  "Pam",
+  "Rex",
+  "Sam",
+  "Tia",
+  "Uma",
+  "Viv",
 ] as const;
 
 /** Things people own in stories (plural forms). */
@@ -13,8 +31,16 @@ export const ITEMS = ["apples", "pens", "cards", "eggs", "books", "coins", "shel
 
 /** Goods in price tables: [singular, plural]. */
 export const GOODS = [
-  ["pen", "pens"], ["cup", "cups"], ["hat", "hats"], ["bag", "bags"], ["lamp", "lamps"],
-  ["book", "books"], ["ball", "balls"], ["kite", "kites"], ["sock", "socks"], ["mug", "mugs"],
+  ["pen", "pens"],
+  ["cup", "cups"],
+  ["hat", "hats"],
+  ["bag", "bags"],
+  ["lamp", "lamps"],
+  ["book", "books"],
+  ["ball", "balls"],
+  ["kite", "kites"],
+  ["sock", "socks"],
+  ["mug", "mugs"],
 ] as const;
 
 export const SHOPS = ["market", "shop", "fair", "kiosk", "store"] as const;

@@ -13,13 +13,18 @@ const WORLD = generateWorld({ seed: 7, documents: 400 });
 function challengerCheck(t: WorldTask) {
   return t.answer_type === "MCQ"
     ? parseMcq(JSON.stringify({ question: t.question, options: t.options, answer: t.answer }))
-    : parseFreeForm(JSON.stringify({ question: t.question, answer: t.answer, answer_type: t.answer_type }), t.answer_type);
+    : parseFreeForm(
+        JSON.stringify({ question: t.question, answer: t.answer, answer_type: t.answer_type }),
+        t.answer_type,
+      );
 }
 
 describe("generateWorld", () => {
   test("the same seed gives the same world; another seed another", () => {
     expect(generateWorld({ seed: 7, documents: 400 })).toEqual(WORLD);
-    expect(generateWorld({ seed: 8, documents: 400 }).documents.map((d) => d.text)).not.toEqual(WORLD.documents.map((d) => d.text));
+    expect(generateWorld({ seed: 8, documents: 400 }).documents.map((d) => d.text)).not.toEqual(
+      WORLD.documents.map((d) => d.text),
+    );
   });
 
   test("short, distinct documents of every kind, three tasks each", () => {
@@ -36,13 +41,24 @@ describe("generateWorld", () => {
     for (const t of WORLD.tasks) {
       const own = verify(`\\boxed{${t.answer}}`, t.answer, t.answer_type, t.options);
       expect({ id: t.id, correct: own.correct }).toEqual({ id: t.id, correct: true });
-      const wrong = t.answer_type === "MCQ" ? (t.answer === "A" ? "B" : "A") : t.answer_type === "Integer" ? String(Number(t.answer) + 1) : "Someday";
+      const wrong =
+        t.answer_type === "MCQ"
+          ? t.answer === "A"
+            ? "B"
+            : "A"
+          : t.answer_type === "Integer"
+            ? String(Number(t.answer) + 1)
+            : "Someday";
       expect(verify(`\\boxed{${wrong}}`, t.answer, t.answer_type, t.options).correct).toBe(false);
     }
   });
 
   test("the worked solution is right: its arithmetic holds and it verifies", () => {
-    const ops: Record<string, (a: number, b: number) => number> = { "+": (a, b) => a + b, "-": (a, b) => a - b, x: (a, b) => a * b };
+    const ops: Record<string, (a: number, b: number) => number> = {
+      "+": (a, b) => a + b,
+      "-": (a, b) => a - b,
+      x: (a, b) => a * b,
+    };
     for (const t of WORLD.tasks) {
       for (const m of t.steps.join(" ").matchAll(/(\d+) ([+\-x]) (\d+) = (\d+)/g)) {
         expect(`${m[0]} → ${ops[m[2]!]!(Number(m[1]), Number(m[3]))}`).toBe(`${m[0]} → ${m[4]}`);
@@ -98,10 +114,23 @@ describe("splitWorld", () => {
 describe("JSON Lines", () => {
   test("corpus rows carry id, text and metadata; eval rows the spice eval shape", () => {
     const small = generateWorld({ seed: 2, documents: 4 });
-    const corpus = corpusJsonl(small, 2).trim().split("\n").map((l) => JSON.parse(l));
-    expect(corpus[0]).toEqual({ id: small.documents[0]!.id, text: small.documents[0]!.text, metadata: expect.objectContaining({ kind: "story", world_seed: 2 }) });
-    const rows = evalJsonl(small).trim().split("\n").map((l) => JSON.parse(l));
+    const corpus = corpusJsonl(small, 2)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(corpus[0]).toEqual({
+      id: small.documents[0]!.id,
+      text: small.documents[0]!.text,
+      metadata: expect.objectContaining({ kind: "story", world_seed: 2 }),
+    });
+    const rows = evalJsonl(small)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(12);
-    for (const r of rows) expect(Object.keys(r).sort()).toEqual(["answer", "answer_type", "difficulty", "id", "kind", "question", ...(r.options ? ["options"] : [])].sort());
+    for (const r of rows)
+      expect(Object.keys(r).sort()).toEqual(
+        ["answer", "answer_type", "difficulty", "id", "kind", "question", ...(r.options ? ["options"] : [])].sort(),
+      );
   });
 });

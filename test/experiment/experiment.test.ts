@@ -13,12 +13,30 @@ describe("spice experiment (ci preset)", () => {
     try {
       const out = join(t.dir, "out");
       const run = () =>
-        Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "experiment", "--preset", "ci", "--configs", "spice,no_corpus", "--out", out, "--json"], {
-          env: { ...process.env, SPICE_DATA_DIR: t.dir, SPICE_LOG_LEVEL: "warn" },
-        });
+        Bun.spawnSync(
+          [
+            "bun",
+            join(REPO_ROOT, "src/cli/main.ts"),
+            "experiment",
+            "--preset",
+            "ci",
+            "--configs",
+            "spice,no_corpus",
+            "--out",
+            out,
+            "--json",
+          ],
+          {
+            env: { ...process.env, SPICE_DATA_DIR: t.dir, SPICE_LOG_LEVEL: "warn" },
+          },
+        );
       const first = run();
       expect(first.exitCode).toBe(0);
-      const results = JSON.parse(first.stdout.toString()) as Array<{ config: string; seed: number; evals: { iteration: number; pass_at_1: number }[] }>;
+      const results = JSON.parse(first.stdout.toString()) as Array<{
+        config: string;
+        seed: number;
+        evals: { iteration: number; pass_at_1: number }[];
+      }>;
       expect(results.map((r) => r.config)).toEqual(["spice", "no_corpus"]);
       for (const r of results) {
         // Start, then every iteration (evalEvery 1, 2 iterations).
@@ -53,7 +71,9 @@ describe("spice experiment (ci preset)", () => {
     const r = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "experiment", "--configs", "spice,bogus"]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.toString()).toContain("bogus");
-    const p = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "experiment", "--preset", "huge"], { env: { ...process.env, SPICE_DATA_DIR: "/tmp/spice-no-such" } });
+    const p = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "experiment", "--preset", "huge"], {
+      env: { ...process.env, SPICE_DATA_DIR: "/tmp/spice-no-such" },
+    });
     expect(p.exitCode).toBe(2);
     expect(p.stderr.toString()).toContain("unknown --preset");
   });

@@ -54,7 +54,8 @@ export function startFakeOpenAI(options: { delayMs?: number; model?: string } = 
           return new Response("overloaded", { status: mode.status ?? 503 });
         }
         if (mode.kind === "status") return Response.json({ error: { message: "nope" } }, { status: mode.status });
-        if (mode.kind === "garbage") return new Response("<html>not an API</html>", { headers: { "content-type": "text/html" } });
+        if (mode.kind === "garbage")
+          return new Response("<html>not an API</html>", { headers: { "content-type": "text/html" } });
         if (mode.kind === "wrong-shape") return Response.json({ result: "hello" });
         if (mode.kind === "slow") await Bun.sleep(mode.delayMs);
         const chat = path === "/v1/chat/completions";
@@ -71,10 +72,20 @@ export function startFakeOpenAI(options: { delayMs?: number; model?: string } = 
           const tokens = kept.map((_, t) => `token_id:${100 + t}`);
           const logprobs = kept.map((_, t) => -0.5 - t / 100);
           return chat
-            ? { index: i, message: { role: "assistant", content: text }, finish_reason, logprobs: { content: tokens.map((token, t) => ({ token, logprob: logprobs[t] })) } }
+            ? {
+                index: i,
+                message: { role: "assistant", content: text },
+                finish_reason,
+                logprobs: { content: tokens.map((token, t) => ({ token, logprob: logprobs[t] })) },
+              }
             : { index: i, text, finish_reason, logprobs: { tokens, token_logprobs: logprobs } };
         });
-        return Response.json({ id: "cmpl-fake", object: chat ? "chat.completion" : "text_completion", model, choices: choices.reverse() });
+        return Response.json({
+          id: "cmpl-fake",
+          object: chat ? "chat.completion" : "text_completion",
+          model,
+          choices: choices.reverse(),
+        });
       } finally {
         inFlight--;
       }

@@ -16,9 +16,9 @@ export async function liveBufferCounter(): Promise<() => number> {
   const file = readdirSync(dist).find((f) => /^backend-.*\.js$/.test(f));
   if (!file) throw new Error("jax-js backend module not found");
   const mod = (await import(join(dist, file))) as Record<string, unknown>;
-  const getBackend = Object.values(mod).find(
-    (f) => typeof f === "function" && f.name === "getBackend",
-  ) as ((d?: string) => Backend) | undefined;
+  const getBackend = Object.values(mod).find((f) => typeof f === "function" && f.name === "getBackend") as
+    | ((d?: string) => Backend)
+    | undefined;
   if (!getBackend) throw new Error("jax-js getBackend not found");
   const backend = getBackend("wasm");
   const refs = new Map<number, number>();

@@ -20,10 +20,26 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (...args: string[]) =>
-  Bun.spawnSync(["bun", main, "model", "sft", ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, SPICE_DATA_DIR: dir } });
+  Bun.spawnSync(["bun", main, "model", "sft", ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, SPICE_DATA_DIR: dir },
+  });
 
 test("sft writes a model folder transformers.js loads, and reports bad lines", async () => {
-  const r = run("--model", join(dir, "base"), "--data", join(dir, "data.jsonl"), "--steps", "6", "--out", join(dir, "out"), "--lr", "1e-2", "--json");
+  const r = run(
+    "--model",
+    join(dir, "base"),
+    "--data",
+    join(dir, "data.jsonl"),
+    "--steps",
+    "6",
+    "--out",
+    join(dir, "out"),
+    "--lr",
+    "1e-2",
+    "--json",
+  );
   expect(r.exitCode).toBe(0);
   const summary = JSON.parse(r.stdout.toString());
   expect(summary.steps).toBe(6);

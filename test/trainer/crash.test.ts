@@ -16,7 +16,16 @@ fake.setReply((prompt, choice) => arithmeticScript(prompt, { sample: choice }));
 afterAll(() => fake.stop());
 
 const ITERATIONS = 4;
-const CONFIG = { iterations: ITERATIONS, batch_docs: 2, challenger_samples: 3, reasoner_rollouts: 2, max_attempts: 3, use_corpus: false, learner: "rollout-only", max_new_tokens: 200 };
+const CONFIG = {
+  iterations: ITERATIONS,
+  batch_docs: 2,
+  challenger_samples: 3,
+  reasoner_rollouts: 2,
+  max_attempts: 3,
+  use_corpus: false,
+  learner: "rollout-only",
+  max_new_tokens: 200,
+};
 
 function setup() {
   const t = tempDir();
@@ -24,7 +33,11 @@ function setup() {
   writeFileSync(config, JSON.stringify(CONFIG));
   const env = { ...process.env, SPICE_DATA_DIR: t.dir, SPICE_POLICY_URL: fake.url, SPICE_LOG_LEVEL: "warn" };
   const train = (...extra: string[]) =>
-    Bun.spawn(["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "--config", config, ...extra], { env, stdout: "pipe", stderr: "pipe" });
+    Bun.spawn(["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "--config", config, ...extra], {
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
   const committed = () => {
     if (!existsSync(join(t.dir, "spice.sqlite"))) return 0;
     const db = new Database(join(t.dir, "spice.sqlite"), { readonly: true });
@@ -67,11 +80,17 @@ describe("spice train as a process", () => {
       const db = new Database(join(s.dir, "spice.sqlite"), { readonly: true });
       const its = db.query("select iteration from iterations order by iteration").all() as { iteration: number }[];
       expect(its.map((r) => r.iteration)).toEqual([1, 2, 3, 4]);
-      const dupTasks = db.query("select count(*) as n from (select iteration, slot, sample from tasks group by 1,2,3 having count(*) > 1)").get() as { n: number };
+      const dupTasks = db
+        .query(
+          "select count(*) as n from (select iteration, slot, sample from tasks group by 1,2,3 having count(*) > 1)",
+        )
+        .get() as { n: number };
       expect(dupTasks.n).toBe(0);
       expect((db.query("select count(*) as n from tasks").get() as { n: number }).n).toBe(ITERATIONS * 2 * 3);
       expect((db.query("select count(*) as n from segments_used").get() as { n: number }).n).toBe(ITERATIONS * 2);
-      const perIteration = db.query("select iteration, count(*) as n from tasks group by iteration").all() as { n: number }[];
+      const perIteration = db.query("select iteration, count(*) as n from tasks group by iteration").all() as {
+        n: number;
+      }[];
       expect(perIteration.every((r) => r.n === 6)).toBe(true);
       const run = db.query("select id, status from runs").all() as { id: string; status: string }[];
       expect(run).toHaveLength(1);
@@ -79,7 +98,9 @@ describe("spice train as a process", () => {
       db.close();
 
       // The export holds each committed iteration's groups exactly once, all well-formed.
-      const lines = readFileSync(join(s.dir, "runs", run[0]!.id, "groups.jsonl"), "utf8").trim().split("\n");
+      const lines = readFileSync(join(s.dir, "runs", run[0]!.id, "groups.jsonl"), "utf8")
+        .trim()
+        .split("\n");
       const groups = lines.map((l) => ScoredGroupSchema.parse(JSON.parse(l)));
       const byIter = Map.groupBy(groups, (g) => g.iteration);
       expect([...byIter.keys()].sort()).toEqual([1, 2, 3, 4]);
@@ -98,7 +119,9 @@ describe("spice train as a process", () => {
       await until(() => s.committed() >= 1);
       p.kill("SIGTERM");
       expect(await p.exited).toBe(0);
-      const status = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "status", "--json"], { env: { ...process.env, SPICE_DATA_DIR: s.dir } });
+      const status = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "status", "--json"], {
+        env: { ...process.env, SPICE_DATA_DIR: s.dir },
+      });
       expect(status.exitCode).toBe(0);
       const st = JSON.parse(status.stdout.toString());
       expect(st.pid).toBeNull();
@@ -131,10 +154,23 @@ describe("spice train as a process", () => {
 
   test("serve --train runs the trainer in the server process, controllable over HTTP", async () => {
     const s = setup();
-    const p = Bun.spawn(["bun", join(REPO_ROOT, "src/cli/main.ts"), "serve", "--port", "0", "--no-warmup", "--train", "--config", join(s.dir, "train.json")], {
-      env: { ...process.env, SPICE_DATA_DIR: s.dir, SPICE_POLICY_URL: fake.url, SPICE_LOG_LEVEL: "warn" },
-      stderr: "pipe",
-    });
+    const p = Bun.spawn(
+      [
+        "bun",
+        join(REPO_ROOT, "src/cli/main.ts"),
+        "serve",
+        "--port",
+        "0",
+        "--no-warmup",
+        "--train",
+        "--config",
+        join(s.dir, "train.json"),
+      ],
+      {
+        env: { ...process.env, SPICE_DATA_DIR: s.dir, SPICE_POLICY_URL: fake.url, SPICE_LOG_LEVEL: "warn" },
+        stderr: "pipe",
+      },
+    );
     try {
       const reader = p.stderr.getReader();
       let seen = "";
@@ -162,10 +198,16 @@ describe("spice train as a process", () => {
     const s = setup();
     try {
       writeFileSync(join(s.dir, "bad.json"), JSON.stringify({ batch_docs: -1 }));
-      const p = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "--config", join(s.dir, "bad.json")], { env: { ...process.env, SPICE_DATA_DIR: s.dir } });
+      const p = Bun.spawnSync(
+        ["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "--config", join(s.dir, "bad.json")],
+        { env: { ...process.env, SPICE_DATA_DIR: s.dir } },
+      );
       expect(p.exitCode).toBe(2);
       expect(p.stderr.toString()).toContain("batch_docs");
-      const missing = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "--config", join(s.dir, "nope.json")], { env: { ...process.env, SPICE_DATA_DIR: s.dir } });
+      const missing = Bun.spawnSync(
+        ["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "--config", join(s.dir, "nope.json")],
+        { env: { ...process.env, SPICE_DATA_DIR: s.dir } },
+      );
       expect(missing.exitCode).toBe(2);
       expect(missing.stderr.toString()).toContain("not found");
     } finally {

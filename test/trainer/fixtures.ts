@@ -8,7 +8,8 @@ import { RolloutFileSink } from "../../src/trainer/sink.ts";
 
 /** A deterministic challenger/reasoner script: every document yields one free-form Integer task. */
 export function arithmeticScript(prompt: string, ctx: { sample: number }): string {
-  if (prompt.includes("Step 1 of 2")) return ctx.sample % 3 === 2 ? "no idea" : '{"task_type": "free_form", "answer_type": "Integer"}';
+  if (prompt.includes("Step 1 of 2"))
+    return ctx.sample % 3 === 2 ? "no idea" : '{"task_type": "free_form", "answer_type": "Integer"}';
   if (prompt.includes("Step 2 of 2")) {
     const n = /has (\d+) apples/.exec(prompt)?.[1] ?? "0";
     return `{"question": "Someone has ${n} apples and eats 1. How many are left?", "answer": "${Number(n) - 1}", "answer_type": "Integer"}`;
@@ -20,14 +21,28 @@ export function arithmeticScript(prompt: string, ctx: { sample: number }): strin
 export const DOCS = Array.from({ length: 5 }, (_, i) => ({ id: `doc-${i}`, text: `Sam has ${10 + i} apples.` }));
 
 export function testTrainerConfig(over: TrainerConfigInput = {}) {
-  return parseTrainerConfig({ iterations: 3, batch_docs: 2, challenger_samples: 3, reasoner_rollouts: 2, max_attempts: 6, max_new_tokens: 200, learner: "rollout-only", checkpoint_every: 1, ...over });
+  return parseTrainerConfig({
+    iterations: 3,
+    batch_docs: 2,
+    challenger_samples: 3,
+    reasoner_rollouts: 2,
+    max_attempts: 6,
+    max_new_tokens: 200,
+    learner: "rollout-only",
+    checkpoint_every: 1,
+    ...over,
+  });
 }
 
 /** A run factory over in-memory documents with the real sampler and a real rollout file. */
 export function scriptedFactory(rolloutPath: string, hooks: { delayMs?: number } = {}): RunFactory {
   return async ({ config, resume }) => {
     const policy = new ScriptedPolicy(arithmeticScript);
-    const sampler = createSampler({ ids: DOCS.map((d) => d.id), seed: config.seed, ...(resume?.samplerState ? { state: resume.samplerState } : {}) });
+    const sampler = createSampler({
+      ids: DOCS.map((d) => d.id),
+      seed: config.seed,
+      ...(resume?.samplerState ? { state: resume.samplerState } : {}),
+    });
     const documents = {
       async next(n: number) {
         return sampler.next(n).map((id) => DOCS.find((d) => d.id === id)!);
