@@ -119,7 +119,7 @@ describe("tokenizer training", () => {
   });
 
   test("is deterministic and learns frequent pairs first", () => {
-    const text = "the cat sat on the mat. the hat, the bat! ".repeat(20) + "boxed{1} boxed{2}";
+    const text = `${"the cat sat on the mat. the hat, the bat! ".repeat(20)}boxed{1} boxed{2}`;
     const a = trainBpe(text, 40);
     const b = trainBpe(text, 40);
     expect(a).toEqual(b);

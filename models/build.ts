@@ -37,7 +37,7 @@ export type BuildResult = {
 
 type FolderFiles = { files: Map<string, Uint8Array>; vocabSize: number; parameters: number };
 
-const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2) + "\n");
+const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
 
 function modelFiles(kind: ModelKind, preset: PresetName, seed: number): FolderFiles {
   const p = PRESETS[kind][preset];

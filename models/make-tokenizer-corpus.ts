@@ -370,12 +370,12 @@ export function makeTokenizerCorpus(seed: number, targetBytes: number): string {
     let block: string;
     if (k < 6) block = paragraph(r);
     else if (k < 8) block = `Question: ${sentence(r)} ${mathSolution(r)}`;
-    else if (k < 9) block = "```json\n" + jsonTask(r) + "\n```";
+    else if (k < 9) block = `\`\`\`json\n${jsonTask(r)}\n\`\`\``;
     else block = `Document: ${paragraph(r)}\n${jsonTask(r)}`;
     parts.push(block);
     size += Buffer.byteLength(block) + 2;
   }
-  return parts.join("\n\n") + "\n";
+  return `${parts.join("\n\n")}\n`;
 }
 
 if (import.meta.main) {

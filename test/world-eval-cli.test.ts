@@ -84,7 +84,7 @@ describe("spice eval", () => {
     async () => {
       const dataset = join(tmp.dir, "eval-small.jsonl");
       const rows = readFileSync(join(worldDir, "eval.jsonl"), "utf8").trim().split("\n").slice(0, 4);
-      writeFileSync(dataset, [...rows, "{broken"].join("\n") + "\n");
+      writeFileSync(dataset, `${[...rows, "{broken"].join("\n")}\n`);
       const golds = rows.map((l) => JSON.parse(l) as { question: string; answer: string });
       // Right on every item but the first.
       fake.setReply((prompt) => {

@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -107,7 +107,7 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
     seed: flags.seed,
     createdAt: new Date(),
   });
-  if (flags.details) writeAtomic(flags.details, perItem.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  if (flags.details) writeAtomic(flags.details, `${perItem.map((r) => JSON.stringify(r)).join("\n")}\n`);
   if (flags.json) printJson({ ...summary, groups, checkpoint, dataset: flags.dataset, bad_rows: bad.length });
   else {
     process.stdout.write(

@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { join } from "node:path";
 import { buildModel, type BuildResult } from "../../models/build.ts";
 import { MODEL_KINDS, PRESET_NAMES, type ModelKind, type PresetName } from "../../models/presets.ts";

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { challengeBody } from "../../routes/challenger/wire.ts";
 import { solveBody } from "../../routes/reasoner/wire.ts";

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, SETTINGS, type Config, type ConfigFlags, type ConfigKey } from "../config.ts";
 import { errorAnswer } from "../error-table.ts";
 import { parseTrainerConfig, readTrainerConfig, TrainerConfigError, type TrainerConfig } from "../trainer/config.ts";

@@ -21,7 +21,7 @@ const rows = [
   { id: "q4", response: "The answer is (B).", answer_type: "MCQ" },
   { response: "\\boxed{17}", answer: "B", answer_type: "mcq", options: { A: "15", B: "17", C: "9", D: "3" } },
 ];
-const input = rows.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n") + "\n";
+const input = `${rows.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n")}\n`;
 const parse = (out: string) =>
   out
     .trim()

@@ -120,7 +120,7 @@ describe("curation: every rejection is counted with its reason", () => {
       docs([
         { id: "a", text: base },
         { id: "b", text: `  ${base.replace(/ /g, "  ")}  ` },
-        { id: "c", text: base.replace(/\.$/, "") + " river mill grain." },
+        { id: "c", text: `${base.replace(/\.$/, "")} river mill grain.` },
         { id: "d", text: "Too short." },
         { id: "e", text: "12 34 56 78 90 11 22 33 44 55 66 77 88 99 10 20 30 40 50 60 70 80 90 13 14 15" },
         { id: "f", text: `${prose(2)} This mentions a Forbidden  phrase in passing.` },

@@ -134,7 +134,7 @@ describe("curation rules", () => {
     const docs = generateSampleDocuments(60, 3).map((d) => d.text);
     const index = new MinHashIndex();
     docs.forEach((t, i) => index.add(`d${i}`, minhashSignature(t)));
-    const edited = docs[7]!.replace(/\.$/, "!") + " Indeed.";
+    const edited = `${docs[7]!.replace(/\.$/, "!")} Indeed.`;
     const hit = index.query(minhashSignature(edited), 0.8);
     expect(hit?.id).toBe("d7");
     expect(hit!.similarity).toBeGreaterThan(0.8);

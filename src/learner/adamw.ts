@@ -37,8 +37,8 @@ export type StepScalars = { lr: np.Array; bc1: np.Array; bc2: np.Array };
 export function stepScalars(cfg: AdamWConfig, step: number, lrScale = 1): StepScalars {
   return {
     lr: np.array(cfg.lr * lrScale),
-    bc1: np.array(1 - Math.pow(cfg.beta1, step)),
-    bc2: np.array(1 - Math.pow(cfg.beta2, step)),
+    bc1: np.array(1 - cfg.beta1 ** step),
+    bc2: np.array(1 - cfg.beta2 ** step),
   };
 }
 

@@ -70,7 +70,7 @@ describe("MCQ validation", () => {
       answer: "B",
       answerType: "MCQ",
     });
-    expect(parseMcq("```json\n" + JSON.stringify(mcq) + "\n```")).toMatchObject({ valid: true });
+    expect(parseMcq(`\`\`\`json\n${JSON.stringify(mcq)}\n\`\`\``)).toMatchObject({ valid: true });
     expect(parseMcq(`${JSON.stringify(mcq)}\n\nThe Danube is the answer because...`)).toMatchObject({ valid: true });
   });
   test.each([

@@ -31,7 +31,7 @@ export class RolloutFileSink implements LearnerSink {
   async apply(_iteration: number, groups: ScoredGroup[]) {
     const fd = openSync(this.path, "a");
     try {
-      if (groups.length) writeSync(fd, groups.map((g) => JSON.stringify(g)).join("\n") + "\n");
+      if (groups.length) writeSync(fd, `${groups.map((g) => JSON.stringify(g)).join("\n")}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -138,7 +138,7 @@ export function evalExact(x: MathJson): Rational | null {
       if (a.length !== 2) throw new Unsupported("malformed fraction");
       const n = evalExact(a[0]!);
       const d = evalExact(a[1]!);
-      if (d !== null && d.isZero()) throw new UndefinedValue("division by zero");
+      if (d?.isZero()) throw new UndefinedValue("division by zero");
       return n === null || d === null ? null : n.div(d);
     }
     case "Power": {
