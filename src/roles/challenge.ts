@@ -8,7 +8,7 @@ import {
   type Selection,
   type SelectionResult,
 } from "../spice/challenger.ts";
-import { selectionPrompt, taskPrompt } from "../spice/prompts.ts";
+import { neutralizeMarkers, selectionPrompt, taskPrompt } from "../spice/prompts.ts";
 import { TASK_TYPES, type TaskType } from "../spice/task-types.ts";
 
 /**
@@ -160,12 +160,13 @@ export async function challenge(
 ): Promise<ChallengeResult> {
   const o = { ...DEFAULTS, ...stripUndefined(options), samples: options.samples, maxAttempts: options.maxAttempts };
   if (!(o.samples >= 1) || !(o.maxAttempts >= 1)) throw new BadInput("samples and maxAttempts must be >= 1");
+  // Neutralised before fitting, so the budget is measured on the text the prompts carry.
   const fitted =
     document === null
       ? { document: null, truncated: false }
       : await fitDocument(
           policy,
-          document,
+          neutralizeMarkers(document),
           o.taskTypes,
           Math.max(o.maxTokens, o.selectionMaxTokens),
           options.segmentLimit ?? SEGMENT_LIMIT,
