@@ -12,6 +12,7 @@ export type SpiceErrorCode =
   | "corpus_unavailable"
   | "ingest_busy"
   | "context_too_long"
+  | "cancelled"
   | "bad_input"
   | "policy_spec"
   | `policy_${PolicyErrorKind}`
@@ -55,6 +56,16 @@ export class CorpusUnavailable extends SpiceError {
 export class ContextTooLong extends SpiceError {
   constructor(message: string) {
     super("context_too_long", message);
+  }
+}
+
+/**
+ * The caller went away (its AbortSignal fired: an HTTP client disconnected, a trainer stop): the work
+ * was dropped at the next decoding step, and nothing is left to answer.
+ */
+export class Cancelled extends SpiceError {
+  constructor(message = "the request was cancelled by its caller") {
+    super("cancelled", message);
   }
 }
 

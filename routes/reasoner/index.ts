@@ -3,6 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { createRouter, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
 import { problemBody, problemFor } from "../../src/problem.ts";
+import { Cancelled } from "../../src/errors.ts";
 import { solveCall } from "../../src/roles/calls.ts";
 import { SolveRequest, SolveResponse } from "./schema.ts";
 import { askedQuestion, solveBody, solveOptions } from "./wire.ts";
@@ -29,19 +30,25 @@ const route = createRoute({
 export function reasonerRouter(ctx: AppContext) {
   return createRouter().openapi(route, async (c) => {
     const b = c.req.valid("json");
-    if (!b.stream) return c.json(solveBody(await solveCall(ctx, askedQuestion(b), solveOptions(b))), 200);
+    // A client that disconnects aborts the request's signal: its rollouts leave the batch at the next step.
+    const signal = c.req.raw.signal;
+    if (!b.stream) return c.json(solveBody(await solveCall(ctx, askedQuestion(b), solveOptions(b, { signal }))), 200);
     return streamSSE(c, async (sse) => {
+      const gone = new AbortController();
+      sse.onAbort(() => gone.abort());
       // Tokens arrive synchronously from the decoding loop; writes are chained to keep their order.
       let writes = Promise.resolve();
       const onToken = ({ sample, text }: { sample: number; text: string }) => {
         writes = writes.then(() => sse.writeSSE({ event: "token", data: JSON.stringify({ rollout: sample, text }) }));
       };
       try {
-        const result = await solveCall(ctx, askedQuestion(b), solveOptions(b, onToken));
+        const options = solveOptions(b, { onToken, signal: AbortSignal.any([signal, gone.signal]) });
+        const result = await solveCall(ctx, askedQuestion(b), options);
         await writes;
         await sse.writeSSE({ event: "result", data: JSON.stringify(solveBody(result)) });
       } catch (err) {
         await writes;
+        if (err instanceof Cancelled) return; // no one is left to read an error event
         const p = problemFor(err);
         if (!p) ctx.logger.error({ err }, "reasoner stream failed");
         const body = p ? problemBody(p.status, p.title, p.detail) : problemBody(500, "Internal error");
