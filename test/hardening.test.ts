@@ -143,6 +143,13 @@ describe("huge prompts", () => {
     expect(slowest).toBeLessThan(1000);
   });
 
+  test("a question under the body check but over the context is refused by its length, untokenized", async () => {
+    const question = "word ".repeat(100_000); // 500 kB: read and parsed, then refused by characters
+    const res = await post("/v1/reasoner/solve", { question, k: 1, max_tokens: 8 });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toContain("characters cannot fit the model's context");
+  });
+
   test("a 9 MiB challenger document is trimmed to fit without tokenizing it in full", async () => {
     const document = "The Danube flows through Vienna and Budapest. ".repeat(NINE_MIB / 46);
     const t0 = performance.now();

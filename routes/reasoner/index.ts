@@ -1,16 +1,44 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { createRouter, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
-import { problemBody, problemFor } from "../../src/problem.ts";
+import { getPolicy } from "../../src/policy/index.ts";
+import { problem, problemBody, problemFor } from "../../src/problem.ts";
 import { Cancelled } from "../../src/errors.ts";
 import { solveCall } from "../../src/roles/calls.ts";
 import { SolveRequest, SolveResponse } from "./schema.ts";
 import { askedQuestion, solveBody, solveOptions } from "./wire.ts";
 
+/** JSON bytes one character of a question may take (a `\uXXXX` escape), and room for the other fields. */
+const JSON_BYTES_PER_CHAR = 6;
+const OTHER_FIELDS_BYTES = 64 * 1024;
+/** Smaller bodies are read as usual; past this the policy's bound is asked first (loading it if need be). */
+const CHECK_ABOVE_BYTES = 1024 * 1024;
+
+/**
+ * Refuses, before reading it, a body too large to hold a question the policy could take: parsing a
+ * 9 MiB JSON body blocks the event loop for tens of milliseconds, only for the answer to be a 400.
+ */
+const questionSizeGuard: MiddlewareHandler = async (c, next) => {
+  const bytes = Number(c.req.header("content-length") ?? Number.NaN);
+  if (bytes > CHECK_ABOVE_BYTES) {
+    const max = (await getPolicy(c.get("ctx"))).maxPromptChars?.() ?? null;
+    if (max !== null && bytes > max * JSON_BYTES_PER_CHAR + OTHER_FIELDS_BYTES)
+      return problem(
+        c,
+        400,
+        "Request does not fit the policy",
+        `a body of ${bytes} bytes holds a question that cannot fit the model's context (prompts of at most ${max} characters can)`,
+      );
+  }
+  await next();
+};
+
 const route = createRoute({
   method: "post",
   path: "/v1/reasoner/solve",
+  middleware: [questionSizeGuard] as const,
   summary: "Answer a question without the document (the reasoner role)",
   tags: ["roles"],
   request: { body: { content: { "application/json": { schema: SolveRequest } }, required: true } },

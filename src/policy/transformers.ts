@@ -233,6 +233,11 @@ export class TransformersPolicy implements Policy {
     return this.encode(text, false).length;
   }
 
+  maxPromptChars(): number | null {
+    const ctx = this.info.contextLength;
+    return ctx === null || this.maxTokenChars === null ? null : (ctx - 1) * this.maxTokenChars;
+  }
+
   /** Tokenizes only a prefix of a long text (bounded-tokens.ts): the cost follows the part kept. */
   async truncateToTokens(text: string, maxTokens: number): Promise<string> {
     const ids = await leadingTokens(text, (prefix) => this.encode(prefix, false), Math.max(0, maxTokens));
@@ -248,6 +253,7 @@ export class TransformersPolicy implements Policy {
   private async encodePrompt(text: string, templated: boolean): Promise<number[]> {
     const ctx = this.info.contextLength;
     if (ctx !== null) {
+      // The bound by characters is the one maxPromptChars() reports.
       const v = await checkTokenLimit(text, (slice) => this.encode(slice, true).length, ctx - 1, this.maxTokenChars);
       if (!v.fits)
         throw new PolicyError(

@@ -72,6 +72,11 @@ export interface Policy {
   weightsHash?(): Promise<string>;
   /** What is being served, for logs and run records. */
   version?(): Promise<PolicyVersion>;
+  /**
+   * A cheap bound: no rendered prompt longer than this many characters fits the context (null when
+   * none is known). An edge can refuse a body too large to hold a fitting prompt before reading it.
+   */
+  maxPromptChars?(): number | null;
 }
 
 export interface PolicyVersion {
