@@ -351,6 +351,7 @@ function stripBraceGroups(s: string): string {
 
 /** X4: a chain `a < b \le c` split at its relation symbols. */
 function parseRelation(s: string): Struct | null {
+  if (!/[<>\\]/.test(s)) return null;
   const spans = topLevel(s, relation);
   if (spans.length === 0) return null;
   const ops = spans.map(([a]) => relationAt(s, a)![0]);
@@ -393,7 +394,7 @@ export function parseStruct(input: string, allowThousands: boolean): Struct {
   const eqParts = split(s, equals);
   if (eqParts.length > 1) return { kind: "equation", sides: eqParts.map((p) => parseStruct(p, false)) };
 
-  const ratioParts = split(s, colon);
+  const ratioParts = s.includes(":") ? split(s, colon) : [s];
   if (ratioParts.length > 1) return { kind: "ratio", items: ratioParts.map((p) => parseStruct(p, false)) };
 
   const literal = matrixLiteralAt(s, 0);
