@@ -42,25 +42,49 @@ function serverEntry(global: Dict, name: string): Dict | null {
   return isDict(entry) ? entry : null;
 }
 
+/**
+ * OmegaConf interpolations, which the launcher leaves unresolved in the YAML it hands down: `${a.b}` (a path in
+ * the global config) and `${oc.env:VAR,default}`. Anything else stays as written.
+ */
+function resolve(value: unknown, global: Dict, env: Record<string, string | undefined>, depth = 0): unknown {
+  if (typeof value !== "string" || depth > 8) return value;
+  const whole = /^\$\{([^}]+)\}$/.exec(value);
+  const lookup = (expr: string): unknown => {
+    const e = /^oc\.env:([^,]+)(?:,(.*))?$/.exec(expr.trim());
+    if (e) return env[e[1]!.trim()] ?? e[2]?.trim() ?? null;
+    let cur: unknown = global;
+    for (const part of expr.trim().split(".")) cur = isDict(cur) ? cur[part] : undefined;
+    return resolve(cur, global, env, depth + 1);
+  };
+  if (whole) return lookup(whole[1]!);
+  return value.replace(/\$\{([^}]+)\}/g, (m, expr: string) => {
+    const v = lookup(expr);
+    return v === undefined || v === null ? m : String(v);
+  });
+}
+
 const text = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v.trim() : null);
 
-function policyFrom(global: Dict, own: Dict): NemoGymPolicy | null {
+function policyFrom(global: Dict, own: Dict, env: Record<string, string | undefined>): NemoGymPolicy | null {
+  const r = (v: unknown) => resolve(v, global, env);
   const ref = own.policy_model;
   const refName = isDict(ref) && typeof ref.name === "string" ? ref.name : "policy_model";
   const entry = serverEntry(global, refName);
   if (entry) {
-    const base = Array.isArray(entry.base_url) ? text(entry.base_url[0]) : text(entry.base_url);
-    const common = { model: text(entry.model), apiKey: text(entry.api_key) };
+    const urls = r(entry.base_url);
+    const base = Array.isArray(urls) ? text(r(urls[0])) : text(urls);
+    const common = { model: text(r(entry.model)), apiKey: text(r(entry.api_key)) };
     if (base) return { baseUrl: base, ...common, source: `${refName}.base_url` };
-    if (text(String(entry.host ?? "")) && entry.port)
-      return { baseUrl: `http://${entry.host}:${entry.port}`, ...common, source: `${refName} (the Gym model server)` };
+    const host = text(r(entry.host));
+    const port = r(entry.port);
+    if (host && port) return { baseUrl: `http://${host}:${port}`, ...common, source: `${refName} (the Gym model server)` };
   }
-  const base = text(global.policy_base_url);
+  const base = text(r(global.policy_base_url));
   if (base)
     return {
       baseUrl: base,
-      model: text(global.policy_model_name),
-      apiKey: text(global.policy_api_key),
+      model: text(r(global.policy_model_name)),
+      apiKey: text(r(global.policy_api_key)),
       source: "policy_base_url",
     };
   return null;
@@ -83,15 +107,18 @@ export function readNemoGymPlacement(env: Record<string, string | undefined> = p
   if (!isDict(global)) throw new NemoGymConfigError("NEMO_GYM_CONFIG_DICT is not a mapping");
   const own = serverEntry(global, name);
   if (!own) throw new NemoGymConfigError(`NEMO_GYM_CONFIG_DICT has no server entry "${name}" (NEMO_GYM_CONFIG_PATH)`);
-  const port = Number(own.port);
+  const r = (v: unknown) => resolve(v, global as Dict, env);
+  const port = Number(r(own.port));
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new NemoGymConfigError(`server "${name}" has no port in NEMO_GYM_CONFIG_DICT`);
   return {
     name,
-    host: text(own.host) ?? "127.0.0.1",
+    host: text(r(own.host)) ?? "127.0.0.1",
     port,
-    settings: isDict(own.spice) ? own.spice : {},
-    dataDir: text(own.data_dir),
-    policy: policyFrom(global, own),
+    settings: isDict(own.spice)
+      ? Object.fromEntries(Object.entries(own.spice).map(([k, v]) => [k, r(v)]))
+      : {},
+    dataDir: text(r(own.data_dir)),
+    policy: policyFrom(global, own, env),
   };
 }
