@@ -15,7 +15,8 @@ const post = (body: unknown) =>
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 
-const PROMPT = "<|im_start|>user\nWhat is 2+2? Put the answer in \\boxed{}, e.g. \\boxed{A}.<|im_end|>\n<|im_start|>assistant\n";
+const PROMPT =
+  "<|im_start|>user\nWhat is 2+2? Put the answer in \\boxed{}, e.g. \\boxed{A}.<|im_end|>\n<|im_start|>assistant\n";
 
 describe("POST /openrlhf/reward (spice serve)", () => {
   test("one sample: {query, prompts, labels} → {rewards, scores, extra_logs}, the response cut out of the query", async () => {
@@ -55,7 +56,11 @@ describe("POST /openrlhf/reward (spice serve)", () => {
     const body = (await res.json()) as { rewards: number[]; extra_logs: { prompt_found: number[] } };
     expect(body.rewards).toEqual([1, 1, 1, 1, 1, 1]);
     expect(body.extra_logs.prompt_found).toEqual([1, 1, 1, 1, 1, 0]);
-    const wrong = await post({ query: [`${PROMPT}\\boxed{5}`, `${PROMPT}\\boxed{4}`], prompts: [PROMPT, PROMPT], labels: ["4", "4"] });
+    const wrong = await post({
+      query: [`${PROMPT}\\boxed{5}`, `${PROMPT}\\boxed{4}`],
+      prompts: [PROMPT, PROMPT],
+      labels: ["4", "4"],
+    });
     expect(((await wrong.json()) as { rewards: number[] }).rewards).toEqual([0, 1]);
   });
 
@@ -73,7 +78,8 @@ describe("POST /openrlhf/reward (spice serve)", () => {
       expect(res.headers.get("content-type")).toContain("application/problem+json");
       expect(((await res.json()) as { detail: string }).detail).toContain(field);
     }
-    for (const body of [{ query: [1], labels: ["1"] }, { labels: ["1"] }, "{nope"]) expect((await post(body)).status).toBe(400);
+    for (const body of [{ query: [1], labels: ["1"] }, { labels: ["1"] }, "{nope"])
+      expect((await post(body)).status).toBe(400);
   });
 
   test("listed in the OpenAPI document; outside /v1, so no bearer token is asked", async () => {

@@ -5,7 +5,9 @@ describe("the verbatim echo", () => {
   test("appends the fields after the request's own bytes, formatting of numbers and spacing kept", () => {
     const raw = '{"b": 1.0, "a": [-0.0, 1e-07, 123456789012345678901], "n": null, "s": "\\u00e9"}\n';
     const out = echoWith(raw, parseObject(raw), { reward: 0.5, valid: true, reason: null, skipped: undefined });
-    expect(out).toBe('{"b": 1.0, "a": [-0.0, 1e-07, 123456789012345678901], "n": null, "s": "\\u00e9","reward":0.5,"valid":true,"reason":null}\n');
+    expect(out).toBe(
+      '{"b": 1.0, "a": [-0.0, 1e-07, 123456789012345678901], "n": null, "s": "\\u00e9","reward":0.5,"valid":true,"reason":null}\n',
+    );
     const parsed = JSON.parse(out);
     expect(Object.keys(parsed)).toEqual(["b", "a", "n", "s", "reward", "valid", "reason"]);
   });

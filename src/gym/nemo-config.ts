@@ -77,7 +77,8 @@ function policyFrom(global: Dict, own: Dict, env: Record<string, string | undefi
     if (base) return { baseUrl: base, ...common, source: `${refName}.base_url` };
     const host = text(r(entry.host));
     const port = r(entry.port);
-    if (host && port) return { baseUrl: `http://${host}:${port}`, ...common, source: `${refName} (the Gym model server)` };
+    if (host && port)
+      return { baseUrl: `http://${host}:${port}`, ...common, source: `${refName} (the Gym model server)` };
   }
   const base = text(r(global.policy_base_url));
   if (base)
@@ -115,9 +116,7 @@ export function readNemoGymPlacement(env: Record<string, string | undefined> = p
     name,
     host: text(r(own.host)) ?? "127.0.0.1",
     port,
-    settings: isDict(own.spice)
-      ? Object.fromEntries(Object.entries(own.spice).map(([k, v]) => [k, r(v)]))
-      : {},
+    settings: isDict(own.spice) ? Object.fromEntries(Object.entries(own.spice).map(([k, v]) => [k, r(v)])) : {},
     dataDir: text(r(own.data_dir)),
     policy: policyFrom(global, own, env),
   };

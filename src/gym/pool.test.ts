@@ -30,8 +30,20 @@ describe("pool weights", () => {
     expect(counts.get(1)! / 20_000).toBeCloseTo(1 / 1.55, 1);
     expect(counts.get(2)! / 20_000).toBeCloseTo(0.05 / 1.55, 1);
     expect(counts.get(3)! / 20_000).toBeCloseTo(0.5 / 1.55, 1);
-    const a = Array.from({ length: 10 }, ((r) => () => drawTask(pool, 3, 4, r)!.taskId)(createRng(5)));
-    const b = Array.from({ length: 10 }, ((r) => () => drawTask(pool, 3, 4, r)!.taskId)(createRng(5)));
+    const a = Array.from(
+      { length: 10 },
+      (
+        (r) => () =>
+          drawTask(pool, 3, 4, r)!.taskId
+      )(createRng(5)),
+    );
+    const b = Array.from(
+      { length: 10 },
+      (
+        (r) => () =>
+          drawTask(pool, 3, 4, r)!.taskId
+      )(createRng(5)),
+    );
     expect(a).toEqual(b);
   });
 });

@@ -29,7 +29,14 @@ describe("gym rows", () => {
       output: [
         { type: "reasoning", summary: [{ type: "summary_text", text: "hmm" }] },
         { type: "function_call", name: "f", arguments: "{}" },
-        { type: "message", role: "assistant", content: [{ type: "output_text", text: "So " }, { type: "refusal", refusal: "x" }] },
+        {
+          type: "message",
+          role: "assistant",
+          content: [
+            { type: "output_text", text: "So " },
+            { type: "refusal", refusal: "x" },
+          ],
+        },
         { type: "message", role: "assistant", content: [{ type: "output_text", text: "\\boxed{4}" }] },
         null,
       ],
