@@ -1,10 +1,12 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ConfigError, type Config } from "../config.ts";
 import { CorpusEmpty } from "../errors.ts";
 import { getCorpus } from "../corpus/index.ts";
 import { NemoGymConfigError, readNemoGymPlacement, type NemoGymPlacement } from "../gym/nemo-config.ts";
-import { challengerRows, DEFAULT_AGENTS, GYM_ROLES, reasonerRows } from "../gym/rows.ts";
+import { challengerRows, DEFAULT_AGENTS, GYM_ROLES, reasonerObservation, reasonerRows } from "../gym/rows.ts";
+import { latestExternalRun, loadPoolTasks } from "../gym/store.ts";
+import { getRun } from "../trainer/persist.ts";
 import { startGymServer } from "../gym/serve.ts";
 import { GymSettingsError, parseGymSettings, type GymSettings } from "../gym/settings.ts";
 import { createRng } from "../prng.ts";
@@ -159,6 +161,37 @@ async function dataset(opts: DatasetFlags, cmd: Command): Promise<void> {
   process.stderr.write(`spice: ${rows.length} ${opts.role} rows${opts.out ? ` → ${opts.out}` : ""}\n`);
 }
 
+interface PoolFlags {
+  run?: string;
+  format: "openrlhf" | "eval";
+  out?: string;
+}
+
+/** The pool of an external run as rows for another trainer or for `spice eval`. */
+async function pool(opts: PoolFlags, cmd: Command): Promise<void> {
+  const ctx = openContext({ ...commandConfig(cmd), logLevel: "silent" });
+  try {
+    const run = opts.run ? getRun(ctx.db, opts.run) : latestExternalRun(ctx.db);
+    if (!run || run.kind !== "external")
+      fail(opts.run ? `no external run ${opts.run}` : "no external run in this data dir");
+    const tasks = loadPoolTasks(ctx.db, run.id);
+    const lines = tasks.map((t) => {
+      const gold = { answer: t.answer, answer_type: t.answerType, ...(t.options ? { options: t.options } : {}) };
+      return JSON.stringify(
+        opts.format === "openrlhf"
+          ? { prompt: reasonerObservation(t.question, t.options), label: JSON.stringify(gold), p_hat: t.passRate }
+          : { id: `task-${t.taskId}`, question: t.question, ...gold },
+      );
+    });
+    const text = lines.map((l) => `${l}\n`).join("");
+    if (opts.out) writeFileSync(opts.out, text);
+    else process.stdout.write(text);
+    process.stderr.write(`spice: ${lines.length} pool tasks of run ${run.id}${opts.out ? ` → ${opts.out}` : ""}\n`);
+  } finally {
+    await ctx.close();
+  }
+}
+
 export function registerGym(program: Command): void {
   const gym = program
     .command("gym")
@@ -208,4 +241,14 @@ export function registerGym(program: Command): void {
       0,
     )
     .action((opts: DatasetFlags, cmd: Command) => dataset(opts, cmd));
+
+  gym
+    .command("pool")
+    .description(
+      "write the task pool of an external run as JSON Lines: OpenRLHF prompt/label rows, or `spice eval` rows",
+    )
+    .option("--run <id>", "the run (default: the newest external run)")
+    .addOption(new Option("--format <format>", "openrlhf | eval").choices(["openrlhf", "eval"]).default("openrlhf"))
+    .option("--out <file>", "output file (default stdout)")
+    .action((opts: PoolFlags, cmd: Command) => pool(opts, cmd));
 }

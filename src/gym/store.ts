@@ -1,4 +1,4 @@
-import { and, desc, eq, max, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import {
   gymAssignments,
@@ -117,6 +117,11 @@ export class GymStore {
   private poolCount = 0;
   /** Called with each closed window's scalar metrics (Prometheus gauges). */
   onWindowClosed: ((iteration: number, metrics: Record<string, unknown>) => void) | null = null;
+  /**
+   * The per-rollout events (`/reset`, `/step`) run on prepared statements: drizzle's query building and
+   * transaction wrapper cost about ten times the statements themselves, and these answer every rollout.
+   */
+  private readonly sql: ReturnType<typeof prepare>;
 
   constructor(
     private readonly db: Db,
@@ -137,6 +142,7 @@ export class GymStore {
         .get();
       this.resumed = false;
     }
+    this.sql = prepare(db);
     this.poolCount = db
       .select({ n: sql<number>`count(*)` })
       .from(gymPool)
@@ -196,11 +202,13 @@ export class GymStore {
   }
 
   /** Inside an event's transaction: the window's counts, as metrics of its row. */
-  private touch(tx: Pick<Db, "update">): void {
-    tx.update(iterations)
-      .set({ finishedAt: new Date(), metrics: windowMetrics(this.counts, this.poolCount, "open") })
-      .where(and(eq(iterations.runId, this.run.id), eq(iterations.iteration, this.iteration)))
-      .run();
+  private touch(): void {
+    this.sql.touch.run(
+      Date.now(),
+      JSON.stringify(windowMetrics(this.counts, this.poolCount, "open")),
+      this.run.id,
+      this.iteration,
+    );
   }
 
   /** After an event: close the window when it is full. */
@@ -320,7 +328,7 @@ export class GymStore {
         this.counts.challenger_valid++;
         this.counts.p_hat_sum += rec.passRate ?? 0;
       }
-      this.touch(tx);
+      this.touch();
     });
     this.maybeClose();
     return pooled;
@@ -333,25 +341,17 @@ export class GymStore {
     v: { text: string; extracted: string | null; correct: boolean; reward: number },
   ): void {
     this.window();
-    this.db.transaction((tx) => {
-      const last = tx
-        .select({ m: max(rollouts.sample) })
-        .from(rollouts)
-        .where(eq(rollouts.taskId, assignment.taskId))
-        .get();
-      tx.insert(rollouts)
-        .values({ taskId: assignment.taskId, sample: (last?.m ?? -1) + 1, ...v, advantage: 0 })
-        .run();
+    const q = this.sql;
+    this.db.$client.transaction(() => {
+      const last = q.maxSample.get(assignment.taskId) as { m: number | null } | null;
+      q.insertRollout.run(assignment.taskId, (last?.m ?? -1) + 1, v.text, v.extracted, v.correct ? 1 : 0, v.reward, 0);
       if (!assignment.stepped.includes(rolloutIndex)) assignment.stepped.push(rolloutIndex);
-      tx.update(gymAssignments)
-        .set({ stepped: assignment.stepped })
-        .where(and(eq(gymAssignments.runId, this.run.id), eq(gymAssignments.key, assignment.key)))
-        .run();
+      q.setStepped.run(JSON.stringify(assignment.stepped), this.run.id, assignment.key);
       this.counts.reasoner_rollouts++;
       this.counts.reasoner_reward_sum += v.reward;
       if (v.correct) this.counts.reasoner_correct++;
-      this.touch(tx);
-    });
+      this.touch();
+    })();
     this.maybeClose();
   }
 
@@ -360,72 +360,37 @@ export class GymStore {
     this.window();
     this.counts.fixed_rollouts++;
     if (correct) this.counts.fixed_correct++;
-    this.db.transaction((tx) => this.touch(tx));
+    this.touch();
     this.maybeClose();
   }
 
   /** A `/reset`: a new or continued assignment (persisted), or a 503 counted. */
   recordReset(assignment: Assignment | null, fresh: boolean): void {
     this.window();
-    this.db.transaction((tx) => {
+    const q = this.sql;
+    this.db.$client.transaction(() => {
       if (assignment && fresh) {
-        tx.insert(gymAssignments)
-          .values({
-            runId: this.run.id,
-            key: assignment.key,
-            taskId: assignment.taskId,
-            reset: assignment.reset,
-            stepped: assignment.stepped,
-            createdAt: new Date(),
-          })
-          .onConflictDoUpdate({
-            target: [gymAssignments.runId, gymAssignments.key],
-            set: {
-              taskId: assignment.taskId,
-              reset: assignment.reset,
-              stepped: assignment.stepped,
-              createdAt: new Date(),
-            },
-          })
-          .run();
-        tx.update(gymPool)
-          .set({ served: sql`${gymPool.served} + 1` })
-          .where(eq(gymPool.taskId, assignment.taskId))
-          .run();
+        q.upsertAssignment.run(
+          this.run.id,
+          assignment.key,
+          assignment.taskId,
+          JSON.stringify(assignment.reset),
+          JSON.stringify(assignment.stepped),
+          Date.now(),
+        );
+        q.served.run(assignment.taskId);
       } else if (assignment) {
-        tx.update(gymAssignments)
-          .set({ reset: assignment.reset })
-          .where(and(eq(gymAssignments.runId, this.run.id), eq(gymAssignments.key, assignment.key)))
-          .run();
+        q.setReset.run(JSON.stringify(assignment.reset), this.run.id, assignment.key);
       }
       if (assignment) this.counts.resets++;
       else this.counts.reset_unavailable++;
-      this.touch(tx);
-    });
+      this.touch();
+    })();
   }
 
   /** The run's pool, oldest first (loaded once at start). */
   loadPool(): PoolTask[] {
-    const rows = this.db
-      .select({ pool: gymPool, parsed: tasks.parsed })
-      .from(gymPool)
-      .innerJoin(tasks, eq(tasks.id, gymPool.taskId))
-      .where(eq(gymPool.runId, this.run.id))
-      .orderBy(gymPool.taskId)
-      .all();
-    return rows.map(({ pool, parsed }) => {
-      const t = parsed as ChallengerTask;
-      return {
-        taskId: pool.taskId,
-        question: t.question,
-        ...(t.options ? { options: t.options } : {}),
-        answer: t.answer,
-        answerType: t.answerType!,
-        passRate: pool.passRate,
-        policyVersion: pool.policyVersion,
-        docId: pool.docId,
-      };
-    });
+    return loadPoolTasks(this.db, this.run.id);
   }
 
   loadAssignments(): Assignment[] {
@@ -436,4 +401,53 @@ export class GymStore {
       .all()
       .map((a) => ({ key: a.key, taskId: a.taskId, reset: a.reset as number[], stepped: a.stepped as number[] }));
   }
+}
+
+/** The hot path's statements, on the tables of src/db/schema.ts (timestamps in ms, JSON as text). */
+function prepare(db: Db) {
+  const c = db.$client;
+  return {
+    touch: c.prepare("UPDATE iterations SET finished_at = ?, metrics = ? WHERE run_id = ? AND iteration = ?"),
+    maxSample: c.prepare("SELECT max(sample) AS m FROM rollouts WHERE task_id = ?"),
+    insertRollout: c.prepare(
+      "INSERT INTO rollouts (task_id, sample, text, extracted, correct, reward, advantage) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+    setStepped: c.prepare("UPDATE gym_assignments SET stepped = ? WHERE run_id = ? AND key = ?"),
+    setReset: c.prepare("UPDATE gym_assignments SET reset = ? WHERE run_id = ? AND key = ?"),
+    upsertAssignment: c.prepare(
+      "INSERT INTO gym_assignments (run_id, key, task_id, reset, stepped, created_at) VALUES (?, ?, ?, ?, ?, ?) " +
+        "ON CONFLICT (run_id, key) DO UPDATE SET task_id = excluded.task_id, reset = excluded.reset, " +
+        "stepped = excluded.stepped, created_at = excluded.created_at",
+    ),
+    served: c.prepare("UPDATE gym_pool SET served = served + 1 WHERE task_id = ?"),
+  };
+}
+
+/** A run's pool tasks, oldest first. */
+export function loadPoolTasks(db: Db, runId: string): PoolTask[] {
+  const rows = db
+    .select({ pool: gymPool, parsed: tasks.parsed })
+    .from(gymPool)
+    .innerJoin(tasks, eq(tasks.id, gymPool.taskId))
+    .where(eq(gymPool.runId, runId))
+    .orderBy(gymPool.taskId)
+    .all();
+  return rows.map(({ pool, parsed }) => {
+    const t = parsed as ChallengerTask;
+    return {
+      taskId: pool.taskId,
+      question: t.question,
+      ...(t.options ? { options: t.options } : {}),
+      answer: t.answer,
+      answerType: t.answerType!,
+      passRate: pool.passRate,
+      policyVersion: pool.policyVersion,
+      docId: pool.docId,
+    };
+  });
+}
+
+/** The newest external run, if any. */
+export function latestExternalRun(db: Db): Run | undefined {
+  return db.select().from(runs).where(eq(runs.kind, "external")).orderBy(desc(runs.createdAt)).limit(1).get();
 }

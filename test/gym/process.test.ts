@@ -7,6 +7,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scoreRequest } from "../../routes/openrlhf/reward.ts";
 import { loadConfig } from "../../src/config.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
 import { startFakeOpenAI } from "../fakes/openai-server.ts";
@@ -151,6 +152,25 @@ describe("spice gym serve as a process", () => {
     }
     const after = await run(["train", "status", "--json"]);
     expect(JSON.parse(after.out)).toMatchObject({ run_kind: "external", run_status: "stopped" });
+    // The pool as OpenRLHF rows: the label scores the reasoner's answer through the remote reward.
+    const exported = await run(["gym", "pool", "--format", "openrlhf"]);
+    const [pooled] = exported.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { prompt: string; label: string });
+    expect(pooled!.prompt).toContain("How many reading rooms did the library open with?");
+    expect(JSON.parse(pooled!.label)).toEqual({ answer: "3", answer_type: "Integer" });
+    const scored = scoreRequest({
+      query: [`${pooled!.prompt} \\boxed{3}`],
+      prompts: [pooled!.prompt],
+      labels: [pooled!.label],
+    });
+    expect(scored.rewards).toEqual([1]);
+    const asEval = await run(["gym", "pool", "--format", "eval"]);
+    expect(JSON.parse(asEval.out)).toMatchObject({
+      question: "How many reading rooms did the library open with?",
+      answer: "3",
+    });
   });
 });
 
