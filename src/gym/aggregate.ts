@@ -1,5 +1,5 @@
 /**
- * `/aggregate_metrics` (NeMo-Gym's AggregateMetrics, docs/gym.md#aggregate_metrics), pure: the verify answers of
+ * `/aggregate_metrics` (NeMo-Gym's AggregateMetrics, docs/gym.md#the-contract), pure: the verify answers of
  * one evaluation grouped by `_ng_task_index`, with mean/max/min/median/std of every numeric or boolean top-level
  * field (`reward`, `p_hat`, `valid`, `correct`, …) per task and over all, as NeMo-Gym's reward profiler names them;
  * `key_metrics` are the `mean/*` entries plus the SPICE headline rates.
