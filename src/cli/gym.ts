@@ -172,8 +172,7 @@ async function pool(opts: PoolFlags, cmd: Command): Promise<void> {
   const ctx = openContext({ ...commandConfig(cmd), logLevel: "silent" });
   try {
     const run = opts.run ? getRun(ctx.db, opts.run) : latestExternalRun(ctx.db);
-    if (!run || run.kind !== "external")
-      fail(opts.run ? `no external run ${opts.run}` : "no external run in this data dir");
+    if (run?.kind !== "external") fail(opts.run ? `no external run ${opts.run}` : "no external run in this data dir");
     const tasks = loadPoolTasks(ctx.db, run.id);
     const lines = tasks.map((t) => {
       const gold = { answer: t.answer, answer_type: t.answerType, ...(t.options ? { options: t.options } : {}) };

@@ -57,7 +57,10 @@ describe("reading NeMo-Gym's launcher config", () => {
   });
 
   test("without base_url the Gym model server itself is the policy URL", () => {
-    const yaml = YAML.replace("      base_url: ${policy_base_url}\n", "").replace(/^policy_base_url:\n(- .*\n)+/m, "");
+    const yaml = YAML.replace(`      base_url: ${"$"}{policy_base_url}\n`, "").replace(
+      /^policy_base_url:\n(- .*\n)+/m,
+      "",
+    );
     const p = readNemoGymPlacement({ NEMO_GYM_CONFIG_DICT: yaml, NEMO_GYM_CONFIG_PATH: "spice_resources_server" });
     expect(p.policy).toMatchObject({ baseUrl: "http://127.0.0.1:5003", model: "Qwen/Qwen3-4B-Base" });
   });

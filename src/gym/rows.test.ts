@@ -8,9 +8,9 @@ describe("gym rows", () => {
     const segs = Array.from({ length: 40 }, (_, i) => ({ id: `s${i}`, text: `Document number ${i}.` }));
     const rows = challengerRows(segs, createRng(3), { taskTypes: ["mcq", "free_form"], agent: "a" });
     expect(rows).toEqual(challengerRows(segs, createRng(3), { taskTypes: ["mcq", "free_form"], agent: "a" }));
-    const r = rows[5]! as Record<string, any>;
+    const r = rows[5]! as { responses_create_params: { input: { content: string }[] } };
     expect(r).toMatchObject({ spice_role: "challenger", spice_row: 5, spice_segment: "s5", agent_ref: { name: "a" } });
-    expect(r.responses_create_params.input[1].content).toContain(`${DOC_OPEN}\nDocument number 5.`);
+    expect(r.responses_create_params.input[1]!.content).toContain(`${DOC_OPEN}\nDocument number 5.`);
     expect(new Set(rows.map((x) => x.spice_task_type))).toEqual(new Set(["mcq", "free_form"]));
     for (const x of rows) expect(GymRowSchema.safeParse(x).success).toBe(true);
     const kinds = new Set(rows.map((x) => `${x.spice_task_type}/${x.spice_answer_type}`));

@@ -181,16 +181,17 @@ describe("the Python integrations under Debian's python3", () => {
     await probe.stop(true);
     const gymDir = tempDir("spice-gym-app-");
     const yaml = [
-      "policy_base_url: " + fake.url + "/v1",
+      `policy_base_url: ${fake.url}/v1`,
       "policy_model_name: Qwen/Qwen3-4B-Base",
       "policy_api_key: dummy",
       "policy_model:",
       "  responses_api_models:",
       "    vllm_model:",
       "      entrypoint: app.py",
-      "      base_url: ${policy_base_url}",
-      "      api_key: ${policy_api_key}",
-      "      model: ${policy_model_name}",
+      // OmegaConf interpolations, left unresolved by the launcher.
+      `      base_url: ${"$"}{policy_base_url}`,
+      `      api_key: ${"$"}{policy_api_key}`,
+      `      model: ${"$"}{policy_model_name}`,
       "spice_resources_server:",
       "  resources_servers:",
       "    spice:",
