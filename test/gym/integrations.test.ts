@@ -7,7 +7,6 @@ import { GymSettingsSchema, parseGymSettings } from "../../src/gym/settings.ts";
 import { REPO_ROOT } from "../helpers.ts";
 
 const SPICE_YAML = "integrations/nemo-gym/resources_servers/spice/configs/spice.yaml";
-// biome-ignore lint/suspicious/noExplicitAny: free-form YAML, read field by field
 const yaml = (path: string) => Bun.YAML.parse(readFileSync(join(REPO_ROOT, path), "utf8")) as Record<string, any>;
 
 describe("integrations/", () => {
