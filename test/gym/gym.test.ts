@@ -279,3 +279,34 @@ describe("an empty pool", () => {
     }
   });
 });
+
+describe("failures and the API beside it", () => {
+  test("an unreachable policy server is a retryable 5xx and records nothing; --api serves the API from the same state", async () => {
+    const other = tempDir("spice-gym-api-");
+    const config = loadConfig(
+      { dataDir: other.dir, logLevel: "silent", policyUrl: "http://127.0.0.1:9/v1", port: 0 },
+      {},
+    );
+    const g = await startGymServer(config, {
+      host: "127.0.0.1",
+      port: 0,
+      settings: parseGymSettings({ reasoner_samples: 2 }),
+      api: true,
+    });
+    try {
+      const row = agentRow(rowOf("free_form", "Integer"), 0, 0);
+      const { response } = await simpleAgentRun(g.url, row, intTask("How many?", "3"));
+      expect(response.status).toBe(503);
+      expect(g.env.poolSize).toBe(0);
+      const runs = (await (await fetch(`${g.apiUrl}/v1/trainer/runs`)).json()) as {
+        runs: { id: string; kind: string }[];
+      };
+      expect(runs.runs).toEqual([expect.objectContaining({ id: g.env.store.runId, kind: "external" })]);
+      const tasks = g.ctx.db.$client.query("select count(*) as n from tasks").get() as { n: number };
+      expect(tasks.n).toBe(0);
+    } finally {
+      await g.stop();
+      other.cleanup();
+    }
+  });
+});
