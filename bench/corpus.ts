@@ -2,8 +2,8 @@
  * Corpus benchmark (issues 5 and 17).
  * 1. Ingest throughput with the built encoder (segments/s), against the encoder alone on the same texts.
  * 2. Search at 100,000 segments: synthetic *clustered* unit vectors with the encoder's dimension
- *    (never isotropic: notes/lancedb.md) and Zipf-like texts, written as Arrow batches into a corpus
- *    as an ingest leaves it (MinHash signatures and bands, an ingest run, the indexes).
+ *    (never isotropic: isotropic vectors make recall@10 noise) and Zipf-like texts, written as Arrow batches
+ *    into a corpus as an ingest leaves it (MinHash signatures and bands, an ingest run, the indexes).
  *    Vector (IVF_PQ, as the store builds it past its threshold), full-text and hybrid latency
  *    p50/p99; recall@10 of the index against an exact brute-force scan in TypeScript, and its
  *    speed-up over that scan (and over LanceDB's own flat scan). Target: vector p50 ≤ 10 ms with recall@10 ≥ 0.95.
