@@ -58,7 +58,23 @@ export function createApp(ctx: AppContext) {
     if (p) return problem(c, p.status, p.title, p.detail, p.extra);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
-      return problem(c, status, status === 400 ? "Bad request" : "Request failed", err.message);
+      // Hono's own refusals: a body that is not JSON (400), a content type the route does not take (415).
+      if (status === 400) {
+        const detail = /malformed json/i.test(err.message)
+          ? "malformed JSON: the body must be one JSON value"
+          : err.message;
+        return problem(c, 400, "Bad request", detail, { errors: [{ field: "(body)", message: detail }] });
+      }
+      if (status === 415) {
+        const given = c.req.header("content-type") ?? "(none)";
+        return problem(
+          c,
+          415,
+          "Unsupported media type",
+          `content-type ${given} is not accepted: send application/json`,
+        );
+      }
+      return problem(c, status, "Request failed", err.message);
     }
     logger.error({ req_id: c.get("requestId"), err }, "unhandled error");
     return problem(c, 500, "Internal server error", "the error was logged; quote the request id when reporting it");

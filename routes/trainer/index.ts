@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
+import { closedObject, createRouter, json, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
 import { TrainerStateSchema } from "../../src/db/run-states.ts";
 import { HttpProblem } from "../../src/problem.ts";
@@ -60,7 +60,7 @@ const metricsRoute = createRoute({
   tags: ["trainer"],
   request: {
     params: z.object({ id: z.string().min(1) }),
-    query: z.object({ names: z.string().optional().describe("comma-separated metric names (default: all)") }),
+    query: closedObject({ names: z.string().optional().describe("comma-separated metric names (default: all)") }),
   },
   responses: {
     200: json(
