@@ -8,6 +8,8 @@ import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
 import { defaultHook } from "./http/openapi.ts";
 import { problem, problemFor } from "./problem.ts";
+import { CorpusEmpty } from "./errors.ts";
+import { READY_RETRY_AFTER_S } from "../routes/health/index.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { mountRoutes } from "../routes/index.ts";
 import { API_VERSION } from "./version.ts";
@@ -54,6 +56,13 @@ export function createApp(ctx: AppContext) {
 
   app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
+    // An empty corpus while the sample corpus is still being ingested is "not yet", not "never".
+    const readiness = ctx.readiness.state();
+    if (err instanceof CorpusEmpty && !readiness.ready) {
+      c.header("Retry-After", String(READY_RETRY_AFTER_S));
+      const waiting = readiness.pending.length ? `; waiting for ${readiness.pending.join(", ")}` : "";
+      return problem(c, 503, "Not ready", `the corpus is empty while the server is starting${waiting}`);
+    }
     const p = problemFor(err);
     if (p) return problem(c, p.status, p.title, p.detail, p.extra);
     if (err instanceof HTTPException) {

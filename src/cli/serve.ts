@@ -31,7 +31,14 @@ export function registerServe(program: Command): void {
       try {
         const warmup = opts.warmup ? defaultStartupTasks : [];
         const train: StartupTask[] = trainerConfig
-          ? [{ name: "trainer", run: async (ctx) => (await getTrainer(ctx)).start(trainerConfig) }]
+          ? [
+              // The API serves while a run starts; its status is the trainer's, not readiness.
+              {
+                name: "trainer",
+                gatesReadiness: false,
+                run: async (ctx) => (await getTrainer(ctx)).start(trainerConfig),
+              },
+            ]
           : [];
         const running = await startServer(config, [...warmup, ...train]);
         stopOnSignals(running);
