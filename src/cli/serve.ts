@@ -27,7 +27,7 @@ export function registerServe(program: Command): void {
     .option("--config <file>", "trainer configuration for --train (JSON; see docs/trainer.md)")
     .action(async (opts: { warmup: boolean; train: boolean; config?: string }, cmd: Command) => {
       const config = commandConfig(cmd);
-      const trainerConfig = opts.train ? await loadTrainerConfigOrFail(opts.config) : null;
+      const trainerConfig = opts.train ? await loadTrainerConfigOrFail(opts.config, config) : null;
       try {
         const warmup = opts.warmup ? defaultStartupTasks : [];
         const train: StartupTask[] = trainerConfig

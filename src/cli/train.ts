@@ -120,7 +120,7 @@ export function registerTrain(program: Command): void {
     .option("--json", "print the final status as JSON", false)
     .action(async (opts: { config?: string; newRun: boolean; daemon: boolean; json: boolean }, cmd: Command) => {
       const config = commandConfig(cmd);
-      const trainerConfig = await loadTrainerConfigOrFail(opts.config);
+      const trainerConfig = await loadTrainerConfigOrFail(opts.config, config);
       if (opts.daemon) return detach(config);
       await runForeground(config, trainerConfig, opts.newRun, opts.json);
     });
