@@ -9,6 +9,7 @@ import { requestLog } from "./http/middleware/request-log.ts";
 import { defaultHook } from "./http/openapi.ts";
 import { problem, problemFor } from "./problem.ts";
 import { CorpusEmpty } from "./errors.ts";
+import { deniedWrite } from "./paths.ts";
 import { READY_RETRY_AFTER_S } from "../routes/health/index.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { mountRoutes } from "../routes/index.ts";
@@ -63,7 +64,7 @@ export function createApp(ctx: AppContext) {
       const waiting = readiness.pending.length ? `; waiting for ${readiness.pending.join(", ")}` : "";
       return problem(c, 503, "Not ready", `the corpus is empty while the server is starting${waiting}`);
     }
-    const p = problemFor(err);
+    const p = problemFor(err) ?? problemFor(deniedWrite(err, config.dataDir));
     if (p) return problem(c, p.status, p.title, p.detail, p.extra);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;

@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { StorageReadOnly } from "./errors.ts";
 
 /** A path a request or configuration names that would leave the folder it is confined to. */
 export class PathConfinementError extends Error {
@@ -53,4 +54,14 @@ export function confinedPath(root: string, path: string, what = "the data dir"):
     throw new PathConfinementError(`${path} leads outside ${what} through the symbolic link ${existing}`);
   }
   return join(real, relative(existing, target));
+}
+
+/**
+ * A refused write, as StorageReadOnly, when `err` is one: EROFS anywhere, or EACCES / EPERM on a path inside
+ * the data dir (outside it, the same codes may answer a read the caller asked for). Null otherwise.
+ */
+export function deniedWrite(err: unknown, dataDir: string): StorageReadOnly | null {
+  const path = (err as { path?: unknown } | null)?.path;
+  const inside = typeof path === "string" && isWithin(resolve(dataDir), resolve(path));
+  return StorageReadOnly.from(err, inside ? path : undefined);
 }

@@ -10,6 +10,7 @@ import { registerVerify } from "./verify.ts";
 import { registerWorld } from "./world.ts";
 import { registerEval } from "./eval.ts";
 import { registerExperiment } from "./experiment.ts";
+import { deniedWrite } from "../paths.ts";
 import { addSettingsOptions, EXIT_USAGE, exitOnKnownError } from "./util.ts";
 
 export function buildProgram(): Command {
@@ -46,6 +47,9 @@ export async function main(argv: string[]): Promise<void> {
     if (/^(debug|trace)$/.test(process.env.SPICE_LOG_LEVEL ?? "")) console.error(err);
     // The library's own errors (unknown segment, policy unavailable, ...) answer from the error table.
     exitOnKnownError(err);
+    // A write the data dir refused (EACCES inside it; EROFS is known anywhere): exit 2 naming the path.
+    const dataDir = (program.opts() as { dataDir?: string }).dataDir ?? process.env.SPICE_DATA_DIR ?? "data";
+    exitOnKnownError(deniedWrite(err, dataDir));
     // Any other failure (disk full, a bug) is not the caller's input: exit 1.
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`spice: error: ${message.split("\n")[0]}\n`);

@@ -111,6 +111,8 @@ export class Trainer {
   async start(config: TrainerConfig, opts: { newRun?: boolean; resumeRun?: string } = {}): Promise<TrainerStatus> {
     if (this.running) throw new TrainerBusyError(`a run is already ${this.state} (${this.runId})`);
     const { db, logger } = this.ctx;
+    // A run writes every iteration: on a read-only data dir, refuse before anything starts.
+    if (db.readOnly) throw db.readOnly;
     const wanted = opts.resumeRun ? getRun(db, opts.resumeRun) : undefined;
     if (opts.resumeRun && (!wanted || wanted.status === "finished" || wanted.status === "failed")) {
       throw new TrainerStateError(`run ${opts.resumeRun} cannot be resumed (${wanted?.status ?? "no such run"})`);
