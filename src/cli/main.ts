@@ -34,8 +34,15 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `| head` closed our stdout: stop quietly with status 0, as Unix tools do. */
+const isClosedPipe = (err: unknown) => (err as { code?: unknown } | null)?.code === "EPIPE";
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  process.stdout.on("error", (err) => {
+    if (isClosedPipe(err)) process.exit(0);
+    throw err;
+  });
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -43,6 +50,7 @@ export async function main(argv: string[]): Promise<void> {
       // commander has already printed help, the version or the one-line error.
       process.exit(err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : EXIT_USAGE);
     }
+    if (isClosedPipe(err)) process.exit(0);
     // The stack only with SPICE_LOG_LEVEL=debug; otherwise one line.
     if (/^(debug|trace)$/.test(process.env.SPICE_LOG_LEVEL ?? "")) console.error(err);
     // The library's own errors (unknown segment, policy unavailable, ...) answer from the error table.
