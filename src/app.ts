@@ -65,7 +65,15 @@ export function createApp(ctx: AppContext) {
       return problem(c, 503, "Not ready", `the corpus is empty while the server is starting${waiting}`);
     }
     const p = problemFor(err) ?? problemFor(deniedWrite(err, config.dataDir));
-    if (p) return problem(c, p.status, p.title, p.detail, p.extra);
+    if (p) {
+      // Every 400 names what is wrong: a refusal from deeper in the library (a prompt over the context, a
+      // policy server refusing the request) is about the request as a whole.
+      const errors =
+        p.status === 400 && !("errors" in p.extra)
+          ? { errors: [{ field: "(body)", message: p.detail ?? p.title }] }
+          : {};
+      return problem(c, p.status, p.title, p.detail, { ...p.extra, ...errors });
+    }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       // Hono's own refusals: a body that is not JSON (400), a content type the route does not take (415).

@@ -35,7 +35,10 @@ export const problemRes = (description: string) => ({
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemDetails } },
 });
 
-/** One failing field of a 400: a dotted path into the body (or query), or `(body)` / `(query)` for the whole of it. */
+/**
+ * One failing field of a 400: a dotted path into the body (or query), or `(body)` / `(query)` for the whole of it.
+ * A key that is empty or holds a dot or a space is written as a JSON string, so every field name is readable.
+ */
 export interface FieldError {
   field: string;
   message: string;
@@ -69,7 +72,9 @@ function message(i: Issue): string {
  * get one error each, named by their own path.
  */
 export function fieldErrors(issues: readonly Issue[], whole = "(body)", prefix: PropertyKey[] = []): FieldError[] {
-  const name = (path: PropertyKey[]) => (path.length ? path.map(String).join(".") : whole);
+  const segment = (k: PropertyKey) =>
+    typeof k === "number" || /^[^\s."]+$/.test(String(k)) ? String(k) : JSON.stringify(String(k));
+  const name = (path: PropertyKey[]) => (path.length ? path.map(segment).join(".") : whole);
   const out: FieldError[] = [];
   for (const i of issues) {
     const path = [...prefix, ...i.path];

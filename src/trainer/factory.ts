@@ -36,7 +36,8 @@ async function corpusSource(
 ): Promise<{ source: DocumentSource; hash: string }> {
   const corpus = await getCorpus(ctx);
   if ((await corpus.stats()).segments === 0) {
-    throw new TrainerSetupError(
+    throw TrainerSetupError.of(
+      "use_corpus",
       "the corpus is empty: ingest documents first (spice corpus ingest), or set use_corpus to false",
     );
   }
@@ -62,7 +63,8 @@ async function corpusSource(
 export function createRunFactory(ctx: AppContext): RunFactory {
   return async ({ runId, config, resume }) => {
     if (config.learner === "embedded" && ctx.config.policyUrl) {
-      throw new TrainerSetupError(
+      throw TrainerSetupError.of(
+        "learner",
         'learner "embedded" updates a local model: unset SPICE_POLICY_URL, or use learner "rollout-only"',
       );
     }
@@ -76,7 +78,8 @@ export function createRunFactory(ctx: AppContext): RunFactory {
     let sink: LearnerSink;
     if (config.learner === "embedded") {
       const modelDir = localModelFolder(ctx.config);
-      if (!modelDir) throw new TrainerSetupError('learner "embedded" needs a local model folder (SPICE_MODEL)');
+      if (!modelDir)
+        throw TrainerSetupError.of("learner", 'learner "embedded" needs a local model folder (SPICE_MODEL)');
       const swap = policy.swapWeights?.bind(policy);
       sink = new EmbeddedSink({
         modelDir,

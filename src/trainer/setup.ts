@@ -15,6 +15,11 @@ export class TrainerSetupError extends SpiceError {
   ) {
     super("trainer_setup", message);
   }
+
+  /** A setup error caused by one setting: the message, and that setting named for the 400's `errors`. */
+  static of(field: string, message: string): TrainerSetupError {
+    return new TrainerSetupError(message, [{ field, message }]);
+  }
 }
 
 /** The folder `rollout_path` is confined to: the only place a trainer configuration can make the toolkit write. */
@@ -31,7 +36,9 @@ export function resolveRolloutPath(dataDir: string, path: string): string {
   try {
     return confinedPath(rolloutsDir(dataDir), path, "<data-dir>/rollouts");
   } catch (err) {
-    if (err instanceof PathConfinementError) throw new TrainerSetupError(`rollout_path: ${err.message}`);
+    if (err instanceof PathConfinementError) {
+      throw new TrainerSetupError(`rollout_path: ${err.message}`, [{ field: "rollout_path", message: err.message }]);
+    }
     throw err;
   }
 }
@@ -55,7 +62,7 @@ export function checkTrainerSetup(
       resolveRolloutPath(settings.dataDir, config.rollout_path);
     } catch (err) {
       if (!(err instanceof TrainerSetupError)) throw err;
-      problems.push({ field: "rollout_path", message: err.message.replace(/^rollout_path: /, "") });
+      problems.push(...err.problems);
     }
   }
   const spec = config.challenger_policy;
