@@ -65,6 +65,15 @@ describe("spice serve (real process, loopback HTTP)", () => {
     expect(r.stderr).toContain("SPICE_API_TOKEN");
   });
 
+  test("a low-variety SPICE_API_TOKEN is refused at start-up with the reason (exit 2, one line)", async () => {
+    const r = await runToEnd(["serve", "--no-warmup"], { SPICE_API_TOKEN: "a".repeat(32) });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("SPICE_API_TOKEN / --api-token");
+    expect(r.stderr).toContain("one character repeated");
+    expect(r.stderr).not.toContain("a".repeat(32));
+  });
+
   test("a bad setting exits 2 naming it", async () => {
     const r = await runToEnd(["serve", "--no-warmup"], { SPICE_PORT: "not-a-port" });
     expect(r.code).toBe(2);
