@@ -15,6 +15,9 @@ function spice(args: string[], env: Record<string, string> = {}) {
 
 async function runToEnd(args: string[], env: Record<string, string> = {}) {
   const p = spice(args, env);
+  // A command expected to exit must not hang the suite if it starts serving instead.
+  const guard = setTimeout(() => p.kill("SIGKILL"), 30_000);
+  void p.exited.then(() => clearTimeout(guard));
   const [stdout, stderr, code] = await Promise.all([
     new Response(p.stdout).text(),
     new Response(p.stderr).text(),
