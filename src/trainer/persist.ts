@@ -146,7 +146,10 @@ export function runMetrics(db: Db, runId: string, names?: string[]): Array<Recor
   const byIter = new Map<number, Record<string, number>>();
   for (const r of rows) {
     let row = byIter.get(r.iteration);
-    if (!row) byIter.set(r.iteration, (row = { iteration: r.iteration }));
+    if (!row) {
+      row = { iteration: r.iteration };
+      byIter.set(r.iteration, row);
+    }
     row[r.name] = r.value;
   }
   return [...byIter.values()];
