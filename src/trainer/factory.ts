@@ -94,7 +94,7 @@ export function createRunFactory(ctx: AppContext): RunFactory {
         config.rollout_path === null
           ? join(dir, "groups.jsonl")
           : resolveRolloutPath(ctx.config.dataDir, config.rollout_path);
-      sink = new RolloutFileSink(path);
+      sink = new RolloutFileSink(path, runId);
     }
     // The serving policy may hold another run's weights (hot-swapped): an embedded run always
     // starts by swapping in its own (the base model's, or the committed state's). A rollout file
