@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -55,6 +56,21 @@ export function createApp(ctx: AppContext) {
     c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
   );
 
+  installErrorHandling(app, ctx);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/**
+ * 404 and error answers as problem+json: library errors through the error table, a write the data dir refuses
+ * as 503, an empty corpus while the server is still starting as 503 with Retry-After, anything else a logged 500.
+ */
+export function installErrorHandling<E extends Env>(
+  app: Hono<E>,
+  ctx: Pick<AppContext, "logger" | "readiness" | "config">,
+): void {
+  const { logger, config } = ctx;
   app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     // An empty corpus while the sample corpus is still being ingested is "not yet", not "never".
@@ -97,7 +113,4 @@ export function createApp(ctx: AppContext) {
     logger.error({ req_id: c.get("requestId"), err }, "unhandled error");
     return problem(c, 500, "Internal server error", "the error was logged; quote the request id when reporting it");
   });
-  return app;
 }
-
-export type App = ReturnType<typeof createApp>;
