@@ -8,7 +8,9 @@ import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
 import { defaultHook } from "./http/openapi.ts";
 import { problem, problemFor } from "./problem.ts";
-import { renderDocsPage } from "./docs-page.ts";
+import { mountDashboard } from "./dashboard/index.ts";
+import { mountDocsUi } from "./http/docs-ui.ts";
+import { refreshTrainerGauges } from "./trainer/service.ts";
 import { mountRoutes } from "../routes/index.ts";
 import { API_VERSION } from "./version.ts";
 
@@ -47,10 +49,13 @@ export function createApp(ctx: AppContext) {
     security: config.apiToken ? [{ bearer: [] }] : [],
   };
   app.doc31("/openapi.json", openApiConfig);
-  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(openApiConfig))));
-  app.get("/metrics", async (c) =>
-    c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
-  );
+  mountDocsUi(app, API_TITLE);
+  mountDashboard(app);
+  app.get("/metrics", async (c) => {
+    // The run may train in another process on this data dir: its gauges come from the database.
+    await refreshTrainerGauges(ctx);
+    return c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType });
+  });
 
   app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

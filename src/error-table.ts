@@ -28,10 +28,11 @@ export const ERROR_TABLE: Record<SpiceErrorCode, ErrorAnswer> = {
   trainer_busy: { status: 409, title: "Conflict", exit: 2 },
   trainer_state: { status: 409, title: "Conflict", exit: 2 },
   trainer_setup: { status: 400, title: "Invalid trainer setup", exit: 2 },
+  trainer_config_conflict: { status: 409, title: "Configuration differs from the unfinished run", exit: 2 },
 };
 
 /** The answer for a library error, with its message as the detail; null for any other error. */
-export function errorAnswer(err: unknown): (ErrorAnswer & { detail: string }) | null {
+export function errorAnswer(err: unknown): (ErrorAnswer & { detail: string; extra: Record<string, unknown> }) | null {
   if (!(err instanceof SpiceError)) return null;
-  return { ...ERROR_TABLE[err.code], detail: err.message };
+  return { ...ERROR_TABLE[err.code], detail: err.message, extra: err.extra ?? {} };
 }

@@ -17,13 +17,19 @@ export type SpiceErrorCode =
   | `policy_${PolicyErrorKind}`
   | "trainer_busy"
   | "trainer_state"
-  | "trainer_setup";
+  | "trainer_setup"
+  | "trainer_config_conflict";
 
 export class SpiceError extends Error {
+  /**
+   * @param extra structured facts the edges pass on (an HTTP problem's extension members, e.g. the
+   * trainer lock's holder); the message already says them in words.
+   */
   constructor(
     readonly code: SpiceErrorCode,
     message: string,
     options?: ErrorOptions,
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message, options);
     this.name = new.target.name;

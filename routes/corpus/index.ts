@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
+import * as ex from "./examples.ts";
 import type { AppContext } from "../../src/context.ts";
 import { getCorpus } from "../../src/corpus/index.ts";
 import type { RejectionEvent } from "../../src/corpus/ingest.ts";
@@ -26,7 +27,7 @@ const postDocuments = createRoute({
   request: {
     body: {
       content: {
-        "application/json": { schema: PostDocumentsJson },
+        "application/json": { schema: PostDocumentsJson, example: ex.POST_DOCUMENTS },
         "application/x-ndjson": {
           schema: z.string().openapi({ description: "one CorpusDocument JSON object per line" }),
         },
@@ -36,7 +37,7 @@ const postDocuments = createRoute({
     },
   },
   responses: {
-    200: json(IngestOut, "what was added, unchanged and rejected (with reasons)"),
+    200: json(IngestOut, "what was added, unchanged and rejected (with reasons)", ex.INGEST),
     400: problemRes("unreadable body"),
     409: problemRes("another ingest is running"),
     413: problemRes("too many documents"),
@@ -50,7 +51,7 @@ const search = createRoute({
   summary: "Top-k segments by vector, full-text or hybrid (RRF) search, with provenance filters",
   tags: ["corpus"],
   request: { query: SearchQuery },
-  responses: { 200: json(SearchOut, "ranked segments"), 400: problemRes("invalid query") },
+  responses: { 200: json(SearchOut, "ranked segments", ex.SEARCH), 400: problemRes("invalid query") },
 });
 
 const sample = createRoute({
@@ -59,7 +60,7 @@ const sample = createRoute({
   summary: "A pure seeded uniform draw of n distinct segments (does not move the trainer sampler)",
   tags: ["corpus"],
   request: { query: SampleQuery },
-  responses: { 200: json(SampleOut, "the drawn segments"), 400: problemRes("invalid query") },
+  responses: { 200: json(SampleOut, "the drawn segments", ex.SAMPLE), 400: problemRes("invalid query") },
 });
 
 const stats = createRoute({
@@ -67,7 +68,7 @@ const stats = createRoute({
   path: "/v1/corpus/stats",
   summary: "Documents, segments, tokens and rejections by reason",
   tags: ["corpus"],
-  responses: { 200: json(StatsOut, "corpus counts") },
+  responses: { 200: json(StatsOut, "corpus counts", ex.STATS) },
 });
 
 const manifest = createRoute({
@@ -75,7 +76,7 @@ const manifest = createRoute({
   path: "/v1/corpus/manifest",
   summary: "The transparency manifest: per-source counts, filters, rejections, ingest runs and content hash",
   tags: ["corpus"],
-  responses: { 200: json(ManifestOut, "the manifest") },
+  responses: { 200: json(ManifestOut, "the manifest", ex.MANIFEST) },
 });
 
 export function corpusRouter(ctx: AppContext) {

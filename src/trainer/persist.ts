@@ -66,8 +66,10 @@ export function lastIteration(db: Db, runId: string) {
  * is the commit marker; its primary key makes a second commit of the same iteration fail rather
  * than duplicate rows.
  */
-export function commitIteration(db: Db, rec: IterationRecord): void {
+export function commitIteration(db: Db, rec: IterationRecord & { guard?: (tx: Pick<Db, "select">) => void }): void {
   db.transaction((tx) => {
+    // E.g. the trainer lock's check: a trainer that lost its lock writes nothing.
+    rec.guard?.(tx);
     tx.insert(iterations)
       .values({
         runId: rec.runId,
