@@ -21,6 +21,7 @@ export interface ChartSpec {
 }
 
 const width = (el: HTMLElement) => Math.max(240, el.clientWidth - 8);
+const INTEGER_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
 
 /** A line chart of per-iteration metrics (x = iteration). */
 export class LineChart {
@@ -42,7 +43,8 @@ export class LineChart {
         ...(hasRight ? { r: {} } : {}),
       },
       axes: [
-        { label: "iteration", size: 36, labelSize: 14 },
+        // Iterations are whole numbers: ticks at 1, 2, 5, 10, 20, 50, …
+        { label: "iteration", size: 36, labelSize: 14, incrs: INTEGER_TICKS },
         { size: 46 },
         ...(hasRight ? [{ scale: "r", side: 1 as const, grid: { show: false }, size: 46 }] : []),
       ],
