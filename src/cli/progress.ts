@@ -61,6 +61,8 @@ export interface ProgressOptions {
   stream?: { isTTY?: boolean; write(s: string): unknown };
   /** Plain mode: at most one line per this many ms (the last update always prints). */
   plainEveryMs?: number;
+  /** How done/total are written (default: the number). */
+  unit?: (n: number) => string;
 }
 
 /** A progress bar over `total` units (null: unknown, counts only). */
@@ -116,7 +118,8 @@ export class Progress {
     const bar = f === null ? "" : `[${"#".repeat(Math.round(f * 24)).padEnd(24, ".")}] ${Math.floor(f * 100)}% `;
     const eta =
       t !== null && perUnit !== null && this.done < t ? ` · ETA ${formatDuration((t - this.done) * perUnit)}` : "";
-    return `spice: ${this.label} ${bar}${this.done}${t !== null ? `/${t}` : ""}${this.note ? ` · ${this.note}` : ""}${eta}`;
+    const u = this.o.unit ?? String;
+    return `spice: ${this.label} ${bar}${u(this.done)}${t !== null ? `/${u(t)}` : ""}${this.note ? ` · ${this.note}` : ""}${eta}`;
   }
 
   private draw(): void {
