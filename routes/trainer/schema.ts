@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { RunStatusSchema, TrainerStateSchema } from "../../src/db/run-states.ts";
-import { TRAINER_COMMANDS } from "../../src/db/schema.ts";
+import { RUN_KINDS, TRAINER_COMMANDS } from "../../src/db/schema.ts";
 import { TrainerConfigSchema } from "../../src/trainer/config.ts";
-import { RUN_KINDS } from "../../src/trainer/views.ts";
+import { RUN_LEARNERS } from "../../src/trainer/views.ts";
 
 /** The wire shapes of /v1/trainer/*, with the examples the API reference shows. */
 
@@ -107,7 +107,10 @@ export const TrainerRunSchema = z
     corpusHash: z.string().nullable().describe("the corpus manifest's content hash when the run started"),
     modelHash: z.string().nullable().describe("the starting weights' hash"),
     note: z.string().nullable(),
-    kind: z.enum(RUN_KINDS).describe("embedded learner, rollout-only export, or driven by an external trainer"),
+    kind: z.enum(RUN_KINDS).describe("embedded: this toolkit's trainer; external: recorded by spice gym serve"),
+    learner: z
+      .enum(RUN_LEARNERS)
+      .describe("how it learns: the embedded learner, a rollout-only export, or an external trainer"),
     iterations_committed: z.number().int(),
     iterations: z.number().int().nullable().describe("iterations the configuration asks for"),
   })
@@ -123,6 +126,7 @@ const RUN_EXAMPLE: z.input<typeof TrainerRunSchema> = {
   modelHash: "sha256:9ac2d1…",
   note: null,
   kind: "embedded",
+  learner: "embedded",
   iterations_committed: 12,
   iterations: 20,
 };

@@ -82,7 +82,7 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
   }
   const checkpoint = flags.checkpoint ?? basename(policy.info.model);
   process.stderr.write(`spice: evaluating ${checkpoint} on ${items.length} items, k=${flags.k} …\n`);
-  let report;
+  let report: Awaited<ReturnType<typeof runEval>>;
   const bar = new Progress("eval", items.length);
   // A failing policy server (PolicyError) reaches main(), which answers it from the error table.
   try {

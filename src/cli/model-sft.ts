@@ -39,7 +39,7 @@ export function registerModelSft(model: Command): void {
       if (!existsSync(modelDir)) fail(`--model ${modelDir}: no such folder`);
       if (!existsSync(flags.data)) fail(`--data ${flags.data}: no such file`);
       if (flags.resume && !flags.checkpointDir) fail("--resume needs --checkpoint-dir");
-      let summary;
+      let summary: Awaited<ReturnType<typeof sftModelFolder>>;
       const bar = new Progress("sft", flags.steps);
       try {
         summary = await sftModelFolder({

@@ -162,7 +162,8 @@ async function trainStatus(config: Config, json: boolean): Promise<void> {
     holder: status.holder,
     run_id: run?.id ?? null,
     run_status: run?.status ?? null,
-    kind: run?.kind ?? null,
+    run_kind: run?.kind ?? null,
+    learner: run?.learner ?? null,
     iteration: last?.iteration ?? 0,
     iterations: run?.iterations ?? null,
     resumable_run: open?.id ?? null,
@@ -174,7 +175,7 @@ async function trainStatus(config: Config, json: boolean): Promise<void> {
   const lines = [
     `trainer  ${h ? `${summary.state} · pid ${h.pid} on ${h.host} · since ${h.since}` : "not running"}`,
     run
-      ? `run      ${run.id} (${run.kind}) · ${run.status}${!h && run.status === "running" ? " (interrupted)" : ""} · iteration ${summary.iteration}/${run.iterations ?? "?"}`
+      ? `run      ${run.id} (${run.learner}) · ${run.status}${!h && run.status === "running" ? " (interrupted)" : ""} · iteration ${summary.iteration}/${run.iterations ?? "?"}`
       : "run      none yet",
   ];
   const m = summary.last_metrics;
@@ -297,7 +298,7 @@ export function registerRuns(program: Command): void {
       if (!runs.length) return void process.stdout.write("no runs yet (spice train --config train.json)\n");
       const rows = runs.map((r) => [
         r.id,
-        r.kind,
+        r.learner,
         r.status +
           (holder?.run_id === r.id
             ? ` (pid ${holder.pid})`

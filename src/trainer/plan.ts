@@ -76,6 +76,9 @@ export function planStart(db: Db, config: TrainerConfig | null, opts: StartOptio
     if (!wanted || wanted.status === "finished" || wanted.status === "failed") {
       throw new TrainerStateError(`run ${opts.resumeRun} cannot be resumed (${wanted?.status ?? "no such run"})`);
     }
+    if (wanted.kind !== "embedded") {
+      throw new TrainerStateError(`run ${wanted.id} is an ${wanted.kind} run: \`spice gym serve\` records it`);
+    }
     return { run: wanted, config: wanted.config as TrainerConfig };
   }
   const fresh = () => ({ run: null, config: config ?? parseTrainerConfig({}) });

@@ -16,7 +16,7 @@ import {
   setRunStatus,
 } from "./persist.ts";
 import { scalarMetrics } from "./record.ts";
-import { exportTrainerGauges } from "./gauges.ts";
+import { exportRunGauges } from "../metrics.ts";
 import {
   acquireTrainerLock,
   currentHolder,
@@ -317,7 +317,7 @@ export class Trainer {
         this.committing = false;
         this.iteration = iteration;
         this.lastMetrics = metrics;
-        exportTrainerGauges(this.ctx.registry, runId, iteration, metrics);
+        exportRunGauges(this.ctx.registry, runId, iteration, metrics);
         if (iteration % config.checkpoint_every === 0 || iteration === config.iterations) {
           const path = await res.sink.checkpoint(iteration);
           if (path) {

@@ -2,10 +2,9 @@ import { TrainerStateSchema, type TrainerState } from "../db/run-states.ts";
 import type { AppContext } from "../context.ts";
 import type { TrainerCommand } from "../db/schema.ts";
 import { Gauge } from "prom-client";
-import { registered } from "../metrics.ts";
+import { exportRunGauges, registered } from "../metrics.ts";
 import type { TrainerConfig } from "./config.ts";
 import { createRunFactory } from "./factory.ts";
-import { exportTrainerGauges } from "./gauges.ts";
 import { currentHolder, HEARTBEAT_MS, requestCommand, type TrainerHolder } from "./lock.ts";
 import { getRun, lastIteration } from "./persist.ts";
 import { TrainerStateError } from "./plan.ts";
@@ -95,5 +94,5 @@ export async function refreshTrainerGauges(ctx: AppContext): Promise<void> {
   );
   for (const s of TrainerStateSchema.options) stateGauge.set({ state: s }, s === status.state ? 1 : 0);
   if (status.holder && !status.holder.this_process && status.run_id && status.last_metrics)
-    exportTrainerGauges(ctx.registry, status.run_id, status.iteration, status.last_metrics);
+    exportRunGauges(ctx.registry, status.run_id, status.iteration, status.last_metrics);
 }

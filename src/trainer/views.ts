@@ -8,16 +8,19 @@ import type { TrainerConfig } from "./config.ts";
  * nothing here writes.
  */
 
-/** How a run learns: in process, by writing scored groups for an external trainer, or driven from outside. */
-export const RUN_KINDS = ["embedded", "rollout-only", "external"] as const;
-export type RunKind = (typeof RUN_KINDS)[number];
+/**
+ * How a run learns, as the dashboard shows it: the embedded learner in process, `rollout-only` (scored
+ * groups written for an external trainer), or `external` (an external trainer driving `spice gym serve`).
+ */
+export const RUN_LEARNERS = ["embedded", "rollout-only", "external"] as const;
+export type RunLearner = (typeof RUN_LEARNERS)[number];
 
-export function runKind(run: Pick<Run, "config">): RunKind {
-  const learner = (run.config as { learner?: unknown } | null)?.learner;
-  return learner === "embedded" ? "embedded" : learner === "rollout-only" ? "rollout-only" : "external";
+export function runLearner(run: Pick<Run, "config" | "kind">): RunLearner {
+  if (run.kind === "external") return "external";
+  return (run.config as { learner?: unknown } | null)?.learner === "rollout-only" ? "rollout-only" : "embedded";
 }
 
-export type RunSummary = Run & { kind: RunKind; iterations_committed: number; iterations: number | null };
+export type RunSummary = Run & { learner: RunLearner; iterations_committed: number; iterations: number | null };
 
 /** Every run, oldest first, with its kind and how many iterations it committed. */
 export function listRunSummaries(db: Db): RunSummary[] {
@@ -36,7 +39,7 @@ export function listRunSummaries(db: Db): RunSummary[] {
     .all()
     .map((run) => ({
       ...run,
-      kind: runKind(run),
+      learner: runLearner(run),
       iterations_committed: counts.get(run.id) ?? 0,
       iterations: (run.config as Partial<TrainerConfig> | null)?.iterations ?? null,
     }));

@@ -60,23 +60,23 @@ describe.skipIf(!HAVE_CHROMIUM)("/docs in chromium", () => {
       (n) => document.querySelectorAll(".opblock.is-open .responses-wrapper").length === n,
       operations.length,
     );
-    const text = await page.locator("#swagger-ui").innerText();
+    const text = await page.locator("#swagger-ui").textContent();
     expect(text).not.toContain("$ref");
     expect(text).not.toContain("#/components/schemas");
     // A query parameter: typed, with its enum and default.
     const search = page.locator(".opblock-get:has([data-path='/v1/corpus/search'])");
     const mode = search.locator("tr[data-param-name='mode']");
-    expect(await mode.locator(".parameter__type").innerText()).toContain("string");
-    expect(await mode.innerText()).toContain("hybrid");
+    expect(await mode.locator(".parameter__type").textContent()).toContain("string");
+    expect(await mode.textContent()).toContain("hybrid");
     expect(await mode.locator("select option").allTextContents()).toEqual(
       expect.arrayContaining(["vector", "fts", "hybrid"]),
     );
     const k = search.locator("tr[data-param-name='k']");
-    expect(await k.locator(".parameter__type").innerText()).toContain("integer");
-    expect(await k.innerText()).toContain("10");
+    expect(await k.locator(".parameter__type").textContent()).toContain("integer");
+    expect(await k.textContent()).toContain("10");
     // A response model resolved to its fields (the trainer status: holder, last metrics).
     const status = page.locator(".opblock-get:has([data-path='/v1/trainer/status'])");
-    expect(await status.innerText()).toContain("holder");
+    expect(await status.textContent()).toContain("holder");
 
     // Try it out: POST /v1/verify with the route's example, against this server.
     const verify = page.locator(".opblock-post:has([data-path='/v1/verify'])");
@@ -84,10 +84,10 @@ describe.skipIf(!HAVE_CHROMIUM)("/docs in chromium", () => {
     await verify.locator("button.execute").click();
     const live = verify.locator(".live-responses-table tbody .response-col_status").first();
     await live.waitFor();
-    expect((await live.innerText()).trim()).toBe("200");
-    expect(await verify.locator(".live-responses-table tbody .response-col_description").first().innerText()).toContain(
-      "equal within 1e-6",
-    );
+    expect(((await live.textContent()) ?? "").trim()).toBe("200");
+    expect(
+      await verify.locator(".live-responses-table tbody .response-col_description").first().textContent(),
+    ).toContain("equal within 1e-6");
 
     expect(net.outside).toEqual([]);
     await page.close();

@@ -27,7 +27,7 @@ interface RunRow {
   id: string;
   createdAt: string;
   status: string;
-  kind: string;
+  learner: string;
   config: Record<string, unknown>;
   corpusHash: string | null;
   iterations_committed: number;
@@ -253,7 +253,7 @@ function renderRuns(): void {
           "tr",
           { "data-run": r.id, class: r.id === selected ? "selected" : "" },
           h("td", { title: r.id }, short(r.id)),
-          h("td", {}, r.kind),
+          h("td", {}, r.learner),
           h("td", {}, h("span", { class: `badge ${r.status}` }, r.status)),
           h("td", {}, new Date(r.createdAt).toLocaleString()),
           h("td", {}, `${r.iterations_committed}/${r.iterations ?? "?"}`),
@@ -269,7 +269,7 @@ function renderRuns(): void {
   const run = runs.find((r) => r.id === selected);
   $("#run-config pre").textContent = run ? JSON.stringify(run.config, null, 2) : "";
   $("#run-title").textContent = run
-    ? `Run ${short(run.id)} · ${run.kind} · ${run.status} · ${run.iterations_committed}/${run.iterations ?? "?"} iterations`
+    ? `Run ${short(run.id)} · ${run.learner} · ${run.status} · ${run.iterations_committed}/${run.iterations ?? "?"} iterations`
     : "No run yet: start one";
 }
 
