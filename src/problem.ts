@@ -51,5 +51,5 @@ export function problemFor(err: unknown): HttpProblem | null {
   if (err instanceof HttpProblem) return err;
   const a = errorAnswer(err);
   // 499 is no status Hono names, but a valid one.
-  return a ? new HttpProblem(a.status as ContentfulStatusCode, a.title, a.detail) : null;
+  return a ? new HttpProblem(a.status as ContentfulStatusCode, a.title, a.detail, a.extra) : null;
 }
