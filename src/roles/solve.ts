@@ -21,6 +21,7 @@ export interface SolveOptions {
   maxTokens?: number;
   seed?: number;
   onToken?: GenerateOptions["onToken"];
+  signal?: AbortSignal;
 }
 
 export interface Rollout extends RolloutScore {
@@ -46,6 +47,7 @@ export async function solveMany(policy: Policy, questions: Question[], options: 
       maxTokens: options.maxTokens ?? 512,
       seed: options.seed,
       onToken: options.onToken,
+      ...(options.signal ? { signal: options.signal } : {}),
     },
   );
   return results.map((r, i) => {

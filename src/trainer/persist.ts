@@ -108,6 +108,7 @@ export function commitIteration(db: Db, rec: IterationRecord): void {
             passRate: t.passRate,
             reward: t.reward,
             advantage: t.advantage,
+            policyVersion: t.policyVersion,
           })
           .returning({ id: tasks.id })
           .get();
