@@ -296,7 +296,7 @@ export class OpenAIPolicy implements Policy {
     if (choices.length !== n)
       throw new PolicyError("bad_response", `${replica.url}: asked for ${n} completions, got ${choices.length}`);
     const completions = choices.map((c) => toCompletion(c, chat, top > 0, version));
-    completions.forEach((c, sample) =>
+    for (const [sample, c] of completions.entries()) {
       o.onToken?.({
         prompt: index,
         sample,
@@ -304,8 +304,8 @@ export class OpenAIPolicy implements Policy {
         ...(c.tokenIds ? { tokenIds: c.tokenIds } : {}),
         ...(c.logprobs ? { logprobs: c.logprobs } : {}),
         ...(c.topLogprobs ? { topLogprobs: c.topLogprobs } : {}),
-      }),
-    );
+      });
+    }
     return { prompt: chat ? JSON.stringify(body.messages) : rendered, promptTokenIds: null, completions };
   }
 
