@@ -1,5 +1,5 @@
-import { createRoute, type Hook, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context, Env } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AppContext } from "../../src/context.ts";
 import {
@@ -9,6 +9,7 @@ import {
   openaiErrorFor,
   type OpenAIErrorBody,
 } from "../../src/http/openai-error.ts";
+import type { AnyHook } from "../../src/http/openapi.ts";
 import { getPolicy } from "../../src/policy/index.ts";
 import type { GenerationResult, Policy, TokenEvent } from "../../src/policy/types.ts";
 import {
@@ -96,7 +97,7 @@ const chatRoute = createRoute({
 });
 
 /** Validation failures in OpenAI's shape: the first failing field is `param`. */
-const openaiHook: Hook<any, Env, any, any> = (result, c) => {
+const openaiHook: AnyHook = (result, c) => {
   if (result.success) return;
   const issues = result.error.issues;
   const param = issues[0]?.path.length ? issues[0].path.join(".") : null;

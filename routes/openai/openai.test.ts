@@ -57,7 +57,7 @@ describe("OpenAI-compatible endpoint (official openai client, real HTTP)", () =>
       const want = mine.completions[j]!;
       expect(c.text).toBe(want.text);
       expect(idsOf(c.logprobs!.tokens!)).toEqual(want.tokenIds!);
-      c.logprobs!.token_logprobs!.forEach((lp, k) => expect(lp).toBeCloseTo(want.logprobs![k]!, 9));
+      for (const [k, lp] of c.logprobs!.token_logprobs!.entries()) expect(lp).toBeCloseTo(want.logprobs![k]!, 9);
       expect(c.finish_reason).toBe(want.finishReason);
       // Three alternatives per position, plus the sampled token when it is not among them.
       for (const [k, alts] of c.logprobs!.top_logprobs!.entries()) {

@@ -2,7 +2,8 @@ import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
 import type { Env } from "hono";
 import { problem, PROBLEM_CONTENT_TYPE } from "../problem.ts";
 
-type AnyHook = Hook<any, Env, any, any>;
+/** A validation hook of any route (the OpenAI-compatible routes have their own, in OpenAI's error shape). */
+export type AnyHook = Hook<any, Env, any, any>;
 
 /**
  * RFC 9457 problem details, the body of every error response. Registered once as an OpenAPI component so each
