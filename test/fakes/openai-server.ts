@@ -14,7 +14,9 @@ export type FakeMode =
   | { kind: "garbage" }
   | { kind: "wrong-shape" }
   | { kind: "too-few-choices" }
-  | { kind: "slow"; delayMs: number };
+  | { kind: "slow"; delayMs: number }
+  /** Nothing answers, the models list included, as a wedged server. */
+  | { kind: "hang" };
 
 export interface FakeOptions {
   /** Wait before answering anything (models list included). */
@@ -101,6 +103,7 @@ export function startFakeOpenAI(options: FakeOptions = {}): FakeOpenAIServer {
         { status: 401 },
       );
     if (options.delayMs) await Bun.sleep(options.delayMs);
+    if (mode.kind === "hang") await Bun.sleep(30_000);
     if (path === "/v1/models")
       return Response.json({ object: "list", data: models.map((id) => ({ id, object: "model" })) });
     if (mode.kind === "fail-then-ok" && failuresLeft > 0) {
