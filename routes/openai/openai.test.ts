@@ -213,6 +213,21 @@ describe("OpenAI-compatible endpoint (official openai client, real HTTP)", () =>
     expect(own.headers.get("content-type")).toStartWith("application/problem+json");
   });
 
+  test("a body over SPICE_MAX_BODY is a 413 in OpenAI's shape", async () => {
+    const small = testContext({ maxBody: 1024 });
+    try {
+      const res = await createApp(small).request("/v1/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "x".repeat(4096) }),
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ error: { type: "invalid_request_error", message: expect.any(String) } });
+    } finally {
+      await small.close();
+    }
+  });
+
   test("the routes are in the OpenAPI document", async () => {
     const doc = (await (await fetch(`http://127.0.0.1:${server.port}/openapi.json`)).json()) as {
       paths: Record<string, unknown>;
