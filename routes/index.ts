@@ -7,6 +7,7 @@ import { reasonerRouter } from "./reasoner/index.ts";
 import { trainerRouter } from "./trainer/index.ts";
 import { verifyRouter } from "./verify/index.ts";
 import { openaiRouter } from "./openai/index.ts";
+import { openrlhfRouter } from "./openrlhf/index.ts";
 
 /**
  * Every resource router, mounted at "/": routers declare their full paths (`/v1/...`), so
@@ -20,4 +21,5 @@ export function mountRoutes(app: OpenAPIHono, ctx: AppContext): void {
   app.route("/", trainerRouter(ctx));
   app.route("/", verifyRouter(ctx));
   app.route("/", openaiRouter(ctx));
+  app.route("/", openrlhfRouter());
 }

@@ -3,6 +3,7 @@ import type { Env } from "hono";
 import { problem, PROBLEM_CONTENT_TYPE } from "../problem.ts";
 
 /** A validation hook of any route (the OpenAI-compatible routes have their own, in OpenAI's error shape). */
+// biome-ignore lint/suspicious/noExplicitAny: one hook for every route, whatever its input and path types.
 export type AnyHook = Hook<any, Env, any, any>;
 
 /**

@@ -39,6 +39,8 @@ export interface FakeOptions {
   checkModel?: boolean;
 }
 
+export type Reply = (prompt: string, choice: number, body: Record<string, unknown>) => string;
+
 export interface FakeOpenAIServer {
   url: string;
   port: number;
@@ -52,8 +54,8 @@ export interface FakeOpenAIServer {
   /** Milliseconds of decoding done (sum over answered completion requests of tokens × msPerToken). */
   readonly busyMs: number;
   setMode(mode: FakeMode): void;
-  /** Makes every completion answer this text instead of the default echo. */
-  setReply(reply: ((prompt: string, choice: number) => string) | null): void;
+  /** Makes every completion answer this text instead of the default echo (`body`: the request's JSON). */
+  setReply(reply: Reply | null): void;
   /** Changes the time per token (e.g. to make one replica slow mid-run). */
   setMsPerToken(ms: number): void;
   /** Drops every connection and stops listening, as a crashed server would. */
@@ -69,7 +71,7 @@ function completionText(prompt: string, choice: number): string {
 
 export function startFakeOpenAI(options: FakeOptions = {}): FakeOpenAIServer {
   let mode: FakeMode = { kind: "ok" };
-  let reply: ((prompt: string, choice: number) => string) | null = null;
+  let reply: Reply | null = null;
   let failuresLeft = 0;
   let inFlight = 0;
   let decoding = 0;
@@ -133,7 +135,7 @@ export function startFakeOpenAI(options: FakeOptions = {}): FakeOpenAIServer {
     const n = mode.kind === "too-few-choices" ? 0 : Number(body.n ?? 1);
     const maxTokens = Number(body.max_tokens ?? 16);
     const choices = Array.from({ length: n }, (_, i) => {
-      const full = (reply ?? completionText)(prompt, i);
+      const full = (reply ?? completionText)(prompt, i, body);
       const words = full.split(/(?<= )/);
       const kept = words.slice(0, maxTokens);
       const text = kept.join("");
