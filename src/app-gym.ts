@@ -26,6 +26,6 @@ export function createGymApp(ctx: AppContext, env: GymEnvironment) {
   app.get("/metrics", async (c) =>
     c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
   );
-  installErrorHandling(app, ctx.logger);
+  installErrorHandling(app, ctx);
   return app;
 }

@@ -9,7 +9,7 @@ import {
   openaiErrorFor,
   type OpenAIErrorBody,
 } from "../../src/http/openai-error.ts";
-import type { AnyHook } from "../../src/http/openapi.ts";
+import { type AnyHook, json, jsonBody } from "../../src/http/openapi.ts";
 import { getPolicy } from "../../src/policy/index.ts";
 import type { GenerationResult, Policy, TokenEvent } from "../../src/policy/types.ts";
 import {
@@ -55,10 +55,13 @@ const errors = {
   504: oaiRes("the policy timed out"),
 };
 
-const streamed = (schema: z.ZodType, description: string) => ({
+const streamed = <T extends z.ZodType>(schema: T, description: string, example: z.input<T>) => ({
   description,
-  content: { "application/json": { schema }, "text/event-stream": { schema: z.string() } },
+  content: { "application/json": { schema, example }, "text/event-stream": { schema: z.string() } },
 });
+
+const FINGERPRINT = "fp_82095a42a52fec8a_0";
+const USAGE = { prompt_tokens: 4, completion_tokens: 8, total_tokens: 12 };
 
 const modelsRoute = createRoute({
   method: "get",
@@ -66,7 +69,19 @@ const modelsRoute = createRoute({
   summary: "The served model (OpenAI-compatible)",
   tags: ["openai"],
   responses: {
-    200: { description: "one model: the policy", content: { "application/json": { schema: ModelList } } },
+    200: json(ModelList, "one model: the policy", {
+      object: "list",
+      data: [
+        {
+          id: "spice-lm-tiny",
+          object: "model",
+          created: 1796195161,
+          owned_by: "spice",
+          root: "data/models/spice-lm-tiny",
+          max_model_len: 1024,
+        },
+      ],
+    }),
     401: errors[401],
     503: errors[503],
   },
@@ -77,9 +92,28 @@ const completionsRoute = createRoute({
   path: "/v1/completions",
   summary: "Text completions from the policy (OpenAI-compatible)",
   tags: ["openai"],
-  request: { body: { content: { "application/json": { schema: CompletionRequest } }, required: true } },
+  request: {
+    body: jsonBody(CompletionRequest, {
+      model: "spice-lm-tiny",
+      prompt: "Once upon a time",
+      max_tokens: 8,
+      n: 2,
+      seed: 1,
+    }),
+  },
   responses: {
-    200: streamed(CompletionResponse, "the completions; with `stream: true`, SSE chunks ending with `data: [DONE]`"),
+    200: streamed(CompletionResponse, "the completions; with `stream: true`, SSE chunks ending with `data: [DONE]`", {
+      id: "cmpl-3f1c",
+      object: "text_completion",
+      created: 1796195162,
+      model: "spice-lm-tiny",
+      system_fingerprint: FINGERPRINT,
+      choices: [
+        { index: 0, text: " there was a", logprobs: null, finish_reason: "length" },
+        { index: 1, text: " the cat sat", logprobs: null, finish_reason: "length" },
+      ],
+      usage: USAGE,
+    }),
     ...errors,
   },
 });
@@ -89,9 +123,31 @@ const chatRoute = createRoute({
   path: "/v1/chat/completions",
   summary: "Chat completions from the policy (OpenAI-compatible)",
   tags: ["openai"],
-  request: { body: { content: { "application/json": { schema: ChatRequest } }, required: true } },
+  request: {
+    body: jsonBody(ChatRequest, {
+      model: "spice-lm-tiny",
+      messages: [{ role: "user", content: "What is 2+2?" }],
+      max_tokens: 8,
+      seed: 1,
+    }),
+  },
   responses: {
-    200: streamed(ChatResponse, "the completions; with `stream: true`, SSE chunks ending with `data: [DONE]`"),
+    200: streamed(ChatResponse, "the completions; with `stream: true`, SSE chunks ending with `data: [DONE]`", {
+      id: "chatcmpl-8a2e",
+      object: "chat.completion",
+      created: 1796195162,
+      model: "spice-lm-tiny",
+      system_fingerprint: FINGERPRINT,
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "2 + 2 = 4, so \\boxed{4}" },
+          logprobs: null,
+          finish_reason: "stop",
+        },
+      ],
+      usage: USAGE,
+    }),
     ...errors,
   },
 });

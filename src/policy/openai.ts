@@ -415,6 +415,19 @@ export class OpenAIPolicy implements Policy {
 export const openaiBackend: PolicyBackend = {
   name: "openai",
   accepts: "the http(s) URL of an OpenAI-compatible server (several comma-separated: replicas of one model)",
-  matches: (spec) => /^https?:\/\//.test(spec.trim()),
+  matches: (spec) => /^https?:\/\//i.test(spec.trim()),
+  check: (spec) => {
+    for (const part of splitUrls(spec)) {
+      let url: URL;
+      try {
+        url = new URL(part);
+      } catch {
+        return `"${part}" is not a valid URL`;
+      }
+      if (!/^https?:$/.test(url.protocol)) return `"${part}" is not an http(s) URL`;
+      if (!url.hostname) return `"${part}" names no host`;
+    }
+    return splitUrls(spec).length ? null : "no URL";
+  },
   open: async (spec, o) => new OpenAIPolicy({ baseUrl: spec, ...o.remote, registry: o.registry }),
 };

@@ -1,19 +1,16 @@
 import { join } from "node:path";
 import type { AppContext } from "../context.ts";
 import { getCorpus } from "../corpus/index.ts";
-import { PolicySpecError, SpiceError } from "../errors.ts";
+import { PolicySpecError } from "../errors.ts";
 import { getPolicy, localModelFolder, openPolicy, type Policy } from "../policy/index.ts";
 import { runSelfPlayIteration, type DocumentSource, type SelfPlaySettings } from "../selfplay/iteration.ts";
 import type { TrainerConfig } from "./config.ts";
 import { EmbeddedSink } from "./embedded-sink.ts";
 import type { RunFactory } from "./runner.ts";
+import { resolveRolloutPath, TrainerSetupError } from "./setup.ts";
 import { RolloutFileSink, type LearnerSink } from "./sink.ts";
 
-export class TrainerSetupError extends SpiceError {
-  constructor(message: string) {
-    super("trainer_setup", message);
-  }
-}
+export { TrainerSetupError } from "./setup.ts";
 
 export function runDir(dataDir: string, runId: string): string {
   return join(dataDir, "runs", runId);
@@ -21,8 +18,8 @@ export function runDir(dataDir: string, runId: string): string {
 
 /**
  * A fixed challenger (docs/method.md §3.5 `challenger_policy`): any spec the policy registry opens, or a
- * server object with its own model, endpoint and key (docs/openai.md#per-role-policies); one it cannot
- * open is a setup error.
+ * server object with its own model, endpoint and key (docs/openai.md#per-role-policies). One it cannot
+ * open, or whose model fails to load, is a setup error naming the setting, never an internal one.
  */
 async function fixedChallenger(
   spec: NonNullable<TrainerConfig["challenger_policy"]>,
@@ -35,7 +32,8 @@ async function fixedChallenger(
   else {
     const apiKey = spec.api_key_env === undefined ? undefined : env[spec.api_key_env];
     if (spec.api_key_env !== undefined && !apiKey)
-      throw new TrainerSetupError(
+      throw TrainerSetupError.of(
+        "challenger_policy.api_key_env",
         `challenger_policy.api_key_env: the environment variable ${spec.api_key_env} is not set`,
       );
     const remote = {
@@ -45,8 +43,11 @@ async function fixedChallenger(
     };
     opened = openPolicy(spec.url, { dataDir, device, remote, registry: ctx.registry });
   }
+  const named = typeof spec === "string" ? spec : spec.url;
   return opened.catch((err: unknown) => {
-    throw err instanceof PolicySpecError ? new TrainerSetupError(`challenger_policy: ${err.message}`) : err;
+    const why =
+      err instanceof PolicySpecError ? err.message : `could not load "${named}": ${(err as Error)?.message ?? err}`;
+    throw new TrainerSetupError(`challenger_policy: ${why}`, [{ field: "challenger_policy", message: why }]);
   });
 }
 
@@ -58,7 +59,8 @@ async function corpusSource(
 ): Promise<{ source: DocumentSource; hash: string }> {
   const corpus = await getCorpus(ctx);
   if ((await corpus.stats()).segments === 0) {
-    throw new TrainerSetupError(
+    throw TrainerSetupError.of(
+      "use_corpus",
       "the corpus is empty: ingest documents first (spice corpus ingest), or set use_corpus to false",
     );
   }
@@ -84,7 +86,8 @@ async function corpusSource(
 export function createRunFactory(ctx: AppContext): RunFactory {
   return async ({ runId, config, resume }) => {
     if (config.learner === "embedded" && ctx.config.policyUrl) {
-      throw new TrainerSetupError(
+      throw TrainerSetupError.of(
+        "learner",
         'learner "embedded" updates a local model: unset SPICE_POLICY_URL, or use learner "rollout-only"',
       );
     }
@@ -96,7 +99,8 @@ export function createRunFactory(ctx: AppContext): RunFactory {
     let sink: LearnerSink;
     if (config.learner === "embedded") {
       const modelDir = localModelFolder(ctx.config);
-      if (!modelDir) throw new TrainerSetupError('learner "embedded" needs a local model folder (SPICE_MODEL)');
+      if (!modelDir)
+        throw TrainerSetupError.of("learner", 'learner "embedded" needs a local model folder (SPICE_MODEL)');
       const swap = policy.swapWeights?.bind(policy);
       sink = new EmbeddedSink({
         modelDir,
@@ -106,7 +110,12 @@ export function createRunFactory(ctx: AppContext): RunFactory {
         swap,
       });
     } else {
-      sink = new RolloutFileSink(config.rollout_path ?? join(dir, "groups.jsonl"));
+      // A configured path is confined to <data-dir>/rollouts/ (checked again here: a resumed run's stored config too).
+      const path =
+        config.rollout_path === null
+          ? join(dir, "groups.jsonl")
+          : resolveRolloutPath(ctx.config.dataDir, config.rollout_path);
+      sink = new RolloutFileSink(path, runId);
     }
     // The serving policy may hold another run's weights (hot-swapped): an embedded run always
     // starts by swapping in its own (the base model's, or the committed state's). A rollout file
