@@ -47,6 +47,32 @@ describe("config", () => {
     expect(() => loadConfig({}, env)).toThrow(pattern);
   });
 
+  test("remote policy settings: comma-separated replicas, model, endpoint, key (never echoed)", () => {
+    const c = loadConfig(
+      { policyModel: "Qwen/Qwen3-8B" },
+      {
+        SPICE_POLICY_URL: " http://a:8000 , http://b:8000/v1 ",
+        SPICE_POLICY_ENDPOINT: "chat",
+        SPICE_POLICY_API_KEY: "k-secret",
+      },
+    );
+    expect(c).toMatchObject({
+      policyUrl: "http://a:8000,http://b:8000/v1",
+      policyModel: "Qwen/Qwen3-8B",
+      policyEndpoint: "chat",
+      policyApiKey: "k-secret",
+    });
+    expect(loadConfig({}, {}).policyEndpoint).toBe("completions");
+    expect(() => loadConfig({}, { SPICE_POLICY_URL: "http://a:1,nope" })).toThrow(/SPICE_POLICY_URL.*"nope"/);
+    expect(() => loadConfig({}, { SPICE_POLICY_URL: "http://a:1,,http://b:2" })).toThrow(/SPICE_POLICY_URL/);
+    expect(() => loadConfig({}, { SPICE_POLICY_ENDPOINT: "responses" })).toThrow(/SPICE_POLICY_ENDPOINT/);
+    try {
+      loadConfig({ policyApiKey: "   " }, { SPICE_POLICY_ENDPOINT: "x" });
+    } catch (err) {
+      expect(String(err)).toContain("--policy-endpoint");
+    }
+  });
+
   test("the token never appears in an error message", () => {
     try {
       loadConfig({}, { SPICE_API_TOKEN: "secret" });

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { POLICY_ENDPOINTS } from "./policy/types.ts";
+import { PolicyUrlsSchema } from "./policy/urls.ts";
 
 /**
  * Process settings (docs/method.md §3.4). One schema, read once at start-up from the environment
@@ -41,7 +43,10 @@ export const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8787),
   dataDir: z.string().trim().min(1).default("data"),
   model: optionalString,
-  policyUrl: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  policyUrl: optionalString.pipe(PolicyUrlsSchema.optional()),
+  policyModel: optionalString,
+  policyEndpoint: z.enum(POLICY_ENDPOINTS).default("completions"),
+  policyApiKey: optionalString,
   device: z.enum(DEVICES).default("cpu"),
   apiToken: optionalString.pipe(
     z
@@ -81,7 +86,22 @@ export const SETTINGS: Record<ConfigKey, { env: string; flag: string; help: stri
   policyUrl: {
     env: "SPICE_POLICY_URL",
     flag: "--policy-url",
-    help: "OpenAI-compatible base URL; replaces the in-process model",
+    help: "OpenAI-compatible base URL, or several comma-separated replicas of one model; replaces the in-process model",
+  },
+  policyModel: {
+    env: "SPICE_POLICY_MODEL",
+    flag: "--policy-model",
+    help: "the served model's name at SPICE_POLICY_URL (default: the only model the server lists)",
+  },
+  policyEndpoint: {
+    env: "SPICE_POLICY_ENDPOINT",
+    flag: "--policy-endpoint",
+    help: "completions (default: prompts rendered here) | chat (messages; the server applies its chat template)",
+  },
+  policyApiKey: {
+    env: "SPICE_POLICY_API_KEY",
+    flag: "--policy-api-key",
+    help: "bearer key sent to the policy server",
   },
   device: { env: "SPICE_DEVICE", flag: "--device", help: "cpu (default) | cuda | webgpu | auto" },
   apiToken: {
@@ -100,6 +120,9 @@ export const SETTINGS: Record<ConfigKey, { env: string; flag: string; help: stri
     help: "largest accepted request body in bytes (default 10 MiB)",
   },
 };
+
+/** Settings never echoed in an error message. */
+const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set(["apiToken", "policyApiKey"]);
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -123,7 +146,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     const s = SETTINGS[key];
     const where = s ? `${s.env} / ${s.flag}` : key || "configuration";
     const given =
-      key && raw[key] !== undefined ? ` (got ${JSON.stringify(key === "apiToken" ? "***" : raw[key])})` : "";
+      key && raw[key] !== undefined ? ` (got ${JSON.stringify(SECRET_KEYS.has(key) ? "***" : raw[key])})` : "";
     throw new ConfigError(`invalid setting ${where}: ${issue.message}${given}`);
   }
   return parsed.data;

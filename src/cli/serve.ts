@@ -24,7 +24,9 @@ export const defaultStartupTasks: StartupTask[] = [
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("serve the HTTP API (challenger, reasoner, verify, corpus, trainer) on SPICE_HOST:SPICE_PORT")
+    .description(
+      "serve the HTTP API (challenger, reasoner, verify, corpus, trainer) on SPICE_HOST:SPICE_PORT, and the policy as an OpenAI-compatible server there (/v1/models, /v1/completions, /v1/chat/completions; docs/openai.md)",
+    )
     .option("--no-warmup", "skip building the default model and ingesting the sample corpus at start-up")
     .option("--train", "also run the self-play trainer in this process (as `spice train` would)", false)
     .option("--config <file>", "trainer configuration for --train (JSON; see docs/trainer.md)")

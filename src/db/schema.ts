@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { foreignKey, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { PolicyVersionRecord } from "../spice/scored-group.ts";
 import { RUN_STATUSES } from "./run-states.ts";
 
 /**
@@ -90,6 +91,8 @@ export const tasks = sqliteTable(
     passRate: real("pass_rate"),
     reward: real("reward").notNull(),
     advantage: real("advantage").notNull(),
+    /** The weights that wrote the task (docs/openai.md#policy-versions); null when the backend cannot tell. */
+    policyVersion: text("policy_version", { mode: "json" }).$type<PolicyVersionRecord>(),
   },
   (t) => [
     uniqueIndex("tasks_slot_sample").on(t.runId, t.iteration, t.slot, t.sample),
@@ -111,6 +114,8 @@ export const rollouts = sqliteTable(
     correct: integer("correct", { mode: "boolean" }).notNull(),
     reward: real("reward").notNull(),
     advantage: real("advantage").notNull(),
+    /** The weights that produced the rollout (docs/openai.md#policy-versions); null when unknown. */
+    policyVersion: text("policy_version", { mode: "json" }).$type<PolicyVersionRecord>(),
   },
   (t) => [uniqueIndex("rollouts_task_sample").on(t.taskId, t.sample)],
 );

@@ -2,8 +2,9 @@ import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
 import type { Env } from "hono";
 import { HttpProblem, problem, PROBLEM_CONTENT_TYPE } from "../problem.ts";
 
+/** A validation hook of any route (the OpenAI-compatible routes have their own, in OpenAI's error shape). */
 // biome-ignore lint/suspicious/noExplicitAny: one hook for every route, whatever its input and path types.
-type AnyHook = Hook<any, Env, any, any>;
+export type AnyHook = Hook<any, Env, any, any>;
 
 /**
  * RFC 9457 problem details, the body of every error response. Registered once as an OpenAPI component so each

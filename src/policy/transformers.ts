@@ -24,6 +24,8 @@ import {
   type PolicyInfo,
   type PolicyVersion,
   type Prompt,
+  type TokenEvent,
+  type TopLogprob,
 } from "./types.ts";
 
 /**
@@ -54,10 +56,15 @@ interface Row {
   topP: number;
   stop: string[];
   seed: number;
-  onText?: (text: string) => void;
+  /** Alternatives to report per token (0: none). */
+  topK: number;
+  onText?: (piece: StreamPiece) => void;
   /** The caller's: when it fires, the row leaves the batch at the next step. */
   signal?: AbortSignal;
 }
+
+/** What one streaming event of a row carries: new text, and the tokens generated since the previous event. */
+type StreamPiece = Pick<TokenEvent, "text" | "tokenIds" | "logprobs" | "topLogprobs">;
 
 type RawSession = ort.InferenceSession & {
   inputMetadata?: { name: string; shape?: (string | number)[]; type?: string }[];
@@ -68,6 +75,8 @@ interface Lease {
   session: RawSession;
   users: number;
   retired: boolean;
+  /** The swap count when this session was put in service: part of the version of what it generates. */
+  swaps: number;
 }
 
 const KV_INPUT = /^past_key_values\.(\d+)\.(key|value)$/;
@@ -200,7 +209,7 @@ export class TransformersPolicy implements Policy {
   ) {
     const ctx = Number(config.n_positions ?? config.max_position_embeddings ?? NaN);
     this.info = { backend: "transformers", model: dir, contextLength: Number.isFinite(ctx) ? ctx : null };
-    this.current = { session, users: 0, retired: false };
+    this.current = { session, users: 0, retired: false, swaps: 0 };
     this.inputNames = [...session.inputNames];
     const eos = [config.eos_token_id, tokenizer.eos_token_id].flat().filter((v): v is number => typeof v === "number");
     this.eosIds = new Set(eos);
@@ -263,6 +272,11 @@ export class TransformersPolicy implements Policy {
 
   private encode(text: string, templated: boolean): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: !templated });
+  }
+
+  /** Each id decoded alone (special tokens included), as OpenAI-style log-prob listings show tokens. */
+  tokenTexts(ids: number[]): string[] {
+    return ids.map((id) => this.tokenizer.decode([id], { skip_special_tokens: false }));
   }
 
   private decode(ids: number[]): string {
@@ -342,7 +356,8 @@ export class TransformersPolicy implements Policy {
             topP: options.topP ?? DEFAULT_GENERATE.topP,
             stop: options.stop ?? [],
             seed: mixSeed(baseSeed, prompt, sample),
-            onText: options.onToken ? (text) => options.onToken!({ prompt, sample, text }) : undefined,
+            topK: Math.max(0, Math.min(options.topLogprobs ?? 0, 20)),
+            onText: options.onToken ? (piece) => options.onToken!({ prompt, sample, ...piece }) : undefined,
             signal,
           },
           signal,
@@ -382,8 +397,8 @@ export class TransformersPolicy implements Policy {
       );
     }
     const old = this.current;
-    this.current = { session: next, users: 0, retired: false };
     this.swaps++;
+    this.current = { session: next, users: 0, retired: false, swaps: this.swaps };
     old.retired = true;
     if (old.users === 0) await old.session.release();
   }
@@ -409,7 +424,13 @@ export class TransformersPolicy implements Policy {
     const lease = this.current;
     lease.users++;
     try {
-      return await this.decodeBatch(lease.session, rows);
+      const version: PolicyVersion = {
+        backend: this.info.backend,
+        model: this.info.model,
+        weightsHash: await this.weightsHash(),
+        swaps: lease.swaps,
+      };
+      return (await this.decodeBatch(lease.session, rows)).map((c) => ({ ...c, version }));
     } finally {
       lease.users--;
       if (lease.retired && lease.users === 0) await lease.session.release();
@@ -455,11 +476,13 @@ export class TransformersPolicy implements Policy {
       return feeds;
     };
     const rngs = rows.map((r) => createRng(r.seed));
-    const out = rows.map(() => ({
-      tokens: [] as number[],
-      logprobs: [] as number[],
-      finish: null as FinishReason | null,
+    const out: DecodeState[] = rows.map((r) => ({
+      tokens: [],
+      logprobs: [],
+      top: r.topK > 0 ? [] : null,
+      finish: null,
       emitted: 0,
+      sent: 0,
     }));
     const stopWindow = rows.map((r) =>
       r.stop.length ? Math.max(...r.stop.map((s) => new TextEncoder().encode(s).length)) + 1 : 0,
@@ -537,6 +560,7 @@ export class TransformersPolicy implements Policy {
         last[b] = token;
         o.tokens.push(token);
         o.logprobs.push(lp[token]!);
+        o.top?.push(topOf(lp, r.topK));
         if (this.eosIds.has(token)) o.finish = "stop";
         else if (stopWindow[b]! > 0 && r.stop.some((s) => this.decode(o.tokens.slice(-stopWindow[b]! - 1)).includes(s)))
           o.finish = "stop";
@@ -561,19 +585,27 @@ export class TransformersPolicy implements Policy {
         const at = text.indexOf(s);
         if (at !== -1) text = text.slice(0, at);
       }
-      if (r.onText && !r.signal?.aborted && text.length > o.emitted) r.onText(text.slice(o.emitted));
-      return { text, tokenIds: o.tokens, logprobs: o.logprobs, finishReason: o.finish ?? "stop" };
+      if (r.onText && !r.signal?.aborted && (text.length > o.emitted || o.tokens.length > o.sent))
+        r.onText(piece(o, text.slice(o.emitted)));
+      return {
+        text,
+        tokenIds: o.tokens,
+        logprobs: o.logprobs,
+        finishReason: o.finish!,
+        ...(o.top ? { topLogprobs: o.top } : {}),
+      };
     });
   }
 
   /** Emits newly decoded text, holding back an unfinished character and a possible stop-string prefix. */
-  private stream(r: Row, o: { tokens: number[]; emitted: number }): void {
+  private stream(r: Row, o: DecodeState): void {
     const text = this.decode(o.tokens).replace(/\uFFFD+$/, "");
     const holdBack = r.stop.length ? Math.max(...r.stop.map((s) => s.length)) - 1 : 0;
     const upTo = text.length - holdBack;
     if (upTo > o.emitted) {
-      r.onText!(text.slice(o.emitted, upTo));
+      const at = o.emitted;
       o.emitted = upTo;
+      r.onText!(piece(o, text.slice(at, upTo)));
     }
   }
 }
@@ -602,4 +634,40 @@ function dropRows(
     kept[name] = new ort.Tensor(t.type as "float32", data as Float32Array, [to.length, ...rest]);
   }
   return kept;
+}
+
+/** One row's decoding so far; `emitted` counts streamed characters, `sent` streamed tokens. */
+interface DecodeState {
+  tokens: number[];
+  logprobs: number[];
+  top: TopLogprob[][] | null;
+  finish: FinishReason | null;
+  emitted: number;
+  sent: number;
+}
+
+/** A streaming event's payload: `text`, and the tokens not yet sent with an earlier event. */
+function piece(o: DecodeState, text: string): StreamPiece {
+  const from = o.sent;
+  o.sent = o.tokens.length;
+  return {
+    text,
+    tokenIds: o.tokens.slice(from),
+    logprobs: o.logprobs.slice(from),
+    ...(o.top ? { topLogprobs: o.top.slice(from) } : {}),
+  };
+}
+
+/** The k most likely tokens of a log-prob row, most likely first (ties: lower id first). */
+export function topOf(lp: Float64Array, k: number): TopLogprob[] {
+  const best: TopLogprob[] = [];
+  for (let v = 0; v < lp.length; v++) {
+    const x = lp[v]!;
+    if (best.length === k && x <= best[k - 1]!.logprob) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1]!.logprob < x) at--;
+    best.splice(at, 0, { id: v, logprob: x });
+    if (best.length > k) best.pop();
+  }
+  return best;
 }

@@ -1,5 +1,6 @@
 import { SpiceError, type PolicyErrorKind } from "../errors.ts";
 import type { ChatMessage } from "../spice/chat.ts";
+import type { Registry } from "prom-client";
 
 /** The chat turn is defined with the method's prompts, which are written in it; policies render it. */
 export type { ChatMessage };
@@ -15,6 +16,8 @@ export interface GenerateOptions {
   maxTokens?: number;
   stop?: string[];
   seed?: number;
+  /** Alternatives to report per generated token (OpenAI's `top_logprobs`, at most 20); 0 or absent: none. */
+  topLogprobs?: number;
   /** Called with each piece of decoded text as it is generated (streaming). */
   onToken?: (event: TokenEvent) => void;
   /**
@@ -29,6 +32,20 @@ export interface TokenEvent {
   prompt: number;
   sample: number;
   text: string;
+  /**
+   * The tokens generated since the row's previous event, where the backend can tell (the text of an
+   * event may lag its tokens by a held-back character or stop-string prefix; all of a row's events
+   * together carry all of its tokens).
+   */
+  tokenIds?: number[];
+  logprobs?: number[];
+  topLogprobs?: TopLogprob[][];
+}
+
+/** One alternative at a generated position: a token id and its log-prob under the model. */
+export interface TopLogprob {
+  id: number;
+  logprob: number;
 }
 
 /** Why a completion ended: `stop` = end-of-sequence token or a stop string, `length` = maxTokens reached. */
@@ -41,6 +58,10 @@ export interface Completion {
   /** log π(token) under the model's own distribution (before temperature and top-p), aligned with tokenIds. */
   logprobs: number[] | null;
   finishReason: FinishReason;
+  /** Per generated token, the `topLogprobs` most likely tokens (most likely first), when asked and available. */
+  topLogprobs?: TopLogprob[][] | null;
+  /** Which weights produced this completion (docs/openai.md#policy-versions); absent when the backend cannot tell. */
+  version?: PolicyVersion;
 }
 
 export interface GenerationResult {
@@ -82,6 +103,8 @@ export interface Policy {
    * none is known). An edge can refuse a body too large to hold a fitting prompt before reading it.
    */
   maxPromptChars?(): number | null;
+  /** The text of each token id alone (for OpenAI-style log-prob listings); a backend with a tokenizer has it. */
+  tokenTexts?(ids: number[]): string[];
 }
 
 export interface PolicyVersion {
@@ -91,7 +114,21 @@ export interface PolicyVersion {
   weightsHash?: string;
   /** Weight swaps since the policy was opened. */
   swaps?: number;
+  /** What a remote server reports about its weights (an OpenAI-style `system_fingerprint`), when it reports one. */
+  revision?: string;
 }
+
+/** How to reach an OpenAI-compatible server beyond its URL (SPICE_POLICY_MODEL / _ENDPOINT / _API_KEY). */
+export interface RemotePolicyOptions {
+  /** The served model's name; without it, the only model the server lists. */
+  model?: string;
+  /** `completions` renders prompts here; `chat` sends messages and lets the server apply its chat template. */
+  endpoint?: PolicyEndpoint;
+  apiKey?: string;
+}
+
+export const POLICY_ENDPOINTS = ["completions", "chat"] as const;
+export type PolicyEndpoint = (typeof POLICY_ENDPOINTS)[number];
 
 export type Device = "cpu" | "cuda" | "webgpu" | "auto";
 
@@ -100,6 +137,10 @@ export interface OpenPolicyOptions {
   /** Where built models live (`<dataDir>/models/<name>`); a built model name needs it. */
   dataDir?: string;
   device?: Device;
+  /** For a server URL: the model name, the endpoint and the key. */
+  remote?: RemotePolicyOptions;
+  /** Where a backend registers its Prometheus metrics (the pool's per-replica counters). */
+  registry?: Registry;
 }
 
 /** One entry of the policy registry (src/policy/registry.ts): which specs a backend opens, and how. */

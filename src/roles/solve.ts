@@ -48,7 +48,7 @@ export async function solveMany(policy: Policy, questions: Question[], options: 
       maxTokens: options.maxTokens ?? 512,
       seed: options.seed,
       onToken: options.onToken,
-      signal: options.signal,
+      ...(options.signal ? { signal: options.signal } : {}),
     },
   );
   return results.map((r, i) => {

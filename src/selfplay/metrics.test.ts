@@ -12,6 +12,7 @@ const rollout = (correct: boolean): RolloutRecord => ({
   correct,
   reward: correct ? 1 : 0,
   advantage: 0,
+  policyVersion: null,
 });
 
 function task(over: Partial<TaskRecord>): TaskRecord {
@@ -24,7 +25,7 @@ function task(over: Partial<TaskRecord>): TaskRecord {
     reward: -0.1,
     rollouts: [],
   };
-  return { sample: 0, raw: "", parsed: null, advantage: 0, ...invalid, ...over };
+  return { sample: 0, raw: "", parsed: null, advantage: 0, policyVersion: null, ...invalid, ...over };
 }
 
 /** K rollouts, the first `correct` of them right. */

@@ -44,7 +44,7 @@ export async function solveTasks(
       topP: s.topP,
       maxTokens: s.maxNewTokens,
       seed: mixSeed(seed, 2),
-      signal,
+      ...(signal ? { signal } : {}),
     },
   );
 }

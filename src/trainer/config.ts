@@ -1,6 +1,37 @@
 import { z } from "zod";
+import { POLICY_ENDPOINTS } from "../policy/types.ts";
+import { PolicyUrlsSchema } from "../policy/urls.ts";
 import { REWARD_FUNCTIONS } from "../spice/rewards.ts";
 import { TASK_TYPES, TaskTypeSchema } from "../spice/task-types.ts";
+
+/**
+ * A fixed challenger behind OpenAI-compatible servers, with its own model name, endpoint and key
+ * (docs/openai.md#per-role-policies). The key itself never enters the configuration (which is stored
+ * with the run): `api_key_env` names the environment variable that holds it.
+ */
+export const RemotePolicySchema = z
+  .object({
+    url: z
+      .union([
+        PolicyUrlsSchema,
+        z
+          .array(z.string())
+          .min(1)
+          .transform((l) => l.join(","))
+          .pipe(PolicyUrlsSchema),
+      ])
+      .describe("a base URL, several comma-separated, or a list: replicas of one model"),
+    model: z.string().min(1).optional().describe("the served model's name (default: the only one listed)"),
+    endpoint: z.enum(POLICY_ENDPOINTS).optional().describe("completions (default) | chat"),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name")
+      .optional()
+      .describe("the environment variable holding the server's key"),
+  })
+  .strict();
+
+export type RemotePolicy = z.infer<typeof RemotePolicySchema>;
 
 /**
  * The trainer configuration (docs/method.md §3.5): one JSON object, the same for `spice train --config F`
@@ -47,11 +78,12 @@ const TRAINER_CONFIG_SHAPE = {
     .default(true)
     .describe("false: the challenger writes tasks with no document (the paper's no-corpus ablation)"),
   challenger_policy: z
-    .string()
-    .min(1)
+    .union([z.string().min(1), RemotePolicySchema])
     .nullable()
     .default(null)
-    .describe("null = self-play; an OpenAI-compatible URL or a model folder = a fixed challenger"),
+    .describe(
+      "null = self-play; a model folder, an OpenAI-compatible URL, or {url, model?, endpoint?, api_key_env?} = a fixed challenger",
+    ),
   temperature: z.number().min(0).max(5).default(1.0).describe("sampling temperature for both roles"),
   top_p: z.number().gt(0).max(1).default(1.0).describe("nucleus sampling for both roles"),
   max_new_tokens: z.number().int().min(1).max(32_768).default(96).describe("generation limit per completion"),

@@ -17,13 +17,36 @@ export function runDir(dataDir: string, runId: string): string {
 }
 
 /**
- * A fixed challenger (docs/method.md §3.5 `challenger_policy`): any spec the policy registry opens. One it cannot,
- * or whose model fails to load, is a setup error naming the setting, never an internal one.
+ * A fixed challenger (docs/method.md §3.5 `challenger_policy`): any spec the policy registry opens, or a
+ * server object with its own model, endpoint and key (docs/openai.md#per-role-policies). One it cannot
+ * open, or whose model fails to load, is a setup error naming the setting, never an internal one.
  */
-async function fixedChallenger(spec: string, { dataDir, device }: AppContext["config"]): Promise<Policy> {
-  return openPolicy(spec, { dataDir, device }).catch((err: unknown) => {
+async function fixedChallenger(
+  spec: NonNullable<TrainerConfig["challenger_policy"]>,
+  ctx: AppContext,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Policy> {
+  const { dataDir, device } = ctx.config;
+  let opened: Promise<Policy>;
+  if (typeof spec === "string") opened = openPolicy(spec, { dataDir, device, registry: ctx.registry });
+  else {
+    const apiKey = spec.api_key_env === undefined ? undefined : env[spec.api_key_env];
+    if (spec.api_key_env !== undefined && !apiKey)
+      throw TrainerSetupError.of(
+        "challenger_policy.api_key_env",
+        `challenger_policy.api_key_env: the environment variable ${spec.api_key_env} is not set`,
+      );
+    const remote = {
+      ...(spec.model ? { model: spec.model } : {}),
+      ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+      ...(apiKey ? { apiKey } : {}),
+    };
+    opened = openPolicy(spec.url, { dataDir, device, remote, registry: ctx.registry });
+  }
+  const named = typeof spec === "string" ? spec : spec.url;
+  return opened.catch((err: unknown) => {
     const why =
-      err instanceof PolicySpecError ? err.message : `could not load "${spec}": ${(err as Error)?.message ?? err}`;
+      err instanceof PolicySpecError ? err.message : `could not load "${named}": ${(err as Error)?.message ?? err}`;
     throw new TrainerSetupError(`challenger_policy: ${why}`, [{ field: "challenger_policy", message: why }]);
   });
 }
@@ -69,9 +92,7 @@ export function createRunFactory(ctx: AppContext): RunFactory {
       );
     }
     const policy = await getPolicy(ctx);
-    const challenger = config.challenger_policy
-      ? await fixedChallenger(config.challenger_policy, ctx.config)
-      : undefined;
+    const challenger = config.challenger_policy ? await fixedChallenger(config.challenger_policy, ctx) : undefined;
     const docs = config.use_corpus ? await corpusSource(ctx, config, resume?.samplerState ?? null) : null;
     const dir = runDir(ctx.config.dataDir, runId);
 

@@ -125,6 +125,7 @@ export function commitIteration(db: Db, rec: IterationRecord & { guard?: (tx: Pi
               passRate: t.passRate,
               reward: t.reward,
               advantage: t.advantage,
+              policyVersion: t.policyVersion,
             })
             .returning({ id: tasks.id })
             .get();

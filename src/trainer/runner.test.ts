@@ -204,4 +204,28 @@ describe("trainer config", () => {
     expect(() => parseTrainerConfig({ learning_rat: 1 })).toThrow(/learning_rat/);
     expect(() => parseTrainerConfig({ temperature: "hot" })).toThrow(TrainerConfigError);
   });
+
+  test("challenger_policy: a spec string, or a server object with its own model, endpoint and key variable", () => {
+    expect(parseTrainerConfig({ challenger_policy: "http://big:8000" }).challenger_policy).toBe("http://big:8000");
+    const server = {
+      url: ["http://a:8000", " http://b:8000/v1"],
+      model: "Qwen/Qwen3-32B",
+      endpoint: "chat" as const,
+      api_key_env: "CHALLENGER_KEY",
+    };
+    expect(parseTrainerConfig({ challenger_policy: server }).challenger_policy).toEqual({
+      ...server,
+      url: "http://a:8000,http://b:8000/v1",
+    });
+    expect(() => parseTrainerConfig({ challenger_policy: { url: "ftp://x" } })).toThrow(/challenger_policy/);
+    expect(() => parseTrainerConfig({ challenger_policy: { url: "http://a", endpoint: "x" } })).toThrow(
+      /challenger_policy/,
+    );
+    expect(() => parseTrainerConfig({ challenger_policy: { url: "http://a", api_key: "secret" } })).toThrow(
+      /challenger_policy/,
+    );
+    expect(() => parseTrainerConfig({ challenger_policy: { url: "http://a", api_key_env: "no spaces" } })).toThrow(
+      /api_key_env/,
+    );
+  });
 });

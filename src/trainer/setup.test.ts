@@ -53,4 +53,21 @@ describe("checkTrainerSetup", () => {
       expect((err as TrainerSetupError).problems.map((p) => p.field)).toEqual(["rollout_path", "challenger_policy"]);
     }
   });
+
+  test("challenger_policy as a server object: its URLs must open and its key variable must be set", () => {
+    const server = { url: "http://a:8000,http://b:8000", model: "m", api_key_env: "SPICE_SETUP_TEST_KEY" };
+    const config = parseTrainerConfig({ challenger_policy: server });
+    expect(checkTrainerSetup(config, settings, { env: { SPICE_SETUP_TEST_KEY: "k" } }).challenger_policy).toEqual(
+      server,
+    );
+    try {
+      checkTrainerSetup(config, settings, { env: {} });
+      throw new Error("expected a TrainerSetupError");
+    } catch (err) {
+      expect(err).toBeInstanceOf(TrainerSetupError);
+      expect((err as TrainerSetupError).problems).toEqual([
+        { field: "challenger_policy.api_key_env", message: "the environment variable SPICE_SETUP_TEST_KEY is not set" },
+      ]);
+    }
+  });
 });

@@ -46,14 +46,14 @@ export function resolveRolloutPath(dataDir: string, path: string): string {
 /**
  * Checks the settings of a configuration that name things outside it, before any run is created or any state
  * changes: `rollout_path` (confined to `<data-dir>/rollouts/`) and `challenger_policy` (a URL or a model folder
- * that can be opened; with `confineFolders`, as for configurations sent over HTTP, a folder must lie in the data
+ * that can be opened, or a server object whose URLs open and whose key variable is set; with `confineFolders`, as for configurations sent over HTTP, a folder must lie in the data
  * dir and a relative one is taken from there). Returns the configuration with a confined folder made absolute;
  * throws a TrainerSetupError listing every problem, each naming its setting.
  */
 export function checkTrainerSetup(
   config: TrainerConfig,
   settings: Pick<Config, "dataDir" | "device">,
-  { confineFolders = false } = {},
+  { confineFolders = false, env = process.env as Record<string, string | undefined> } = {},
 ): TrainerConfig {
   const problems: { field: string; message: string }[] = [];
   const out = { ...config };
@@ -66,7 +66,16 @@ export function checkTrainerSetup(
     }
   }
   const spec = config.challenger_policy;
-  if (spec !== null) {
+  if (spec !== null && typeof spec === "object") {
+    // A server object (docs/openai.md#per-role-policies): its URLs must open, and a key variable it names must be set.
+    const problem = policySpecProblem(spec.url, { dataDir: settings.dataDir, device: settings.device });
+    if (problem) problems.push({ field: "challenger_policy.url", message: problem });
+    if (spec.api_key_env !== undefined && !env[spec.api_key_env])
+      problems.push({
+        field: "challenger_policy.api_key_env",
+        message: `the environment variable ${spec.api_key_env} is not set`,
+      });
+  } else if (spec !== null) {
     const options = { dataDir: settings.dataDir, device: settings.device };
     let resolved: string | null = spec;
     if (confineFolders && !/^[a-z][a-z0-9+.-]*:/i.test(spec)) {

@@ -149,7 +149,9 @@ describe("spice train as a process", () => {
   test("a second trainer on the same data dir is refused (exit 2)", async () => {
     const s = setup();
     try {
-      fake.setMode({ kind: "slow", delayMs: 300 });
+      // Slow enough that the first run is still going when the second starts (its phases submit requests
+      // concurrently, so a short delay per request no longer makes a long run).
+      fake.setMode({ kind: "slow", delayMs: 2000 });
       const p = s.train();
       await until(() => s.holderPid() === p.pid);
       const second = s.train();
