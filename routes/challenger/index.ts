@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
-import type { AppContext } from "../../src/context.ts";
-import { challengeCall } from "../../src/roles/calls.ts";
+import { challengeCall, type RoleServices } from "../../src/roles/calls.ts";
 import { ChallengeRequest, ChallengeResponse } from "./schema.ts";
 import { challengeBody, challengeOptions, documentSource } from "./wire.ts";
 
@@ -21,9 +20,9 @@ const route = createRoute({
   },
 });
 
-export function challengerRouter(ctx: AppContext) {
+export function challengerRouter(roles: RoleServices) {
   return createRouter().openapi(route, async (c) => {
     const b = c.req.valid("json");
-    return c.json(challengeBody(await challengeCall(ctx, documentSource(b), challengeOptions(b))), 200);
+    return c.json(challengeBody(await challengeCall(roles, documentSource(b), challengeOptions(b))), 200);
   });
 }

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, json } from "../../src/http/openapi.ts";
-import type { AppContext } from "../../src/context.ts";
 import { API_VERSION } from "../../src/version.ts";
 
 const HealthSchema = z
@@ -21,7 +20,7 @@ const route = createRoute({
 
 const startedAt = performance.now();
 
-export function healthRouter(_ctx: AppContext) {
+export function healthRouter() {
   return createRouter().openapi(route, (c) =>
     c.json(
       { status: "ok" as const, version: API_VERSION, uptime_s: Math.round((performance.now() - startedAt) / 10) / 100 },

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { createRouter, problemRes } from "../../src/http/openapi.ts";
-import type { AppContext } from "../../src/context.ts";
 import { problemBody, problemFor } from "../../src/problem.ts";
 import { solveCall } from "../../src/roles/calls.ts";
+import type { SharedRouteServices } from "../shared.ts";
 import { SolveRequest, SolveResponse } from "./schema.ts";
 import { askedQuestion, solveBody, solveOptions } from "./wire.ts";
 
@@ -26,10 +26,10 @@ const route = createRoute({
   },
 });
 
-export function reasonerRouter(ctx: AppContext) {
+export function reasonerRouter({ roles, logger }: SharedRouteServices) {
   return createRouter().openapi(route, async (c) => {
     const b = c.req.valid("json");
-    if (!b.stream) return c.json(solveBody(await solveCall(ctx, askedQuestion(b), solveOptions(b))), 200);
+    if (!b.stream) return c.json(solveBody(await solveCall(roles, askedQuestion(b), solveOptions(b))), 200);
     return streamSSE(c, async (sse) => {
       // Tokens arrive synchronously from the decoding loop; writes are chained to keep their order.
       let writes = Promise.resolve();
@@ -37,13 +37,13 @@ export function reasonerRouter(ctx: AppContext) {
         writes = writes.then(() => sse.writeSSE({ event: "token", data: JSON.stringify({ rollout: sample, text }) }));
       };
       try {
-        const result = await solveCall(ctx, askedQuestion(b), solveOptions(b, onToken));
+        const result = await solveCall(roles, askedQuestion(b), solveOptions(b, onToken));
         await writes;
         await sse.writeSSE({ event: "result", data: JSON.stringify(solveBody(result)) });
       } catch (err) {
         await writes;
         const p = problemFor(err);
-        if (!p) ctx.logger.error({ err }, "reasoner stream failed");
+        if (!p) logger.error({ err }, "reasoner stream failed");
         const body = p ? problemBody(p.status, p.title, p.detail) : problemBody(500, "Internal error");
         await sse.writeSSE({ event: "error", data: JSON.stringify(body) });
       }

@@ -60,6 +60,9 @@ type Choice = z.infer<typeof choiceSchema>;
 
 const TOKEN_ID = /^token_id:(\d+)$/;
 
+/** Web-standard (no Bun.sleep): the edge build runs this client on Deno, workerd and Node too. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 function toCompletion(choice: Choice, chat: boolean): Completion {
   const text = (chat ? choice.message?.content : choice.text) ?? "";
   const lp = choice.logprobs;
@@ -189,7 +192,7 @@ export class OpenAIPolicy implements Policy {
     const url = `${this.base}${path}`;
     let last: Retryable | null = null;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
-      if (attempt > 0) await Bun.sleep(this.opts.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      if (attempt > 0) await sleep(this.opts.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
       if (signal?.aborted) throw new PolicyError("unavailable", "request aborted");
       try {
         return await this.attempt(method, url, body, signal);
