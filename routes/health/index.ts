@@ -18,9 +18,10 @@ const route = createRoute({
   responses: { 200: json(HealthSchema, "the process is up") },
 });
 
-const startedAt = performance.now();
-
 export function healthRouter() {
+  // From the app's creation, not the module's load: Workers freeze the clock at 0 while a module loads, and the
+  // edge build creates its app on the first request.
+  const startedAt = performance.now();
   return createRouter().openapi(route, (c) =>
     c.json(
       { status: "ok" as const, version: API_VERSION, uptime_s: Math.round((performance.now() - startedAt) / 10) / 100 },

@@ -193,7 +193,11 @@ for (const runtime of RUNTIMES) {
     test("GET /healthz", async () => {
       const res = await on()("/healthz");
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ status: "ok" });
+      const body = (await res.json()) as { status: string; uptime_s: number };
+      expect(body.status).toBe("ok");
+      // Seconds since the app was created (workerd's clock reads 0 while a module loads).
+      expect(body.uptime_s).toBeGreaterThanOrEqual(0);
+      expect(body.uptime_s).toBeLessThan(3600);
       expect(res.headers.get("x-request-id")).toBeTruthy();
     });
 
