@@ -11,7 +11,7 @@ import { trainerRouter } from "./trainer/index.ts";
  * routes/shared.ts; the ones that need the process's corpus and trainer follow, one line each.
  */
 export function mountRoutes(app: OpenAPIHono, ctx: AppContext): void {
-  mountSharedRoutes(app, { roles: roleServices(ctx), logger: ctx.logger });
+  mountSharedRoutes(app, { roles: roleServices(ctx), logger: ctx.logger, readiness: ctx.readiness });
   app.route("/", corpusRouter(ctx));
   app.route("/", trainerRouter(ctx));
 }

@@ -1,13 +1,13 @@
 import { mountSharedRoutes } from "../routes/shared.ts";
-import { renderDocsPage } from "./docs-page.ts";
 import { EDGE_ENV, type EdgeSettings } from "./edge/config.ts";
 import { consoleLogger } from "./edge/log.ts";
 import { NoCorpus, PolicySpecError } from "./errors.ts";
-import { createApiShell, installErrorHandling, serveOpenApi } from "./http/app-shell.ts";
+import { createApiShell, installProblemHandling, serveOpenApi } from "./http/app-shell.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
 import type { LogSink } from "./log.ts";
 import { OpenAIPolicy } from "./policy/openai.ts";
 import type { Policy } from "./policy/types.ts";
+import { Readiness } from "./readiness.ts";
 import type { RoleServices } from "./roles/calls.ts";
 
 /**
@@ -48,10 +48,10 @@ export function edgeRoleServices(settings: EdgeSettings): RoleServices {
 
 export function createEdgeApp(settings: EdgeSettings, logger: LogSink = consoleLogger(settings.logLevel)) {
   const app = createApiShell({ maxBody: settings.maxBody, apiToken: settings.apiToken, before: [requestLog(logger)] });
-  mountSharedRoutes(app, { roles: edgeRoleServices(settings), logger });
-  const docConfig = serveOpenApi(app, { apiToken: settings.apiToken, description: DESCRIPTION });
-  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(docConfig))));
-  installErrorHandling(app, logger);
+  // Nothing to wait for at start-up: /readyz is ready as soon as /healthz answers.
+  mountSharedRoutes(app, { roles: edgeRoleServices(settings), logger, readiness: new Readiness() });
+  serveOpenApi(app, { apiToken: settings.apiToken, description: DESCRIPTION });
+  installProblemHandling(app, { logger });
   return app;
 }
 

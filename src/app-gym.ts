@@ -6,8 +6,8 @@ import type { AppContext } from "./context.ts";
 import type { GymEnvironment } from "./gym/environment.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
+import { installErrorHandling } from "./app.ts";
 import { defaultHook } from "./http/openapi.ts";
-import { installErrorHandling } from "./http/app-shell.ts";
 import { observeHttp } from "./metrics.ts";
 import { API_VERSION } from "./version.ts";
 
@@ -27,6 +27,6 @@ export function createGymApp(ctx: AppContext, env: GymEnvironment) {
   app.get("/metrics", async (c) =>
     c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
   );
-  installErrorHandling(app, ctx.logger);
+  installErrorHandling(app, ctx);
   return app;
 }

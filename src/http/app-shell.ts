@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Env, Hono, MiddlewareHandler } from "hono";
+import type { Context, Env, Hono, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -48,17 +48,55 @@ export function serveOpenApi(app: OpenAPIHono, o: { apiToken?: string; descripti
   return config;
 }
 
-/** 404 and error answers as problem+json: library errors through the error table, anything else a logged 500. */
-export function installErrorHandling<E extends Env>(app: Hono<E>, logger: LogSink): void {
+export interface ProblemHandling {
+  logger: LogSink;
+  /** Answers an error before the error table does, or null to go on (`spice serve`: "not ready yet"). */
+  intercept?: (err: Error, c: Context) => Response | null;
+  /** The library error an unrecognised error stands for, or null (`spice serve`: a write the data dir refused). */
+  translate?: (err: unknown) => unknown;
+}
+
+/**
+ * 404 and error answers as problem+json: library errors through the error table (every 400 naming what is
+ * wrong), Hono's own refusals (malformed JSON, a content type the route does not take), anything else a logged
+ * 500 that carries no internal detail.
+ */
+export function installProblemHandling<E extends Env>(app: Hono<E>, o: ProblemHandling): void {
   app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
-    const p = problemFor(err);
-    if (p) return problem(c, p.status, p.title, p.detail, p.extra);
+    const early = o.intercept?.(err, c);
+    if (early) return early;
+    const p = problemFor(err) ?? (o.translate ? problemFor(o.translate(err)) : null);
+    if (p) {
+      // Every 400 names what is wrong: a refusal from deeper in the library (a prompt over the context, a
+      // policy server refusing the request) is about the request as a whole.
+      const errors =
+        p.status === 400 && !("errors" in p.extra)
+          ? { errors: [{ field: "(body)", message: p.detail ?? p.title }] }
+          : {};
+      return problem(c, p.status, p.title, p.detail, { ...p.extra, ...errors });
+    }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
-      return problem(c, status, status === 400 ? "Bad request" : "Request failed", err.message);
+      // Hono's own refusals: a body that is not JSON (400), a content type the route does not take (415).
+      if (status === 400) {
+        const detail = /malformed json/i.test(err.message)
+          ? "malformed JSON: the body must be one JSON value"
+          : err.message;
+        return problem(c, 400, "Bad request", detail, { errors: [{ field: "(body)", message: detail }] });
+      }
+      if (status === 415) {
+        const given = c.req.header("content-type") ?? "(none)";
+        return problem(
+          c,
+          415,
+          "Unsupported media type",
+          `content-type ${given} is not accepted: send application/json`,
+        );
+      }
+      return problem(c, status, "Request failed", err.message);
     }
-    logger.error({ req_id: c.get("requestId"), err }, "unhandled error");
+    o.logger.error({ req_id: c.get("requestId"), err }, "unhandled error");
     return problem(c, 500, "Internal server error", "the error was logged; quote the request id when reporting it");
   });
 }

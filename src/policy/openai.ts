@@ -249,6 +249,15 @@ export class OpenAIPolicy implements Policy {
 export const openaiBackend: PolicyBackend = {
   name: "openai",
   accepts: "the http(s) URL of an OpenAI-compatible server",
-  matches: (spec) => /^https?:\/\//.test(spec),
+  matches: (spec) => /^https?:\/\//i.test(spec),
+  check: (spec) => {
+    let url: URL;
+    try {
+      url = new URL(spec);
+    } catch {
+      return "not a valid URL";
+    }
+    return url.hostname ? null : "the URL names no host";
+  },
   open: async (spec) => new OpenAIPolicy({ baseUrl: spec }),
 };
