@@ -2,10 +2,9 @@
  * The built edge module served by each runtime on loopback, for the edge tests and bench/edge.ts: workerd
  * through miniflare (integrations/edge/workerd.ts, with the committed wrangler.toml), Deno (`deno serve`, the
  * npm `deno` package's binary) and Node (integrations/edge/node.mjs, @hono/node-server). The module is built
- * once per process, into a temp dir.
+ * once per process.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startWorkerd } from "../../integrations/edge/workerd.ts";
 import { buildEdge, type EdgeBuild } from "../../scripts/build-edge.ts";
@@ -22,14 +21,32 @@ export interface EdgeServer {
 }
 
 let built: Promise<EdgeBuild> | null = null;
-let builtDir: string | null = null;
 
-/** The edge module, built on first call and shared by every test file of the run. */
+/** Where this process builds: dist/edge-test/<pid> (git-ignored), so concurrent runs do not clobber each other. */
+const BUILD_ROOT = join(REPO_ROOT, "dist/edge-test");
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
+  }
+};
+
+/**
+ * The edge module, built on first call and shared by every test file of the run. bun test fires no exit event
+ * to clean up after, so each build first removes the builds of processes that have ended.
+ */
 export function edgeModule(): Promise<EdgeBuild> {
   if (!built) {
-    builtDir = mkdtempSync(join(tmpdir(), "spice-edge-"));
-    built = buildEdge({ outdir: builtDir });
-    process.once("exit", () => builtDir && rmSync(builtDir, { recursive: true, force: true }));
+    if (existsSync(BUILD_ROOT)) {
+      for (const name of readdirSync(BUILD_ROOT)) {
+        if (/^\d+$/.test(name) && !alive(Number(name)))
+          rmSync(join(BUILD_ROOT, name), { recursive: true, force: true });
+      }
+    }
+    built = buildEdge({ outdir: join(BUILD_ROOT, String(process.pid)) });
   }
   return built;
 }
