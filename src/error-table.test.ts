@@ -3,6 +3,7 @@ import { LockBusyError } from "./corpus/lock.ts";
 import { errorAnswer } from "./error-table.ts";
 import {
   BadInput,
+  Cancelled,
   ContextTooLong,
   CorpusEmpty,
   CorpusUnavailable,
@@ -31,6 +32,7 @@ describe("the error table", () => {
     expect(answer(lock)).toEqual([409, "Ingest in progress", 1]);
     expect(answer(new ContextTooLong("no room"))).toEqual([400, "Request does not fit the policy", 2]);
     expect(answer(new BadInput("samples"))).toEqual([400, "Bad request", 2]);
+    expect(answer(new Cancelled())).toEqual([499, "Client closed request", 1]);
     expect(answer(new PolicySpecError("nothing"))).toEqual([503, "Policy unavailable", 2]);
     expect(answer(new PolicyError("unavailable", "down"))).toEqual([503, "Policy unavailable", 1]);
     expect(answer(new PolicyError("timeout", "slow"))).toEqual([504, "Policy timed out", 1]);

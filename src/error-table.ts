@@ -2,7 +2,8 @@ import { SpiceError, type SpiceErrorCode, StorageReadOnly } from "./errors.ts";
 
 /** How both edges answer one kind of library error: the HTTP problem's status and title, and the CLI's exit code. */
 export interface ErrorAnswer {
-  status: 400 | 404 | 409 | 502 | 503 | 504;
+  /** 499: the client closed the request (nginx's convention); no one reads it, the request log does. */
+  status: 400 | 404 | 409 | 499 | 502 | 503 | 504;
   title: string;
   /** 2: the caller's input cannot work (docs/method.md §3.1); 1: a failure on our side or the policy server's. */
   exit: 1 | 2;
@@ -20,6 +21,7 @@ export const ERROR_TABLE: Record<SpiceErrorCode, ErrorAnswer> = {
   no_corpus: { status: 400, title: "No corpus", exit: 2 },
   ingest_busy: { status: 409, title: "Ingest in progress", exit: 1 },
   context_too_long: { status: 400, title: "Request does not fit the policy", exit: 2 },
+  cancelled: { status: 499, title: "Client closed request", exit: 1 },
   bad_input: { status: 400, title: "Bad request", exit: 2 },
   // A server whose SPICE_MODEL names nothing cannot serve; on the command line it is a bad flag.
   policy_spec: { status: 503, title: "Policy unavailable", exit: 2 },

@@ -13,6 +13,7 @@ export type SpiceErrorCode =
   | "no_corpus"
   | "ingest_busy"
   | "context_too_long"
+  | "cancelled"
   | "bad_input"
   | "policy_spec"
   | `policy_${PolicyErrorKind}`
@@ -73,6 +74,16 @@ export class NoCorpus extends SpiceError {
 export class ContextTooLong extends SpiceError {
   constructor(message: string) {
     super("context_too_long", message);
+  }
+}
+
+/**
+ * The caller went away (its AbortSignal fired: an HTTP client disconnected, a trainer stop): the work
+ * was dropped at the next decoding step, and nothing is left to answer.
+ */
+export class Cancelled extends SpiceError {
+  constructor(message = "the request was cancelled by its caller") {
+    super("cancelled", message);
   }
 }
 

@@ -55,6 +55,8 @@ const route = createRoute({
 export function challengerRouter(roles: RoleServices) {
   return createRouter().openapi(route, async (c) => {
     const b = c.req.valid("json");
-    return c.json(challengeBody(await challengeCall(roles, documentSource(b), challengeOptions(b))), 200);
+    // A client that disconnects aborts the request's signal: the challenger stops at the next decoding step.
+    const options = { ...challengeOptions(b), signal: c.req.raw.signal };
+    return c.json(challengeBody(await challengeCall(roles, documentSource(b), options)), 200);
   });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Cancelled } from "../errors.ts";
 import { estimateTokens, truncateByEstimate } from "./estimate.ts";
 import { Semaphore } from "./semaphore.ts";
 import {
@@ -135,13 +136,23 @@ export class OpenAIPolicy implements Policy {
     return { backend: this.info.backend, model: await this.modelName() };
   }
 
+  /** With `options.signal`, a cancelled call aborts its requests in flight and sends no more. */
   async generate(prompts: Prompt[], options: GenerateOptions = {}): Promise<GenerationResult[]> {
-    const model = await this.modelName(options.signal);
-    return Promise.all(prompts.map((p, i) => this.semaphore.run(() => this.generateOne(model, p, i, options))));
+    const { signal } = options;
+    // The model lookup is shared by concurrent calls: one caller leaving must not fail the others'.
+    const model = await untilAborted(this.modelName(), signal);
+    return Promise.all(
+      prompts.map((p, i) =>
+        this.semaphore.run(() => {
+          if (signal?.aborted) throw new Cancelled();
+          return this.generateOne(model, p, i, options);
+        }),
+      ),
+    );
   }
 
-  private modelName(signal?: AbortSignal): Promise<string> {
-    this.model ??= this.request("GET", "/models", undefined, signal).then((body) => {
+  private modelName(): Promise<string> {
+    this.model ??= this.request("GET", "/models", undefined).then((body) => {
       const parsed = modelsSchema.safeParse(body);
       if (!parsed.success) throw new PolicyError("bad_response", `${this.base}/models did not list any model`);
       return parsed.data.data[0]!.id;
@@ -193,7 +204,7 @@ export class OpenAIPolicy implements Policy {
     let last: Retryable | null = null;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await sleep(this.opts.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
-      if (signal?.aborted) throw new PolicyError("unavailable", "request aborted");
+      if (signal?.aborted) throw new Cancelled();
       try {
         return await this.attempt(method, url, body, signal);
       } catch (e) {
@@ -220,13 +231,14 @@ export class OpenAIPolicy implements Policy {
     } catch (e) {
       if (timeout.aborted)
         throw new Retryable("timeout", `policy server ${url} did not answer within ${this.opts.timeoutMs} ms`);
-      if (signal?.aborted) throw new PolicyError("unavailable", "request aborted");
+      if (signal?.aborted) throw new Cancelled();
       throw new Retryable("unavailable", `policy server ${url} is unreachable: ${(e as Error).message}`);
     }
     let text: string;
     try {
       text = await res.text();
     } catch {
+      if (signal?.aborted) throw new Cancelled();
       throw new Retryable(timeout.aborted ? "timeout" : "unavailable", `policy server ${url} broke off its answer`);
     }
     const snippet = text.slice(0, 200).replace(/\s+/g, " ");
@@ -243,6 +255,17 @@ export class OpenAIPolicy implements Policy {
       );
     }
   }
+}
+
+/** `promise`, or `Cancelled` as soon as `signal` fires (the promise itself runs on for its other users). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new Cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Cancelled());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** The registry's entry for this backend (src/policy/registry.ts). */

@@ -4,9 +4,11 @@ import { join, resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
 import { ensureModel, MODEL_NAMES } from "../../models/index.ts";
+import { Cancelled } from "../errors.ts";
 import { createRng } from "../prng.ts";
 import { useLocalModelsOnly } from "../models/load.ts";
 import { BatchQueue } from "./batch-queue.ts";
+import { checkTokenLimit, leadingTokens, maxCharsPerToken } from "./bounded-tokens.ts";
 import { logSoftmax, mixSeed, sampleToken } from "./sampling.ts";
 import {
   DEFAULT_GENERATE,
@@ -53,6 +55,8 @@ interface Row {
   stop: string[];
   seed: number;
   onText?: (text: string) => void;
+  /** The caller's: when it fires, the row leaves the batch at the next step. */
+  signal?: AbortSignal;
 }
 
 type RawSession = ort.InferenceSession & {
@@ -91,6 +95,15 @@ async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+/** The bound on input characters per token of the folder's tokenizer.json; null without one, or when none holds. */
+function readMaxTokenChars(dir: string): number | null {
+  try {
+    return maxCharsPerToken(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")));
+  } catch {
+    return null;
+  }
 }
 
 const isModelFolder = (spec: string) => existsSync(join(spec, "config.json"));
@@ -174,6 +187,9 @@ export class TransformersPolicy implements Policy {
   private readonly weightsPath: string;
   private hash: Promise<string> | null = null;
   private swaps = 0;
+  private steps = 0;
+  /** Most input characters one token covers (from tokenizer.json); null when no cheap bound holds. */
+  private readonly maxTokenChars: number | null;
 
   private constructor(
     dir: string,
@@ -192,6 +208,7 @@ export class TransformersPolicy implements Policy {
     const device = options.device ?? "cpu";
     this.sessionOptions = { executionProviders: [device === "auto" ? "cpu" : device] };
     this.weightsPath = weightsFile(dir, config, options.dtype);
+    this.maxTokenChars = readMaxTokenChars(dir);
     this.queue = new BatchQueue({ maxBatch: options.maxBatch ?? 32, maxWaitMs: options.maxWaitMs ?? 10 }, (rows) =>
       this.runBatch(rows),
     );
@@ -231,6 +248,11 @@ export class TransformersPolicy implements Policy {
     return this.queue.batchSizes;
   }
 
+  /** Forward passes (prefill or one decoding step of a batch) run so far; tests of cancellation read it. */
+  get decodeSteps(): number {
+    return this.steps;
+  }
+
   render(prompt: Prompt): string {
     if (typeof prompt === "string") return prompt;
     if (this.tokenizer.chat_template) {
@@ -253,44 +275,88 @@ export class TransformersPolicy implements Policy {
     return this.encode(text, false).length;
   }
 
+  maxPromptChars(): number | null {
+    const ctx = this.info.contextLength;
+    return ctx === null || this.maxTokenChars === null ? null : (ctx - 1) * this.maxTokenChars;
+  }
+
+  /** Tokenizes only a prefix of a long text (bounded-tokens.ts): the cost follows the part kept. */
   async truncateToTokens(text: string, maxTokens: number): Promise<string> {
-    const ids = this.encode(text, false);
-    if (ids.length <= maxTokens) return text;
+    const ids = await leadingTokens(text, (prefix) => this.encode(prefix, false), Math.max(0, maxTokens));
+    if (ids === null) return text;
     // A cut inside a multi-byte character decodes to U+FFFD: drop it.
-    return this.decode(ids.slice(0, Math.max(0, maxTokens))).replace(/\uFFFD+$/, "");
+    return this.decode(ids).replace(/\uFFFD+$/, "");
+  }
+
+  /**
+   * A prompt's ids, refused before it is tokenized in full when it cannot fit the context: by its length
+   * in characters, then by a count in slices that leaves the event loop free (bounded-tokens.ts).
+   */
+  private async encodePrompt(text: string, templated: boolean): Promise<number[]> {
+    const ctx = this.info.contextLength;
+    if (ctx !== null) {
+      // The bound by characters is the one maxPromptChars() reports.
+      const v = await checkTokenLimit(text, (slice) => this.encode(slice, true).length, ctx - 1, this.maxTokenChars);
+      if (!v.fits)
+        throw new PolicyError(
+          "invalid_request",
+          v.atLeast === null
+            ? `prompt of ${v.chars} characters cannot fit the model's context of ${ctx} tokens (a token covers at most ${this.maxTokenChars} characters)`
+            : `prompt of more than ${v.atLeast} tokens does not fit the model's context of ${ctx}`,
+        );
+    }
+    const ids = this.encode(text, templated);
+    if (ids.length === 0) throw new PolicyError("invalid_request", "empty prompt");
+    if (ctx !== null && ids.length >= ctx)
+      throw new PolicyError(
+        "invalid_request",
+        `prompt of ${ids.length} tokens does not fit the model's context of ${ctx}`,
+      );
+    return ids;
   }
 
   async generate(prompts: Prompt[], options: GenerateOptions = {}): Promise<GenerationResult[]> {
     const n = options.n ?? DEFAULT_GENERATE.n;
     const baseSeed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     const ctx = this.info.contextLength;
-    const encoded = prompts.map((p) => {
+    const { signal } = options;
+    const encoded: { text: string; ids: number[] }[] = [];
+    for (const p of prompts) {
+      if (signal?.aborted) throw new Cancelled();
       const text = this.render(p);
-      const ids = this.encode(text, typeof p !== "string" && !!this.tokenizer.chat_template);
-      if (ids.length === 0) throw new PolicyError("invalid_request", "empty prompt");
-      if (ctx !== null && ids.length >= ctx)
-        throw new PolicyError(
-          "invalid_request",
-          `prompt of ${ids.length} tokens does not fit the model's context of ${ctx}`,
-        );
-      return { text, ids };
-    });
+      encoded.push({
+        text,
+        ids: await this.encodePrompt(text, typeof p !== "string" && !!this.tokenizer.chat_template),
+      });
+    }
+    if (signal?.aborted) throw new Cancelled();
     const pending = encoded.flatMap(({ ids }, prompt) =>
       Array.from({ length: n }, (_, sample) => {
         const wanted = options.maxTokens ?? DEFAULT_GENERATE.maxTokens;
-        return this.queue.push({
-          promptIds: ids,
-          // Positions past the context would read outside the position table.
-          maxTokens: ctx === null ? wanted : Math.min(wanted, ctx - ids.length),
-          temperature: options.temperature ?? DEFAULT_GENERATE.temperature,
-          topP: options.topP ?? DEFAULT_GENERATE.topP,
-          stop: options.stop ?? [],
-          seed: mixSeed(baseSeed, prompt, sample),
-          onText: options.onToken ? (text) => options.onToken!({ prompt, sample, text }) : undefined,
-        });
+        return this.queue.push(
+          {
+            promptIds: ids,
+            // Positions past the context would read outside the position table.
+            maxTokens: ctx === null ? wanted : Math.min(wanted, ctx - ids.length),
+            temperature: options.temperature ?? DEFAULT_GENERATE.temperature,
+            topP: options.topP ?? DEFAULT_GENERATE.topP,
+            stop: options.stop ?? [],
+            seed: mixSeed(baseSeed, prompt, sample),
+            onText: options.onToken ? (text) => options.onToken!({ prompt, sample, text }) : undefined,
+            signal,
+          },
+          signal,
+        );
       }),
     );
-    const done = await Promise.all(pending);
+    let done: Completion[];
+    try {
+      done = await Promise.all(pending);
+    } catch (err) {
+      // Rows still queued leave at once; rows being decoded leave their batch at its next step.
+      if (signal?.aborted) throw new Cancelled();
+      throw err;
+    }
     return encoded.map(({ text, ids }, i) => ({
       prompt: text,
       promptTokenIds: ids,
@@ -350,33 +416,44 @@ export class TransformersPolicy implements Policy {
     }
   }
 
-  /** Left-padded batched decoding with the KV cache; each row stops at its own EOS, stop string or length. */
+  /**
+   * Left-padded batched decoding with the KV cache; each row stops at its own EOS, stop string or length.
+   * A row whose signal fired leaves the batch before the next step (its cache rows are dropped), so a
+   * gone caller costs nothing more; the loop ends when no row is left.
+   */
   private async decodeBatch(session: RawSession, rows: Row[]): Promise<Completion[]> {
     const B = rows.length;
     const L = Math.max(...rows.map((r) => r.promptIds.length));
-    const ids = new Array<number>(B * L).fill(this.padId);
-    let mask = new BigInt64Array(B * L);
-    const pos = new Array<number>(B * L).fill(1);
-    rows.forEach((r, b) => {
+    const capacity = L + Math.max(...rows.map((r) => r.maxTokens)) + 1;
+    // Per row: its padded prompt, positions and attention mask (grown by one each step).
+    const padded = rows.map((r) => {
       const off = L - r.promptIds.length;
+      const ids = new Array<number>(L).fill(this.padId);
+      const pos = new Array<number>(L).fill(1);
+      const mask = new BigInt64Array(capacity);
       r.promptIds.forEach((id, j) => {
-        ids[b * L + off + j] = id;
-        mask[b * L + off + j] = 1n;
-        pos[b * L + off + j] = j;
+        ids[off + j] = id;
+        pos[off + j] = j;
+        mask[off + j] = 1n;
       });
+      return { ids, pos, mask };
     });
     const nextPos = rows.map((r) => r.promptIds.length);
-    const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids, [B, L]) };
+    const last = new Array<number>(B).fill(this.padId);
     const wants = (name: string) => this.inputNames.includes(name);
-    for (const meta of session.inputMetadata ?? []) {
-      if (!KV_INPUT.test(meta.name)) continue;
-      const dims = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : d === "batch_size" ? B : 0));
-      feeds[meta.name] = new ort.Tensor(
-        (meta.type ?? "float32") as "float32",
-        meta.type === "float16" ? new Uint16Array(0) : new Float32Array(0),
-        dims,
-      );
-    }
+    const emptyCache = (batch: number) => {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const meta of session.inputMetadata ?? []) {
+        if (!KV_INPUT.test(meta.name)) continue;
+        const dims = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : d === "batch_size" ? batch : 0));
+        feeds[meta.name] = new ort.Tensor(
+          (meta.type ?? "float32") as "float32",
+          meta.type === "float16" ? new Uint16Array(0) : new Float32Array(0),
+          dims,
+        );
+      }
+      return feeds;
+    };
     const rngs = rows.map((r) => createRng(r.seed));
     const out = rows.map(() => ({
       tokens: [] as number[],
@@ -390,21 +467,58 @@ export class TransformersPolicy implements Policy {
     let lp = new Float64Array(0);
     let scratch = new Float64Array(0);
     let width = L;
-    let step = 0;
-    for (;;) {
-      feeds.attention_mask = new ort.Tensor("int64", mask, [B, width]);
+    // Batch position -> row; rows leave it when their caller goes away.
+    let active = rows.map((_, b) => b);
+    let past: Record<string, ort.Tensor> = {};
+    for (let step = 0; ; step++) {
+      const staying = active.filter((b) => !rows[b]!.signal?.aborted);
+      if (staying.length < active.length) {
+        const kept = dropRows(past, active, staying);
+        if (kept) {
+          past = kept;
+          active = staying;
+        } else {
+          // A cache whose first axis is not the batch cannot shrink: the gone rows just stop sampling.
+          for (const b of active) if (rows[b]!.signal?.aborted) out[b]!.finish ??= "stop";
+        }
+      }
+      if (active.length === 0 || active.every((b) => out[b]!.finish)) break;
+      const A = active.length;
+      const feeds: Record<string, ort.Tensor> =
+        step === 0
+          ? {
+              ...emptyCache(A),
+              input_ids: int64(
+                active.flatMap((b) => padded[b]!.ids),
+                [A, L],
+              ),
+            }
+          : {
+              ...past,
+              input_ids: int64(
+                active.map((b) => last[b]!),
+                [A, 1],
+              ),
+            };
+      const mask = new BigInt64Array(A * width);
+      for (const [i, b] of active.entries()) mask.set(padded[b]!.mask.subarray(0, width), i * width);
+      feeds.attention_mask = new ort.Tensor("int64", mask, [A, width]);
       if (wants("position_ids"))
         feeds.position_ids =
           step === 0
-            ? int64(pos, [B, L])
+            ? int64(
+                active.flatMap((b) => padded[b]!.pos),
+                [A, L],
+              )
             : int64(
-                nextPos.map((p) => p - 1),
-                [B, 1],
+                active.map((b) => nextPos[b]! - 1),
+                [A, 1],
               );
       if (wants("num_logits_to_keep")) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(1n), []);
       if (wants("use_cache_branch"))
         feeds.use_cache_branch = new ort.Tensor("bool", Uint8Array.of(step > 0 ? 1 : 0), [1]);
       const result = await session.run(feeds);
+      this.steps++;
       const logits = result.logits;
       if (!logits) throw new PolicyError("bad_response", "the model has no `logits` output");
       const [, S, V] = logits.dims as number[];
@@ -413,13 +527,14 @@ export class TransformersPolicy implements Policy {
         lp = new Float64Array(V!);
         scratch = new Float64Array(V!);
       }
-      const chosen = new Array<number>(B).fill(this.padId);
-      rows.forEach((r, b) => {
+      active.forEach((b, i) => {
+        const r = rows[b]!;
         const o = out[b]!;
+        last[b] = this.padId;
         if (o.finish) return;
-        logSoftmax(data, (b * S! + S! - 1) * V!, V!, lp);
+        logSoftmax(data, (i * S! + S! - 1) * V!, V!, lp);
         const token = sampleToken(lp, r, () => rngs[b]!.next(), scratch);
-        chosen[b] = token;
+        last[b] = token;
         o.tokens.push(token);
         o.logprobs.push(lp[token]!);
         if (this.eosIds.has(token)) o.finish = "stop";
@@ -428,20 +543,16 @@ export class TransformersPolicy implements Policy {
         else if (o.tokens.length >= r.maxTokens) o.finish = "length";
         if (r.onText && !o.finish) this.stream(r, o);
       });
-      step++;
-      if (out.every((o) => o.finish)) break;
+      if (active.every((b) => out[b]!.finish)) break;
+      past = {};
       for (const name of session.outputNames) {
-        if (name.startsWith("present")) feeds[name.replace(/^present/, "past_key_values")] = result[name]!;
+        if (name.startsWith("present")) past[name.replace(/^present/, "past_key_values")] = result[name]!;
       }
-      feeds.input_ids = int64(chosen, [B, 1]);
-      const grown = new BigInt64Array(B * (width + 1));
-      for (let b = 0; b < B; b++) {
-        grown.set(mask.subarray(b * width, (b + 1) * width), b * (width + 1));
-        grown[b * (width + 1) + width] = 1n;
+      for (const b of active) {
+        padded[b]!.mask[width] = 1n;
+        nextPos[b]!++;
       }
-      mask = grown;
       width++;
-      for (let b = 0; b < B; b++) nextPos[b]!++;
     }
     return rows.map((r, b) => {
       const o = out[b]!;
@@ -450,8 +561,8 @@ export class TransformersPolicy implements Policy {
         const at = text.indexOf(s);
         if (at !== -1) text = text.slice(0, at);
       }
-      if (r.onText && text.length > o.emitted) r.onText(text.slice(o.emitted));
-      return { text, tokenIds: o.tokens, logprobs: o.logprobs, finishReason: o.finish! };
+      if (r.onText && !r.signal?.aborted && text.length > o.emitted) r.onText(text.slice(o.emitted));
+      return { text, tokenIds: o.tokens, logprobs: o.logprobs, finishReason: o.finish ?? "stop" };
     });
   }
 
@@ -465,4 +576,30 @@ export class TransformersPolicy implements Policy {
       o.emitted = upTo;
     }
   }
+}
+
+/**
+ * The KV cache with only the rows that stay (batch positions `from` -> `to`, a subset in order); null
+ * when a tensor's first axis is not the batch. An empty cache (before the first step) needs nothing.
+ */
+function dropRows(
+  past: Record<string, ort.Tensor>,
+  from: readonly number[],
+  to: readonly number[],
+): Record<string, ort.Tensor> | null {
+  const at = new Map(from.map((b, i) => [b, i]));
+  const kept: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(past)) {
+    const [batch, ...rest] = t.dims as number[];
+    if (batch !== from.length) return null;
+    const stride = rest.reduce((a, d) => a * d, 1);
+    const src = t.data as Float32Array | Uint16Array;
+    const data = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(to.length * stride);
+    to.forEach((b, i) => {
+      const j = at.get(b)!;
+      data.set(src.subarray(j * stride, (j + 1) * stride), i * stride);
+    });
+    kept[name] = new ort.Tensor(t.type as "float32", data as Float32Array, [to.length, ...rest]);
+  }
+  return kept;
 }

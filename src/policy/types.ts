@@ -17,6 +17,11 @@ export interface GenerateOptions {
   seed?: number;
   /** Called with each piece of decoded text as it is generated (streaming). */
   onToken?: (event: TokenEvent) => void;
+  /**
+   * Cancels the call (an HTTP client that disconnected, a trainer stop): queued rows leave the queue,
+   * rows being decoded leave their batch at the next step, requests to a policy server are aborted;
+   * the call rejects with `Cancelled` (src/errors.ts).
+   */
   signal?: AbortSignal;
 }
 
@@ -72,6 +77,11 @@ export interface Policy {
   weightsHash?(): Promise<string>;
   /** What is being served, for logs and run records. */
   version?(): Promise<PolicyVersion>;
+  /**
+   * A cheap bound: no rendered prompt longer than this many characters fits the context (null when
+   * none is known). An edge can refuse a body too large to hold a fitting prompt before reading it.
+   */
+  maxPromptChars?(): number | null;
 }
 
 export interface PolicyVersion {

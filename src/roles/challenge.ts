@@ -1,4 +1,4 @@
-import { BadInput, ContextTooLong } from "../errors.ts";
+import { BadInput, Cancelled, ContextTooLong } from "../errors.ts";
 import { mixSeed } from "../policy/sampling.ts";
 import type { Completion, Policy } from "../policy/types.ts";
 import {
@@ -8,7 +8,7 @@ import {
   type Selection,
   type SelectionResult,
 } from "../spice/challenger.ts";
-import { selectionPrompt, taskPrompt } from "../spice/prompts.ts";
+import { neutralizeMarkers, selectionPrompt, taskPrompt } from "../spice/prompts.ts";
 import { TASK_TYPES, type TaskType } from "../spice/task-types.ts";
 
 /**
@@ -33,6 +33,8 @@ export interface ChallengeOptions {
   selectionMaxTokens?: number;
   seed?: number;
   segmentLimit?: number;
+  /** Cancels the call between rounds and inside generation: it rejects with `Cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface Step {
@@ -92,18 +94,38 @@ export async function fitDocument(
         `the model's context (${ctx} tokens) leaves no room for a document with ${maxNew} new tokens`,
       );
   }
-  if ((await policy.countTokens(document)) <= budget) return { document, truncated: false };
-  return { document: await policy.truncateToTokens(document, budget), truncated: true };
+  // Truncation tokenizes no more of a long document than the part kept (a 9 MiB one included).
+  const fitted = await policy.truncateToTokens(document, budget);
+  return { document: fitted, truncated: fitted !== document };
+}
+
+/**
+ * The document as the prompts carry it: trimmed first (which reads only the part kept, however long the
+ * document), then its markers neutralised, then trimmed again should the guillemets cost tokens.
+ */
+async function fitNeutralized(
+  policy: Policy,
+  document: string,
+  taskTypes: readonly TaskType[],
+  maxNew: number,
+  segmentLimit: number,
+): Promise<{ document: string; truncated: boolean }> {
+  const fitted = await fitDocument(policy, document, taskTypes, maxNew, segmentLimit);
+  const safe = neutralizeMarkers(fitted.document);
+  if (safe === fitted.document) return fitted;
+  const again = await fitDocument(policy, safe, taskTypes, maxNew, segmentLimit);
+  return { document: again.document, truncated: fitted.truncated || again.truncated };
 }
 
 async function drawRound(
   policy: Policy,
   document: string | null,
   count: number,
-  o: Required<Omit<ChallengeOptions, "seed" | "segmentLimit">>,
+  o: Required<Omit<ChallengeOptions, "seed" | "segmentLimit" | "signal">>,
   seed: number | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<ChallengerSample[]> {
-  const gen = { temperature: o.temperature, topP: o.topP };
+  const gen = { temperature: o.temperature, topP: o.topP, signal };
   const selections: ChallengerSample["selection"][] = [];
   if (o.taskTypes.length === 1 && o.taskTypes[0] === "mcq") {
     selections.push(...Array.from({ length: count }, () => null));
@@ -163,7 +185,7 @@ export async function challenge(
   const fitted =
     document === null
       ? { document: null, truncated: false }
-      : await fitDocument(
+      : await fitNeutralized(
           policy,
           document,
           o.taskTypes,
@@ -174,6 +196,7 @@ export async function challenge(
   let rounds = 0;
   let group: ChallengerSample[] = [];
   while (attempts < o.maxAttempts) {
+    if (options.signal?.aborted) throw new Cancelled();
     const count = Math.min(o.samples, o.maxAttempts - attempts);
     group = await drawRound(
       policy,
@@ -181,6 +204,7 @@ export async function challenge(
       count,
       o,
       options.seed === undefined ? undefined : mixSeed(options.seed, rounds),
+      options.signal,
     );
     attempts += count;
     rounds++;

@@ -25,6 +25,7 @@ export async function runChallengerPhase(
         topP: s.topP,
         maxTokens: s.maxNewTokens,
         seed: mixSeed(args.seed, 1, slot),
+        signal: args.signal,
       }),
     );
   }

@@ -29,7 +29,9 @@ export async function runSelfPlayIteration(
   const challenges = await t.phase("challenger", () => runChallengerPhase(challengerPolicy, docs, s, args));
   checkAbort();
   const tasks = validTasks(challenges);
-  const solved = tasks.length ? await t.phase("reasoner", () => solveTasks(deps.policy, tasks, s, args.seed)) : [];
+  const solved = tasks.length
+    ? await t.phase("reasoner", () => solveTasks(deps.policy, tasks, s, args.seed, args.signal))
+    : [];
   checkAbort();
   const rollouts = await t.phase("verify", async () => verifyRollouts(challenges, tasks, solved));
 

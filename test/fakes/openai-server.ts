@@ -20,6 +20,8 @@ export interface FakeOpenAIServer {
   requests: { path: string; body: Record<string, unknown> }[];
   /** Most requests that were in flight at the same time. */
   maxInFlight: number;
+  /** Requests whose client hung up before the answer. */
+  disconnects: number;
   setMode(mode: FakeMode): void;
   /** Makes every completion answer this text instead of the default echo (`body`: the request's JSON). */
   setReply(reply: Reply | null): void;
@@ -35,7 +37,7 @@ export function startFakeOpenAI(options: { delayMs?: number; model?: string } = 
   let reply: Reply | null = null;
   let failuresLeft = 0;
   let inFlight = 0;
-  const state = { maxInFlight: 0 };
+  const state = { maxInFlight: 0, disconnects: 0 };
   const requests: FakeOpenAIServer["requests"] = [];
   const model = options.model ?? "fake-model";
 
@@ -44,6 +46,7 @@ export function startFakeOpenAI(options: { delayMs?: number; model?: string } = 
     port: 0,
     async fetch(req) {
       const path = new URL(req.url).pathname;
+      req.signal.addEventListener("abort", () => state.disconnects++, { once: true });
       const body = req.method === "POST" ? ((await req.json()) as Record<string, unknown>) : {};
       requests.push({ path, body });
       inFlight++;
@@ -99,6 +102,9 @@ export function startFakeOpenAI(options: { delayMs?: number; model?: string } = 
     requests,
     get maxInFlight() {
       return state.maxInFlight;
+    },
+    get disconnects() {
+      return state.disconnects;
     },
     setMode(m) {
       mode = m;
