@@ -10,7 +10,7 @@ import { PolicyUrlsSchema } from "./policy/urls.ts";
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export const DEVICES = ["cpu", "cuda", "webgpu", "auto"] as const;
 
-const optionalString = z
+export const optionalString = z
   .string()
   .trim()
   .transform((s) => (s === "" ? undefined : s))

@@ -17,6 +17,8 @@ export const ERROR_TABLE: Record<SpiceErrorCode, ErrorAnswer> = {
   document_not_found: { status: 404, title: "Not found", exit: 2 },
   corpus_empty: { status: 409, title: "Corpus empty", exit: 2 },
   corpus_unavailable: { status: 503, title: "Corpus unavailable", exit: 1 },
+  // The edge build serves no corpus: a request naming a segment cannot work there, however often it is retried.
+  no_corpus: { status: 400, title: "No corpus", exit: 2 },
   ingest_busy: { status: 409, title: "Ingest in progress", exit: 1 },
   context_too_long: { status: 400, title: "Request does not fit the policy", exit: 2 },
   cancelled: { status: 499, title: "Client closed request", exit: 1 },

@@ -10,6 +10,7 @@ export type SpiceErrorCode =
   | "document_not_found"
   | "corpus_empty"
   | "corpus_unavailable"
+  | "no_corpus"
   | "ingest_busy"
   | "context_too_long"
   | "cancelled"
@@ -59,6 +60,13 @@ export class CorpusUnavailable extends SpiceError {
   constructor(cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super("corpus_unavailable", `the corpus could not be opened: ${why}`, { cause });
+  }
+}
+
+/** A corpus document asked of a host that has none (the edge build): send the document itself. */
+export class NoCorpus extends SpiceError {
+  constructor(message: string) {
+    super("no_corpus", message);
   }
 }
 

@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter, json, jsonBody, problemRes } from "../../src/http/openapi.ts";
-import type { AppContext } from "../../src/context.ts";
-import { challengeCall } from "../../src/roles/calls.ts";
+import { challengeCall, type RoleServices } from "../../src/roles/calls.ts";
 import { ChallengeRequest, ChallengeResponse } from "./schema.ts";
 import { challengeBody, challengeOptions, documentSource } from "./wire.ts";
 
@@ -53,11 +52,11 @@ const route = createRoute({
   },
 });
 
-export function challengerRouter(ctx: AppContext) {
+export function challengerRouter(roles: RoleServices) {
   return createRouter().openapi(route, async (c) => {
     const b = c.req.valid("json");
     // A client that disconnects aborts the request's signal: the challenger stops at the next decoding step.
     const options = { ...challengeOptions(b), signal: c.req.raw.signal };
-    return c.json(challengeBody(await challengeCall(ctx, documentSource(b), options)), 200);
+    return c.json(challengeBody(await challengeCall(roles, documentSource(b), options)), 200);
   });
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
-import type { AppContext } from "../../src/context.ts";
 import { problem } from "../../src/problem.ts";
+import type { Readiness } from "../../src/readiness.ts";
 import { API_VERSION } from "../../src/version.ts";
 
 const HealthSchema = z
@@ -37,9 +37,11 @@ const readyRoute = createRoute({
   },
 });
 
-const startedAt = performance.now();
-
-export function healthRouter(ctx: AppContext) {
+/** Liveness and readiness; the edge build passes a Readiness with nothing to wait for (always ready). */
+export function healthRouter(readiness: Readiness) {
+  // From the app's creation, not the module's load: Workers freeze the clock at 0 while a module loads, and the
+  // edge build creates its app on the first request.
+  const startedAt = performance.now();
   return createRouter()
     .openapi(route, (c) =>
       c.json(
@@ -52,7 +54,7 @@ export function healthRouter(ctx: AppContext) {
       ),
     )
     .openapi(readyRoute, (c) => {
-      const s = ctx.readiness.state();
+      const s = readiness.state();
       if (s.ready) return c.json({ status: "ready" as const, version: API_VERSION }, 200);
       c.header("Retry-After", String(READY_RETRY_AFTER_S));
       const detail = [

@@ -2,11 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { createRouter, problemRes } from "../../src/http/openapi.ts";
-import type { AppContext } from "../../src/context.ts";
-import { getPolicy } from "../../src/policy/index.ts";
 import { problem, problemBody, problemFor } from "../../src/problem.ts";
 import { Cancelled } from "../../src/errors.ts";
-import { solveCall } from "../../src/roles/calls.ts";
+import { type RoleServices, solveCall } from "../../src/roles/calls.ts";
+import type { SharedRouteServices } from "../shared.ts";
 import { SolveRequest, SolveResponse } from "./schema.ts";
 import { askedQuestion, solveBody, solveOptions } from "./wire.ts";
 
@@ -20,25 +19,26 @@ const CHECK_ABOVE_BYTES = 1024 * 1024;
  * Refuses, before reading it, a body too large to hold a question the policy could take: parsing a
  * 9 MiB JSON body blocks the event loop for tens of milliseconds, only for the answer to be a 400.
  */
-const questionSizeGuard: MiddlewareHandler = async (c, next) => {
-  const bytes = Number(c.req.header("content-length") ?? Number.NaN);
-  if (bytes > CHECK_ABOVE_BYTES) {
-    const max = (await getPolicy(c.get("ctx"))).maxPromptChars?.() ?? null;
-    if (max !== null && bytes > max * JSON_BYTES_PER_CHAR + OTHER_FIELDS_BYTES)
-      return problem(
-        c,
-        400,
-        "Request does not fit the policy",
-        `a body of ${bytes} bytes holds a question that cannot fit the model's context (prompts of at most ${max} characters can)`,
-      );
-  }
-  await next();
-};
+const questionSizeGuard =
+  (roles: RoleServices): MiddlewareHandler =>
+  async (c, next) => {
+    const bytes = Number(c.req.header("content-length") ?? Number.NaN);
+    if (bytes > CHECK_ABOVE_BYTES) {
+      const max = (await roles.policy()).maxPromptChars?.() ?? null;
+      if (max !== null && bytes > max * JSON_BYTES_PER_CHAR + OTHER_FIELDS_BYTES)
+        return problem(
+          c,
+          400,
+          "Request does not fit the policy",
+          `a body of ${bytes} bytes holds a question that cannot fit the model's context (prompts of at most ${max} characters can)`,
+        );
+    }
+    await next();
+  };
 
 const route = createRoute({
   method: "post",
   path: "/v1/reasoner/solve",
-  middleware: [questionSizeGuard] as const,
   summary: "Answer a question without the document (the reasoner role)",
   tags: ["roles"],
   request: {
@@ -85,14 +85,17 @@ const route = createRoute({
 
 type Token = { sample: number; text: string };
 
-export function reasonerRouter(ctx: AppContext) {
-  return createRouter().openapi(route, async (c) => {
+export function reasonerRouter({ roles, logger }: SharedRouteServices) {
+  // The guard runs before the body is read, as route middleware would (it needs the host's policy).
+  const router = createRouter();
+  router.use(route.path, questionSizeGuard(roles));
+  return router.openapi(route, async (c) => {
     const b = c.req.valid("json");
     // A client that disconnects aborts the request's signal (for a stream, also when its reader goes away):
     // its rollouts leave the batch at the next step.
     const gone = new AbortController();
     const signal = AbortSignal.any([c.req.raw.signal, gone.signal]);
-    if (!b.stream) return c.json(solveBody(await solveCall(ctx, askedQuestion(b), solveOptions(b, { signal }))), 200);
+    if (!b.stream) return c.json(solveBody(await solveCall(roles, askedQuestion(b), solveOptions(b, { signal }))), 200);
     // Nothing is sent until the first token: whatever fails before it (a prompt over the context, the policy
     // down) answers its real status as a problem, not a 200 stream with an error event inside.
     const early: Token[] = [];
@@ -106,7 +109,7 @@ export function reasonerRouter(ctx: AppContext) {
         firstToken();
       }
     };
-    const call = solveCall(ctx, askedQuestion(b), solveOptions(b, { onToken, signal }));
+    const call = solveCall(roles, askedQuestion(b), solveOptions(b, { onToken, signal }));
     await Promise.race([
       started,
       call.then(
@@ -132,7 +135,7 @@ export function reasonerRouter(ctx: AppContext) {
         await writes;
         if (err instanceof Cancelled) return; // no one is left to read an error event
         const p = problemFor(err);
-        if (!p) ctx.logger.error({ err }, "reasoner stream failed");
+        if (!p) logger.error({ err }, "reasoner stream failed");
         const body = p ? problemBody(p.status, p.title, p.detail) : problemBody(500, "Internal error");
         await sse.writeSSE({ event: "error", data: JSON.stringify(body) });
       }

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, json, jsonBody, problemRes } from "../../src/http/openapi.ts";
-import type { AppContext } from "../../src/context.ts";
 import { HttpProblem } from "../../src/problem.ts";
 import { isErrorRow, verifyRow } from "../../src/verify/rows.ts";
 import { MAX_VERIFY_ITEMS, Verdict, VerifyBatchOut, VerifyRequest } from "./schema.ts";
@@ -33,7 +32,7 @@ const route = createRoute({
 
 type BatchRow = z.infer<typeof VerifyBatchOut>["items"][number];
 
-export function verifyRouter(_ctx: AppContext) {
+export function verifyRouter() {
   return createRouter().openapi(route, (c) => {
     const body = c.req.valid("json");
     if ("items" in body) {

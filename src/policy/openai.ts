@@ -1,4 +1,4 @@
-import type { Registry } from "prom-client";
+import type { PoolMetrics } from "./pool-metrics.ts";
 import { z } from "zod";
 import { Cancelled } from "../errors.ts";
 import { PolicySpecError } from "../errors.ts";
@@ -11,7 +11,6 @@ import {
   type GenerateOptions,
   type GenerationResult,
   type Policy,
-  type PolicyBackend,
   type PolicyEndpoint,
   PolicyError,
   type PolicyInfo,
@@ -48,8 +47,8 @@ export interface OpenAIPolicyOptions {
   /** Health probe period (GET /v1/models of every replica); 0 turns periodic probes off. */
   probeIntervalMs?: number;
   probeTimeoutMs?: number;
-  /** Where the pool registers its per-replica Prometheus metrics. */
-  registry?: Registry;
+  /** The pool's per-replica Prometheus metrics (pool-metrics.ts). */
+  metrics?: PoolMetrics;
 }
 
 const tokenLogprob = z.object({
@@ -102,6 +101,9 @@ function topOf(entries: Array<{ token?: string; id?: number; logprob: number }>)
   }
   return out.sort((a, b) => b.logprob - a.logprob);
 }
+
+/** Web-standard (no Bun.sleep): the edge build runs this client on Deno, workerd and Node too. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function toCompletion(choice: Choice, chat: boolean, wantTop: boolean, version: PolicyVersion): Completion {
   const text = (chat ? choice.message?.content : choice.text) ?? "";
@@ -180,7 +182,7 @@ export class OpenAIPolicy implements Policy {
       probeIntervalMs: options.probeIntervalMs,
       probeTimeoutMs: options.probeTimeoutMs,
       probe: (r, signal) => this.probe(r, signal),
-      registry: options.registry,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     this.model = options.model ? Promise.resolve(options.model) : null;
     this.info = { backend: "openai", model: options.model ?? this.base, contextLength: options.contextLength ?? null };
@@ -332,8 +334,7 @@ export class OpenAIPolicy implements Policy {
     let last: { kind: "unavailable" | "timeout"; message: string } | null = null;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       const elsewhere = this.pool.replicas.some((r) => r.healthy && !tried.has(r));
-      if (attempt > 0 && !elsewhere)
-        await Bun.sleep(this.opts.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      if (attempt > 0 && !elsewhere) await sleep(this.opts.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
       if (signal?.aborted) throw new Cancelled();
       let replica: Replica;
       try {
@@ -431,24 +432,3 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
-
-/** The registry's entry for this backend (src/policy/registry.ts): one URL, or several comma-separated replicas. */
-export const openaiBackend: PolicyBackend = {
-  name: "openai",
-  accepts: "the http(s) URL of an OpenAI-compatible server (several comma-separated: replicas of one model)",
-  matches: (spec) => /^https?:\/\//i.test(spec.trim()),
-  check: (spec) => {
-    for (const part of splitUrls(spec)) {
-      let url: URL;
-      try {
-        url = new URL(part);
-      } catch {
-        return `"${part}" is not a valid URL`;
-      }
-      if (!/^https?:$/.test(url.protocol)) return `"${part}" is not an http(s) URL`;
-      if (!url.hostname) return `"${part}" names no host`;
-    }
-    return splitUrls(spec).length ? null : "no URL";
-  },
-  open: async (spec, o) => new OpenAIPolicy({ baseUrl: spec, ...o.remote, registry: o.registry }),
-};

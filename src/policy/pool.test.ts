@@ -3,6 +3,7 @@ import { Registry } from "prom-client";
 import { type FakeOpenAIServer, type FakeOptions, startFakeOpenAI } from "../../test/fakes/openai-server.ts";
 import { PolicySpecError } from "../errors.ts";
 import { OpenAIPolicy, type OpenAIPolicyOptions } from "./openai.ts";
+import { poolMetrics } from "./pool-metrics.ts";
 import { openPolicy } from "./registry.ts";
 import { PolicyError } from "./types.ts";
 
@@ -73,7 +74,7 @@ describe("a pool of OpenAI-compatible replicas", () => {
   test("a replica killed mid-run: its requests are retried elsewhere, none lost or duplicated", async () => {
     const servers = fakes({ msPerToken: 4 }, { msPerToken: 4 }, { msPerToken: 4 });
     const registry = new Registry();
-    const policy = pool(servers, { model: "fake-model", concurrency: 2, registry });
+    const policy = pool(servers, { model: "fake-model", concurrency: 2, metrics: poolMetrics(registry) });
     const run = policy.generate(prompts(40));
     while (servers[1]!.served < 3) await Bun.sleep(2);
     await servers[1]!.kill();

@@ -1,5 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { registered } from "../metrics.ts";
+import type { PoolMetrics } from "./pool-metrics.ts";
 
 /**
  * Replicas of one model behind OpenAI-compatible servers (SPICE_POLICY_URL=a,b,c), as the OpenAI
@@ -22,7 +21,8 @@ export interface PoolOptions {
   probeTimeoutMs?: number;
   /** The health probe: resolves when the replica answers as expected, rejects with the reason otherwise. */
   probe: (replica: Replica, signal: AbortSignal) => Promise<void>;
-  registry?: Registry;
+  /** Per-replica Prometheus metrics (pool-metrics.ts); none on runtimes without prom-client (the edge build). */
+  metrics?: PoolMetrics;
 }
 
 export class Replica {
@@ -64,72 +64,10 @@ interface Waiter {
   onAbort?: () => void;
 }
 
-function poolMetrics(registry: Registry) {
-  const labelNames = ["replica"] as const;
-  return {
-    requests: registered(
-      registry,
-      "spice_policy_requests_total",
-      () =>
-        new Counter({
-          name: "spice_policy_requests_total",
-          help: "requests sent to each policy replica",
-          labelNames,
-          registers: [registry],
-        }),
-    ),
-    errors: registered(
-      registry,
-      "spice_policy_errors_total",
-      () =>
-        new Counter({
-          name: "spice_policy_errors_total",
-          help: "failed requests per policy replica",
-          labelNames,
-          registers: [registry],
-        }),
-    ),
-    inFlight: registered(
-      registry,
-      "spice_policy_in_flight",
-      () =>
-        new Gauge({
-          name: "spice_policy_in_flight",
-          help: "requests in flight per policy replica",
-          labelNames,
-          registers: [registry],
-        }),
-    ),
-    up: registered(
-      registry,
-      "spice_policy_replica_up",
-      () =>
-        new Gauge({
-          name: "spice_policy_replica_up",
-          help: "1 while a policy replica is in the pool, 0 while it is taken out",
-          labelNames,
-          registers: [registry],
-        }),
-    ),
-    latency: registered(
-      registry,
-      "spice_policy_request_seconds",
-      () =>
-        new Histogram({
-          name: "spice_policy_request_seconds",
-          help: "latency of the requests per policy replica",
-          labelNames,
-          buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
-          registers: [registry],
-        }),
-    ),
-  };
-}
-
 export class ReplicaPool {
   readonly replicas: Replica[];
   private readonly waiting: Waiter[] = [];
-  private readonly metrics: ReturnType<typeof poolMetrics> | null;
+  private readonly metrics: PoolMetrics | null;
   private readonly failuresToEject: number;
   private readonly probeTimeoutMs: number;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -142,7 +80,7 @@ export class ReplicaPool {
     this.replicas = options.urls.map((u) => new Replica(u));
     this.failuresToEject = options.failuresToEject ?? 3;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 5000;
-    this.metrics = options.registry ? poolMetrics(options.registry) : null;
+    this.metrics = options.metrics ?? null;
     for (const r of this.replicas) this.metrics?.up.set({ replica: r.url }, 1);
     const every = options.probeIntervalMs ?? 10_000;
     if (every > 0) {

@@ -1,5 +1,5 @@
 import { PolicySpecError } from "../errors.ts";
-import { openaiBackend } from "./openai.ts";
+import { openaiBackend } from "./openai-backend.ts";
 import { transformersBackend } from "./transformers.ts";
 import type { OpenPolicyOptions, Policy, PolicyBackend } from "./types.ts";
 
