@@ -7,6 +7,7 @@ import { TrainerConfigSchema } from "../../src/trainer/config.ts";
 import { getRun, listRuns, runMetrics } from "../../src/trainer/persist.ts";
 import type { Trainer } from "../../src/trainer/runner.ts";
 import { getTrainer } from "../../src/trainer/service.ts";
+import { WARNING_CODES } from "../../src/trainer/warnings.ts";
 
 const StatusSchema = z
   .object({
@@ -17,6 +18,21 @@ const StatusSchema = z
     resumed: z.boolean(),
     last_metrics: z.record(z.string(), z.unknown()).nullable(),
     error: z.string().nullable(),
+    warnings: z
+      .array(
+        z
+          .object({
+            code: z.enum(WARNING_CODES),
+            from_iteration: z.number().int(),
+            to_iteration: z.number().int(),
+            iterations: z.number().int(),
+            message: z.string(),
+          })
+          .openapi("TrainerWarning"),
+      )
+      .describe(
+        "the current run's stalls: trailing iterations (5, or the whole run if shorter) with no valid task or no learner step",
+      ),
   })
   .openapi("TrainerStatus");
 

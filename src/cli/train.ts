@@ -4,8 +4,9 @@ import { join, resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { openContext } from "../server.ts";
 import type { TrainerConfig } from "../trainer/config.ts";
-import { lastIteration, latestOpenRun, listRuns } from "../trainer/persist.ts";
+import { lastIteration, latestOpenRun, listRuns, runMetrics } from "../trainer/persist.ts";
 import { getTrainer } from "../trainer/service.ts";
+import { StallWatch, stallReport, stallWindow, type TrainerWarning } from "../trainer/warnings.ts";
 import { commandConfig, fail, intArg, loadTrainerConfigOrFail, printJson } from "./util.ts";
 
 const pidFile = (config: Config) => join(config.dataDir, "trainer.pid");
@@ -60,11 +61,17 @@ async function runForeground(
   const status = trainer.status();
   await ctx.close();
   if (json) printJson(status);
-  else
+  else {
     process.stderr.write(
       `spice: run ${status.run_id} ${status.state} at iteration ${status.iteration}/${status.iterations}\n`,
     );
+    printWarnings(status.warnings);
+  }
   process.exit(status.state === "failed" ? 1 : 0);
+}
+
+function printWarnings(warnings: readonly TrainerWarning[]): void {
+  for (const w of warnings) process.stderr.write(`spice: warning: ${w.message}\n`);
 }
 
 /**
@@ -138,22 +145,26 @@ export function registerTrain(program: Command): void {
       const newest = runs.at(-1);
       const open = latestOpenRun(ctx.db);
       const last = newest ? lastIteration(ctx.db, newest.id) : undefined;
+      const iterations = (newest?.config as TrainerConfig | undefined)?.iterations ?? null;
+      const history = newest ? runMetrics(ctx.db, newest.id, StallWatch.metrics) : [];
       const status = {
         pid: runningTrainerPid(config),
         run_id: newest?.id ?? null,
         run_status: newest?.status ?? null,
         iteration: last?.iteration ?? 0,
-        iterations: (newest?.config as TrainerConfig | undefined)?.iterations ?? null,
+        iterations,
         resumable_run: open?.id ?? null,
         last_metrics: last?.metrics ?? null,
         runs: runs.length,
+        warnings: stallReport(history, stallWindow(iterations ?? 1)).warnings,
       };
       void ctx.close();
       if (opts.json) printJson(status);
       else
         process.stdout.write(
           `trainer: ${status.pid ? `running (pid ${status.pid})` : "not running"}\n` +
-            `run: ${status.run_id ?? "none"} ${status.run_status ?? ""} iteration ${status.iteration}/${status.iterations ?? "?"}\n`,
+            `run: ${status.run_id ?? "none"} ${status.run_status ?? ""} iteration ${status.iteration}/${status.iterations ?? "?"}\n` +
+            status.warnings.map((w) => `warning: ${w.message}\n`).join(""),
         );
     });
 

@@ -5,6 +5,7 @@ import type { TrainerState } from "../db/run-states.ts";
 import type { IterationOutput } from "../selfplay/record.ts";
 import type { TrainerConfig } from "./config.ts";
 import {
+  runMetrics,
   commitIteration,
   createRun,
   getRun,
@@ -19,6 +20,7 @@ import {
 } from "./persist.ts";
 import { scalarMetrics } from "./record.ts";
 import { trainerGauge } from "../metrics.ts";
+import { StallWatch, type TrainerWarning } from "./warnings.ts";
 import type { LearnerSink } from "./sink.ts";
 
 /** The self-play engine of one run: built for a run (fresh or resumed), then driven iteration by iteration. */
@@ -51,6 +53,8 @@ export interface TrainerStatus {
   resumed: boolean;
   last_metrics: Record<string, unknown> | null;
   error: string | null;
+  /** Stalls of the current run: trailing iterations with no valid task or no learner step (src/trainer/warnings.ts). */
+  warnings: TrainerWarning[];
 }
 
 /** Per-iteration seed: a run's iterations never share a stream, and a resumed iteration gets the same one. */
@@ -82,6 +86,7 @@ export class Trainer {
   private starting = false;
   private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
   private loop: Promise<void> | null = null;
+  private stalls = new StallWatch();
 
   constructor(
     private readonly ctx: AppContext,
@@ -97,6 +102,7 @@ export class Trainer {
       resumed: this.resumed,
       last_metrics: this.lastMetrics,
       error: this.error,
+      warnings: this.stalls.warnings,
     };
   }
 
@@ -138,6 +144,7 @@ export class Trainer {
     }
     this.error = null;
     this.lastMetrics = null;
+    this.stalls = new StallWatch(this.config!.iterations, open ? runMetrics(db, open.id, StallWatch.metrics) : []);
     // Nothing is written until the run's resources exist: a setup that cannot run leaves no run behind.
     this.starting = true;
     let resources: RunResources;
@@ -250,6 +257,8 @@ export class Trainer {
         this.iteration = iteration;
         this.lastMetrics = metrics;
         this.exportGauges(runId, metrics);
+        for (const w of this.stalls.observe(iteration, scalarMetrics(metrics), this.ctx.registry, runId))
+          logger.warn({ run: runId, warning: w.code, from: w.from_iteration, to: w.to_iteration }, w.message);
         if (iteration % config.checkpoint_every === 0 || iteration === config.iterations) {
           const path = await res.sink.checkpoint(iteration);
           if (path) {
