@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import type { AppContext } from "../context.ts";
-import { DEFAULT_LM } from "../../models/index.ts";
+import { DEFAULT_POLICY } from "../../models/index.ts";
 import { openPolicy } from "./registry.ts";
 import { modelFolder } from "./transformers.ts";
 import type { Policy } from "./types.ts";
@@ -11,9 +11,12 @@ export { openPolicy } from "./registry.ts";
 
 type PolicySettings = Pick<Config, "dataDir" | "model" | "policyUrl" | "device">;
 
-/** The spec the settings name: SPICE_POLICY_URL when set, else SPICE_MODEL (default: the built spice-lm-tiny). */
+/**
+ * The spec the settings name: SPICE_POLICY_URL when set, else SPICE_MODEL (default: the committed
+ * spice-lm-tiny-world, the tiny model trained on the toy world).
+ */
 export function policySpec(config: PolicySettings): string {
-  return config.policyUrl ?? config.model ?? DEFAULT_LM;
+  return config.policyUrl ?? config.model ?? DEFAULT_POLICY;
 }
 
 /** The policy the settings ask for, opened through the backend registry. */
@@ -26,7 +29,7 @@ export function createPolicy(config: PolicySettings): Promise<Policy> {
  * no folder): the embedded learner trains from its files.
  */
 export function localModelFolder(config: PolicySettings): string | null {
-  return config.policyUrl ? null : modelFolder(config.model ?? DEFAULT_LM, config.dataDir);
+  return config.policyUrl ? null : modelFolder(config.model ?? DEFAULT_POLICY, config.dataDir);
 }
 
 /** The process's one policy, shared by routes, CLI commands and the trainer. */

@@ -3,7 +3,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
-import { ensureModel, MODEL_NAMES } from "../../models/index.ts";
+import { COMMITTED_MODELS, ensureModel, MODEL_NAMES } from "../../models/index.ts";
 import { createRng } from "../prng.ts";
 import { useLocalModelsOnly } from "../models/load.ts";
 import { BatchQueue } from "./batch-queue.ts";
@@ -95,10 +95,15 @@ async function sha256File(path: string): Promise<string> {
 
 const isModelFolder = (spec: string) => existsSync(join(spec, "config.json"));
 const BUILT_LMS = Object.keys(MODEL_NAMES).filter((name) => MODEL_NAMES[name]!.kind === "causal-lm");
+const isCommitted = (spec: string) => Object.hasOwn(COMMITTED_MODELS, spec);
 
-/** A model folder as given, or a model this project builds, by name, under `<dataDir>/models/`; null for neither. */
+/**
+ * A model folder as given, a committed model by name (models/<name>/), or a model this project builds,
+ * by name, under `<dataDir>/models/`; null for none of these.
+ */
 export function modelFolder(spec: string, dataDir?: string): string | null {
   if (isModelFolder(spec)) return spec;
+  if (isCommitted(spec)) return COMMITTED_MODELS[spec]!;
   if (dataDir !== undefined && BUILT_LMS.includes(spec)) return ensureModel(dataDir, spec);
   return null;
 }
@@ -106,8 +111,9 @@ export function modelFolder(spec: string, dataDir?: string): string | null {
 /** The registry's entry for this backend (src/policy/registry.ts). */
 export const transformersBackend: PolicyBackend = {
   name: "transformers",
-  accepts: `a transformers.js model folder, or a built model name (${BUILT_LMS.join(", ")})`,
-  matches: (spec, o) => isModelFolder(spec) || (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
+  accepts: `a transformers.js model folder, a committed model (${Object.keys(COMMITTED_MODELS).join(", ")}) or a built model name (${BUILT_LMS.join(", ")})`,
+  matches: (spec, o) =>
+    isModelFolder(spec) || isCommitted(spec) || (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
   open: (spec, o) => TransformersPolicy.load(modelFolder(spec, o.dataDir)!, { device: o.device }),
 };
 

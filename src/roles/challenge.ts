@@ -65,9 +65,14 @@ export interface ChallengeResult {
 
 const DEFAULTS = { taskTypes: TASK_TYPES, temperature: 1.0, topP: 1.0, maxTokens: 512, selectionMaxTokens: 128 };
 
+/** Generation budget kept before a document is trimmed to fit a short context: a task JSON fits in it. */
+export const MIN_TASK_TOKENS = 128;
+
 /**
- * Trims the document so that the longest prompt plus its generation budget fits the
- * model's context, and the document itself fits the segment limit.
+ * Fits the document and the generation budget `maxNew` into the model's context: the document is
+ * the environment, so when both do not fit the budget yields first, down to MIN_TASK_TOKENS (or
+ * `maxNew` if smaller); only then is the document trimmed. The document also fits the segment limit.
+ * Returns the document as the prompts carry it and the budget the generation steps may use.
  */
 export async function fitDocument(
   policy: Policy,
@@ -75,9 +80,11 @@ export async function fitDocument(
   taskTypes: readonly TaskType[],
   maxNew: number,
   segmentLimit: number,
-): Promise<{ document: string; truncated: boolean }> {
+): Promise<{ document: string; truncated: boolean; maxNew: number }> {
   let budget = segmentLimit;
+  let generation = maxNew;
   const ctx = policy.info.contextLength;
+  const tokens = await policy.countTokens(document);
   if (ctx !== null) {
     const templates = [
       selectionPrompt("", taskTypes),
@@ -86,14 +93,17 @@ export async function fitDocument(
     ];
     const overhead = Math.max(...(await Promise.all(templates.map((t) => policy.countTokens(policy.render(t))))));
     // A few tokens of slack: text tokenizes slightly differently at the document's edges.
-    budget = Math.min(budget, ctx - maxNew - overhead - 4);
-    if (budget < 16)
+    const room = ctx - overhead - 4;
+    const floor = Math.min(maxNew, MIN_TASK_TOKENS);
+    if (room - floor < 16)
       throw new ContextTooLong(
-        `the model's context (${ctx} tokens) leaves no room for a document with ${maxNew} new tokens`,
+        `the model's context (${ctx} tokens) leaves no room for a document with ${floor} new tokens`,
       );
+    generation = Math.max(floor, Math.min(maxNew, room - Math.min(tokens, segmentLimit)));
+    budget = Math.min(budget, room - generation);
   }
-  if ((await policy.countTokens(document)) <= budget) return { document, truncated: false };
-  return { document: await policy.truncateToTokens(document, budget), truncated: true };
+  if (tokens <= budget) return { document, truncated: false, maxNew: generation };
+  return { document: await policy.truncateToTokens(document, budget), truncated: true, maxNew: generation };
 }
 
 async function drawRound(
@@ -160,9 +170,9 @@ export async function challenge(
 ): Promise<ChallengeResult> {
   const o = { ...DEFAULTS, ...stripUndefined(options), samples: options.samples, maxAttempts: options.maxAttempts };
   if (!(o.samples >= 1) || !(o.maxAttempts >= 1)) throw new BadInput("samples and maxAttempts must be >= 1");
-  const fitted =
+  const fit =
     document === null
-      ? { document: null, truncated: false }
+      ? null
       : await fitDocument(
           policy,
           document,
@@ -170,6 +180,12 @@ export async function challenge(
           Math.max(o.maxTokens, o.selectionMaxTokens),
           options.segmentLimit ?? SEGMENT_LIMIT,
         );
+  const fitted = { document: fit?.document ?? null, truncated: fit?.truncated ?? false };
+  // A short context caps both steps' budgets (fitDocument: the document comes first).
+  if (fit) {
+    o.maxTokens = Math.min(o.maxTokens, fit.maxNew);
+    o.selectionMaxTokens = Math.min(o.selectionMaxTokens, fit.maxNew);
+  }
   let attempts = 0;
   let rounds = 0;
   let group: ChallengerSample[] = [];
