@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { assertServable, ConfigError, loadConfig } from "./config.ts";
+import { createRng } from "./prng.ts";
+import { assertServable, ConfigError, loadConfig, tokenWeakness } from "./config.ts";
 
 describe("config", () => {
   test("defaults follow docs/method.md §3.4", () => {
@@ -52,6 +53,28 @@ describe("config", () => {
       throw new Error("expected a ConfigError");
     } catch (err) {
       expect(String(err)).not.toContain("secret");
+    }
+  });
+
+  test("a low-variety SPICE_API_TOKEN is refused with the reason; random tokens pass", () => {
+    for (const [token, why] of [
+      ["x".repeat(40), /one character repeated/],
+      ["aaaaaaaabbbbbbbb", /too little variety \(2 distinct bytes/],
+      ["abababababababababababababababab", /too little variety/],
+      ["password12345678", /too little variety/],
+    ] as const) {
+      expect(() => loadConfig({}, { SPICE_API_TOKEN: token })).toThrow(ConfigError);
+      expect(() => loadConfig({}, { SPICE_API_TOKEN: token })).toThrow(why);
+      expect(() => loadConfig({}, { SPICE_API_TOKEN: token })).toThrow(/SPICE_API_TOKEN \/ --api-token/);
+    }
+    // 16 distinct characters at the minimum length, and hex / base64 tokens as `openssl rand` writes them.
+    expect(tokenWeakness("0123456789abcdef")).toBeNull();
+    const rng = createRng(7);
+    const pick = (alphabet: string, n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(rng.next() * alphabet.length)]).join("");
+    for (let i = 0; i < 200; i++) {
+      expect(tokenWeakness(pick("0123456789abcdef", 32))).toBeNull();
+      expect(tokenWeakness(pick("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 44))).toBeNull();
     }
   });
 

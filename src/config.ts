@@ -14,6 +14,28 @@ const optionalString = z
   .transform((s) => (s === "" ? undefined : s))
   .optional();
 
+/** Least estimated entropy of SPICE_API_TOKEN: 64 bits, which at the 16-character minimum means 16 distinct characters. */
+export const MIN_TOKEN_BITS = 64;
+
+/**
+ * Why a bearer token is too guessable, or null: one character repeated, or under MIN_TOKEN_BITS of estimated
+ * entropy (its length times the Shannon entropy of its bytes). A random `openssl rand -hex 32` or
+ * `-base64 32` token is far above it; `aaaaaaaabbbbbbbb` or `password12345678` is not.
+ */
+export function tokenWeakness(token: string): string | null {
+  const bytes = new TextEncoder().encode(token);
+  const counts = new Map<number, number>();
+  for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
+  if (counts.size <= 1) return "is one character repeated; use a random token (e.g. `openssl rand -hex 32`)";
+  let perByte = 0;
+  for (const n of counts.values()) perByte -= (n / bytes.length) * Math.log2(n / bytes.length);
+  const bits = Math.floor(perByte * bytes.length + 1e-9);
+  if (bits < MIN_TOKEN_BITS) {
+    return `has too little variety (${counts.size} distinct bytes, about ${bits} bits of entropy; at least ${MIN_TOKEN_BITS} needed, i.e. 16 distinct characters at the minimum length); use a random token (e.g. \`openssl rand -hex 32\`)`;
+  }
+  return null;
+}
+
 export const ConfigSchema = z.object({
   host: z.string().trim().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -21,7 +43,16 @@ export const ConfigSchema = z.object({
   model: optionalString,
   policyUrl: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   device: z.enum(DEVICES).default("cpu"),
-  apiToken: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  apiToken: optionalString.pipe(
+    z
+      .string()
+      .min(16, "must be at least 16 characters")
+      .superRefine((token, c) => {
+        const weak = tokenWeakness(token);
+        if (weak) c.addIssue({ code: "custom", message: weak });
+      })
+      .optional(),
+  ),
   logLevel: z.enum(LOG_LEVELS).default("info"),
   maxBody: z.coerce
     .number()

@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { LockBusyError } from "./corpus/lock.ts";
 import { errorAnswer } from "./error-table.ts";
-import { BadInput, ContextTooLong, CorpusEmpty, CorpusUnavailable, DocumentNotFound } from "./errors.ts";
+import {
+  BadInput,
+  ContextTooLong,
+  CorpusEmpty,
+  CorpusUnavailable,
+  DocumentNotFound,
+  StorageReadOnly,
+} from "./errors.ts";
+import { deniedWrite } from "./paths.ts";
 import { PolicySpecError } from "./errors.ts";
 import { PolicyError } from "./policy/types.ts";
 import { HttpProblem, problemFor } from "./problem.ts";
@@ -30,6 +38,23 @@ describe("the error table", () => {
     expect(answer(new TrainerBusyError("busy"))).toEqual([409, "Conflict", 2]);
     expect(answer(new TrainerStateError("paused"))).toEqual([409, "Conflict", 2]);
     expect(answer(new TrainerSetupError("no corpus"))).toEqual([400, "Invalid trainer setup", 2]);
+  });
+
+  test("a write the data dir refuses is a 503 / exit 2 naming the path and the cause", () => {
+    const erofs = Object.assign(new Error("EROFS: read-only file system, open '/d/x'"), {
+      code: "EROFS",
+      path: "/d/corpus/ingest.lock",
+    });
+    expect(answer(erofs)).toEqual([503, "Data dir read-only", 2]);
+    expect(errorAnswer(erofs)?.detail).toBe("cannot write /d/corpus/ingest.lock: read-only file system (EROFS)");
+    // EACCES can answer a read too: it counts as a refused write only inside the data dir.
+    const eacces = (path: string) => Object.assign(new Error("EACCES"), { code: "EACCES", path });
+    expect(errorAnswer(eacces("/elsewhere/in.jsonl"))).toBeNull();
+    expect(deniedWrite(eacces("/elsewhere/in.jsonl"), "/d")).toBeNull();
+    expect(deniedWrite(eacces("/d/trainer.pid"), "/d")?.message).toBe(
+      "cannot write /d/trainer.pid: permission denied (EACCES)",
+    );
+    expect(answer(new StorageReadOnly("/d/spice.sqlite", "read-only"))).toEqual([503, "Data dir read-only", 2]);
   });
 
   test("the message is the detail; errors outside the family are not answered", () => {

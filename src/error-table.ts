@@ -1,4 +1,4 @@
-import { SpiceError, type SpiceErrorCode } from "./errors.ts";
+import { SpiceError, type SpiceErrorCode, StorageReadOnly } from "./errors.ts";
 
 /** How both edges answer one kind of library error: the HTTP problem's status and title, and the CLI's exit code. */
 export interface ErrorAnswer {
@@ -28,10 +28,21 @@ export const ERROR_TABLE: Record<SpiceErrorCode, ErrorAnswer> = {
   trainer_busy: { status: 409, title: "Conflict", exit: 2 },
   trainer_state: { status: 409, title: "Conflict", exit: 2 },
   trainer_setup: { status: 400, title: "Invalid trainer setup", exit: 2 },
+  gym_bad_row: { status: 400, title: "Bad row", exit: 2 },
+  // Retryable on purpose: NeMo-RL retries a 5xx as an infrastructure failure, and the pool fills as challenger rows run.
+  gym_no_task: { status: 503, title: "No task in the pool yet", exit: 1 },
+  gym_no_assignment: { status: 409, title: "No task for this rollout", exit: 2 },
+  // The data dir cannot take the write (docs: README "Security and operations"); reads go on.
+  storage_read_only: { status: 503, title: "Data dir read-only", exit: 2 },
 };
 
-/** The answer for a library error, with its message as the detail; null for any other error. */
+/**
+ * The answer for a library error, with its message as the detail; null for any other error. A file-system
+ * error refusing a write (EROFS, EACCES, EPERM, with its path) is answered as `storage_read_only`, wherever
+ * in the library it was raised.
+ */
 export function errorAnswer(err: unknown): (ErrorAnswer & { detail: string }) | null {
-  if (!(err instanceof SpiceError)) return null;
-  return { ...ERROR_TABLE[err.code], detail: err.message };
+  const known = err instanceof SpiceError ? err : StorageReadOnly.from(err);
+  if (!known) return null;
+  return { ...ERROR_TABLE[known.code], detail: known.message };
 }

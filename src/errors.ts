@@ -17,7 +17,11 @@ export type SpiceErrorCode =
   | `policy_${PolicyErrorKind}`
   | "trainer_busy"
   | "trainer_state"
-  | "trainer_setup";
+  | "trainer_setup"
+  | "storage_read_only"
+  | "gym_bad_row"
+  | "gym_no_task"
+  | "gym_no_assignment";
 
 export class SpiceError extends Error {
   constructor(
@@ -65,9 +69,67 @@ export class BadInput extends SpiceError {
   }
 }
 
+/** Errno codes of a file system that refuses access: EROFS only ever answers a write; the others may answer a read. */
+const DENIED_CODES = new Set(["EROFS", "EACCES", "EPERM"]);
+
+/**
+ * A write the data dir refuses (a read-only mount, files owned by someone else): names the path and the cause.
+ * Reads go on; only the write that needed the path fails (HTTP 503, exit 2).
+ */
+export class StorageReadOnly extends SpiceError {
+  constructor(
+    readonly path: string,
+    readonly cause_: string,
+    options?: ErrorOptions,
+  ) {
+    super("storage_read_only", `cannot write ${path}: ${cause_}`, options);
+  }
+
+  /**
+   * The StorageReadOnly an error stands for, or null. Anywhere: EROFS (a read-only mount refused a write). Where
+   * the caller knows it was writing (`writing`, with the path as fallback): also EACCES / EPERM, and SQLite's
+   * read-only and cannot-open codes for the database at that path.
+   */
+  static from(err: unknown, writing?: string): StorageReadOnly | null {
+    if (err instanceof StorageReadOnly) return err;
+    const e = err as { code?: unknown; path?: unknown; message?: unknown } | null;
+    if (!e || typeof e !== "object" || typeof e.code !== "string") return null;
+    const path = typeof e.path === "string" ? e.path : writing;
+    if ((e.code === "EROFS" || (writing !== undefined && DENIED_CODES.has(e.code))) && path) {
+      const cause = e.code === "EROFS" ? "read-only file system (EROFS)" : `permission denied (${e.code})`;
+      return new StorageReadOnly(path, cause, { cause: err });
+    }
+    if (/^SQLITE_(READONLY|CANTOPEN)/.test(e.code) && writing !== undefined) {
+      return new StorageReadOnly(writing, `${String(e.message)} (${e.code})`, { cause: err });
+    }
+    return null;
+  }
+}
+
 /** A policy spec that no registered backend opens (src/policy/registry.ts). */
 export class PolicySpecError extends SpiceError {
   constructor(message: string) {
     super("policy_spec", message);
+  }
+}
+
+/** A NeMo-Gym request whose row the environment cannot use (docs/gym.md): bad data, not worth a retry. */
+export class GymBadRow extends SpiceError {
+  constructor(message: string) {
+    super("gym_bad_row", message);
+  }
+}
+
+/** `/reset` found the task pool empty after waiting: retryable, the challenger rows fill it. */
+export class GymNoTask extends SpiceError {
+  constructor(message: string) {
+    super("gym_no_task", message);
+  }
+}
+
+/** `/step` for a reasoner row that was never reset: the task it answers is unknown. */
+export class GymNoAssignment extends SpiceError {
+  constructor(message: string) {
+    super("gym_no_assignment", message);
   }
 }

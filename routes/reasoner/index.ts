@@ -16,7 +16,7 @@ const route = createRoute({
   responses: {
     200: {
       description:
-        "the rollouts; with `stream: true`, text/event-stream of `token` events ({rollout, text}) and a final `result` (or `error`)",
+        "the rollouts; with `stream: true`, text/event-stream of `token` events ({rollout, text}) and a final `result` (or `error`, for a failure after the first token: anything that fails before it answers its own status as a problem)",
       content: { "application/json": { schema: SolveResponse }, "text/event-stream": { schema: z.string() } },
     },
     400: problemRes("invalid request, or a question too long for the model"),
@@ -26,18 +26,44 @@ const route = createRoute({
   },
 });
 
+type Token = { sample: number; text: string };
+
 export function reasonerRouter(ctx: AppContext) {
   return createRouter().openapi(route, async (c) => {
     const b = c.req.valid("json");
     if (!b.stream) return c.json(solveBody(await solveCall(ctx, askedQuestion(b), solveOptions(b))), 200);
+    // Nothing is sent until the first token: whatever fails before it (a prompt over the context, the policy
+    // down) answers its real status as a problem, not a 200 stream with an error event inside.
+    const early: Token[] = [];
+    let send: ((t: Token) => void) | null = null;
+    let firstToken!: () => void;
+    const started = new Promise<void>((resolve) => (firstToken = resolve));
+    const onToken = (t: Token) => {
+      if (send) send(t);
+      else {
+        early.push(t);
+        firstToken();
+      }
+    };
+    const call = solveCall(ctx, askedQuestion(b), solveOptions(b, onToken));
+    await Promise.race([
+      started,
+      call.then(
+        () => {},
+        () => {},
+      ),
+    ]);
+    if (early.length === 0) await call; // settled without a token: its error is thrown to onError here
     return streamSSE(c, async (sse) => {
       // Tokens arrive synchronously from the decoding loop; writes are chained to keep their order.
       let writes = Promise.resolve();
-      const onToken = ({ sample, text }: { sample: number; text: string }) => {
+      const write = ({ sample, text }: Token) => {
         writes = writes.then(() => sse.writeSSE({ event: "token", data: JSON.stringify({ rollout: sample, text }) }));
       };
+      for (const t of early) write(t);
+      send = write;
       try {
-        const result = await solveCall(ctx, askedQuestion(b), solveOptions(b, onToken));
+        const result = await call;
         await writes;
         await sse.writeSSE({ event: "result", data: JSON.stringify(solveBody(result)) });
       } catch (err) {

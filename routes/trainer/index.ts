@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
+import { closedObject, createRouter, json, problemRes } from "../../src/http/openapi.ts";
 import type { AppContext } from "../../src/context.ts";
 import { TrainerStateSchema } from "../../src/db/run-states.ts";
 import { HttpProblem } from "../../src/problem.ts";
 import { TrainerConfigSchema } from "../../src/trainer/config.ts";
+import { checkTrainerSetup, TrainerSetupError } from "../../src/trainer/setup.ts";
 import { getRun, listRuns, runMetrics } from "../../src/trainer/persist.ts";
 import type { Trainer } from "../../src/trainer/runner.ts";
 import { getTrainer } from "../../src/trainer/service.ts";
@@ -76,7 +77,7 @@ const metricsRoute = createRoute({
   tags: ["trainer"],
   request: {
     params: z.object({ id: z.string().min(1) }),
-    query: z.object({ names: z.string().optional().describe("comma-separated metric names (default: all)") }),
+    query: closedObject({ names: z.string().optional().describe("comma-separated metric names (default: all)") }),
   },
   responses: {
     200: json(
@@ -100,9 +101,19 @@ export function trainerRouter(ctx: AppContext) {
     createRouter()
       .openapi(statusRoute, async (c) => c.json((await trainer()).status(), 200))
       .openapi(startRoute, async (c) => {
-        const { new_run, ...config } = c.req.valid("json");
-        const t = await trainer();
-        return c.json(await t.start(config, { newRun: new_run }), 202);
+        const { new_run, ...body } = c.req.valid("json");
+        try {
+          // Paths and policies the configuration names are checked (and folders confined to the data dir)
+          // before the trainer is touched: a refused configuration changes nothing.
+          const config = checkTrainerSetup(body, ctx.config, { confineFolders: true });
+          const t = await trainer();
+          return c.json(await t.start(config, { newRun: new_run }), 202);
+        } catch (err) {
+          if (err instanceof TrainerSetupError && err.problems.length) {
+            throw new HttpProblem(400, "Invalid trainer setup", err.message, { errors: err.problems });
+          }
+          throw err;
+        }
       })
       // Busy, state and setup errors of the trainer answer 409 / 400 through the error table.
       .openapi(control("pause", "Pause after the current iteration"), async (c) =>

@@ -19,6 +19,8 @@ const route = createRoute({
   },
 });
 
+type BatchRow = z.infer<typeof VerifyBatchOut>["items"][number];
+
 export function verifyRouter(_ctx: AppContext) {
   return createRouter().openapi(route, (c) => {
     const body = c.req.valid("json");
@@ -30,9 +32,11 @@ export function verifyRouter(_ctx: AppContext) {
           `at most ${MAX_VERIFY_ITEMS} items per call, got ${body.items.length}`,
         );
       }
-      return c.json({ items: body.items.map((item, index) => verifyRow(item, index, index)) }, 200);
+      // An HTTP batch's error rows always carry `index` (verifyRow places them by it).
+      const items = body.items.map((item, index) => verifyRow(item, index, { index }, true)) as BatchRow[];
+      return c.json({ items }, 200);
     }
-    const row = verifyRow(body, 0, 0);
+    const row = verifyRow(body, 0, { index: 0 }, true);
     // The body already passed the schema, so an error row cannot happen here; kept total for the types.
     if (isErrorRow(row)) throw new HttpProblem(400, "Invalid request", row.error);
     return c.json(row, 200);

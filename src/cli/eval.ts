@@ -81,7 +81,7 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
   }
   const checkpoint = flags.checkpoint ?? basename(policy.info.model);
   process.stderr.write(`spice: evaluating ${checkpoint} on ${items.length} items, k=${flags.k} …\n`);
-  let report;
+  let report: Awaited<ReturnType<typeof runEval>>;
   // A failing policy server (PolicyError) reaches main(), which answers it from the error table.
   try {
     report = await runEval(policy, items, {

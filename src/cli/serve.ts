@@ -25,13 +25,26 @@ export function registerServe(program: Command): void {
     .option("--no-warmup", "skip building the default model and ingesting the sample corpus at start-up")
     .option("--train", "also run the self-play trainer in this process (resuming an unfinished run)", false)
     .option("--config <file>", "trainer configuration for --train (JSON; see docs/trainer.md)")
+    .addHelpText(
+      "after",
+      "\nGET /healthz answers as soon as the port is open (liveness); GET /readyz answers 503 with Retry-After\n" +
+        "until the start-up work (default models, sample corpus) is done, then 200 (readiness). On a read-only\n" +
+        "data dir the API serves reads and answers writes 503 naming the file; with no database there, exit 2.",
+    )
     .action(async (opts: { warmup: boolean; train: boolean; config?: string }, cmd: Command) => {
       const config = commandConfig(cmd);
-      const trainerConfig = opts.train ? await loadTrainerConfigOrFail(opts.config) : null;
+      const trainerConfig = opts.train ? await loadTrainerConfigOrFail(opts.config, config) : null;
       try {
         const warmup = opts.warmup ? defaultStartupTasks : [];
         const train: StartupTask[] = trainerConfig
-          ? [{ name: "trainer", run: async (ctx) => (await getTrainer(ctx)).start(trainerConfig) }]
+          ? [
+              // The API serves while a run starts; its status is the trainer's, not readiness.
+              {
+                name: "trainer",
+                gatesReadiness: false,
+                run: async (ctx) => (await getTrainer(ctx)).start(trainerConfig),
+              },
+            ]
           : [];
         const running = await startServer(config, [...warmup, ...train]);
         stopOnSignals(running);

@@ -127,7 +127,7 @@ export function registerTrain(program: Command): void {
     .option("--json", "print the final status as JSON", false)
     .action(async (opts: { config?: string; newRun: boolean; daemon: boolean; json: boolean }, cmd: Command) => {
       const config = commandConfig(cmd);
-      const trainerConfig = await loadTrainerConfigOrFail(opts.config);
+      const trainerConfig = await loadTrainerConfigOrFail(opts.config, config);
       if (opts.daemon) return detach(config);
       await runForeground(config, trainerConfig, opts.newRun, opts.json);
     });
@@ -151,6 +151,7 @@ export function registerTrain(program: Command): void {
         pid: runningTrainerPid(config),
         run_id: newest?.id ?? null,
         run_status: newest?.status ?? null,
+        run_kind: newest?.kind ?? null,
         iteration: last?.iteration ?? 0,
         iterations,
         resumable_run: open?.id ?? null,
@@ -163,7 +164,7 @@ export function registerTrain(program: Command): void {
       else
         process.stdout.write(
           `trainer: ${status.pid ? `running (pid ${status.pid})` : "not running"}\n` +
-            `run: ${status.run_id ?? "none"} ${status.run_status ?? ""} iteration ${status.iteration}/${status.iterations ?? "?"}\n` +
+            `run: ${status.run_id ?? "none"} ${status.run_kind ?? ""} ${status.run_status ?? ""} iteration ${status.iteration}/${status.iterations ?? "?"}\n` +
             status.warnings.map((w) => `warning: ${w.message}\n`).join(""),
         );
     });

@@ -5,6 +5,7 @@ import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../../models/index.ts"
 import { loadBlocklist, MinHashIndex, type Blocklist } from "./curate.ts";
 import { loadEncoder, loadTokenCounter, type Embedder, type NamedTokenCounter } from "./embed.ts";
 import { planIngest, type IngestCallbacks, type KnownCorpus } from "./ingest.ts";
+import { StorageReadOnly } from "../errors.ts";
 import { acquireLock, tryLock, LockBusyError } from "./lock.ts";
 import {
   computeManifest,
@@ -109,7 +110,12 @@ export class Corpus {
 
   static async open(opts: OpenCorpusOptions): Promise<Corpus> {
     const dir = corpusDir(opts.dataDir);
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      // A read-only data dir still serves reads (stats, search, sample); an ingest will say why it cannot write.
+      if (!StorageReadOnly.from(e, dir)) throw e;
+    }
     const corpus = new Corpus(
       opts.dataDir,
       opts.settings ?? defaultCorpusSettings(),
@@ -126,7 +132,9 @@ export class Corpus {
           lock.release();
         }
       } catch (e) {
-        if (!(e instanceof LockBusyError)) throw e;
+        // Busy: that ingest recovers when it commits. Read-only: recovery cannot write; rows a killed ingest
+        // left (if any) stay until the corpus is next opened writable.
+        if (!(e instanceof LockBusyError) && !(e instanceof StorageReadOnly)) throw e;
       }
     }
     return corpus;
@@ -333,7 +341,8 @@ export class Corpus {
 
   /** The id/hash/provenance columns of every table, re-read only when a table version moved. */
   private async catalog(): Promise<Catalog> {
-    const t = this.tables ?? (this.tables = await openTables(join(corpusDir(this.dataDir), "lancedb")));
+    this.tables ??= await openTables(join(corpusDir(this.dataDir), "lancedb"));
+    const t = this.tables;
     if (!t) return { versions: "", segments: [], docHashes: new Map(), rejections: [], ingests: [] };
     const versions = `${await t.segments.version()}/${await t.rejections.version()}/${await t.ingests.version()}`;
     if (this.cached?.versions === versions) return this.cached;

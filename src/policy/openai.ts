@@ -180,7 +180,7 @@ export class OpenAIPolicy implements Policy {
     if (choices.length !== n)
       throw new PolicyError("bad_response", `${this.base}: asked for ${n} completions, got ${choices.length}`);
     const completions = choices.map((c) => toCompletion(c, chat));
-    completions.forEach((c, sample) => o.onToken?.({ prompt: index, sample, text: c.text }));
+    for (const [sample, c] of completions.entries()) o.onToken?.({ prompt: index, sample, text: c.text });
     return { prompt: chat ? JSON.stringify(body.messages) : rendered, promptTokenIds: null, completions };
   }
 
@@ -246,6 +246,15 @@ export class OpenAIPolicy implements Policy {
 export const openaiBackend: PolicyBackend = {
   name: "openai",
   accepts: "the http(s) URL of an OpenAI-compatible server",
-  matches: (spec) => /^https?:\/\//.test(spec),
+  matches: (spec) => /^https?:\/\//i.test(spec),
+  check: (spec) => {
+    let url: URL;
+    try {
+      url = new URL(spec);
+    } catch {
+      return "not a valid URL";
+    }
+    return url.hostname ? null : "the URL names no host";
+  },
   open: async (spec) => new OpenAIPolicy({ baseUrl: spec }),
 };

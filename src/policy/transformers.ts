@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
@@ -96,6 +96,46 @@ async function sha256File(path: string): Promise<string> {
 const isModelFolder = (spec: string) => existsSync(join(spec, "config.json"));
 const BUILT_LMS = Object.keys(MODEL_NAMES).filter((name) => MODEL_NAMES[name]!.kind === "causal-lm");
 const isCommitted = (spec: string) => Object.hasOwn(COMMITTED_MODELS, spec);
+/** A spec written as a filesystem path (no URL scheme): it can only mean a model folder. */
+const looksLikePath = (spec: string) =>
+  !/^[a-z][a-z0-9+.-]*:/i.test(spec) && (/[\\/]/.test(spec) || spec.startsWith(".") || existsSync(spec));
+
+function readJson(path: string): Record<string, unknown> | string {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, "utf8"));
+    return value && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : "not a JSON object";
+  } catch (err) {
+    return (err as Error).message.split("\n")[0]!;
+  }
+}
+
+/**
+ * Why `dir` is not a folder transformers.js can load as a causal LM, or null: the files it reads (config.json,
+ * tokenizer.json, tokenizer_config.json, the ONNX weights) must be there and parse, and the architecture, when
+ * named, must be a causal LM. Nothing is loaded.
+ */
+export function modelFolderProblem(dir: string): string | null {
+  if (!existsSync(dir)) return "no such folder";
+  if (!statSync(dir).isDirectory()) return "not a folder";
+  if (!existsSync(join(dir, "config.json"))) return "not a model folder (no config.json)";
+  const config = readJson(join(dir, "config.json"));
+  if (typeof config === "string") return `config.json cannot be read: ${config}`;
+  for (const file of ["tokenizer.json", "tokenizer_config.json"]) {
+    if (!existsSync(join(dir, file)))
+      return `no ${file} (transformers.js needs tokenizer.json and tokenizer_config.json)`;
+    const parsed = readJson(join(dir, file));
+    if (typeof parsed === "string") return `${file} cannot be read: ${parsed}`;
+  }
+  const weights = weightsFile(dir, config, undefined);
+  if (!existsSync(weights)) return `no ONNX weights at ${weights}`;
+  const archs = config.architectures;
+  if (Array.isArray(archs) && archs.length && !archs.some((a) => /(CausalLM|LMHeadModel)$/.test(String(a)))) {
+    return `a ${archs.join("/")} model, not a causal language model`;
+  }
+  return null;
+}
 
 /**
  * A model folder as given, a committed model by name (models/<name>/), or a model this project builds,
@@ -113,7 +153,14 @@ export const transformersBackend: PolicyBackend = {
   name: "transformers",
   accepts: `a transformers.js model folder, a committed model (${Object.keys(COMMITTED_MODELS).join(", ")}) or a built model name (${BUILT_LMS.join(", ")})`,
   matches: (spec, o) =>
-    isModelFolder(spec) || isCommitted(spec) || (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
+    isModelFolder(spec) ||
+    isCommitted(spec) ||
+    looksLikePath(spec) ||
+    (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
+  check: (spec, o) =>
+    o.dataDir !== undefined && BUILT_LMS.includes(spec)
+      ? null
+      : modelFolderProblem(isCommitted(spec) ? COMMITTED_MODELS[spec]! : spec),
   open: (spec, o) => TransformersPolicy.load(modelFolder(spec, o.dataDir)!, { device: o.device }),
 };
 

@@ -98,6 +98,11 @@ export interface PolicyBackend {
   /** The specs it opens, in words, for the error that lists what is accepted. */
   accepts: string;
   matches(spec: string, options: OpenPolicyOptions): boolean;
+  /**
+   * Why a spec it matches cannot be opened (a folder without a tokenizer, a URL without a host), or null. Cheap:
+   * no model is loaded, so callers check settings with it before any work starts.
+   */
+  check?(spec: string, options: OpenPolicyOptions): string | null;
   open(spec: string, options: OpenPolicyOptions): Promise<Policy>;
 }
 

@@ -8,69 +8,77 @@ import { TASK_TYPES, TaskTypeSchema } from "../spice/task-types.ts";
  * defaults. Defaults are sized for the project's own tiny model on a 2-core CPU; the paper's
  * values for real models are in PAPER_PRESET.
  */
-export const TrainerConfigSchema = z
-  .object({
-    iterations: z.number().int().min(1).max(1_000_000).default(20).describe("self-play iterations to run"),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1)
-      .default(1)
-      .describe("seed for corpus sampling and generation; a run repeats exactly"),
-    batch_docs: z.number().int().min(1).max(4096).default(2).describe("B: documents sampled per iteration"),
-    challenger_samples: z
-      .number()
-      .int()
-      .min(1)
-      .max(64)
-      .default(4)
-      .describe("G: challenger outputs per document (one round)"),
-    reasoner_rollouts: z.number().int().min(1).max(64).default(4).describe("K: reasoner rollouts per valid task"),
-    max_attempts: z
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(8)
-      .describe("challenger samples drawn per document before it is skipped (paper: 1024)"),
-    task_types: z
-      .array(TaskTypeSchema)
-      .min(1)
-      .default([...TASK_TYPES])
-      .describe("task types the challenger may choose"),
-    reward: z
-      .enum(REWARD_FUNCTIONS)
-      .default("variance")
-      .describe("challenger reward: variance (SPICE) | threshold | one_minus_p | rzero"),
-    use_corpus: z
-      .boolean()
-      .default(true)
-      .describe("false: the challenger writes tasks with no document (the paper's no-corpus ablation)"),
-    challenger_policy: z
-      .string()
-      .min(1)
-      .nullable()
-      .default(null)
-      .describe("null = self-play; an OpenAI-compatible URL or a model folder = a fixed challenger"),
-    temperature: z.number().min(0).max(5).default(1.0).describe("sampling temperature for both roles"),
-    top_p: z.number().gt(0).max(1).default(1.0).describe("nucleus sampling for both roles"),
-    max_new_tokens: z.number().int().min(1).max(32_768).default(96).describe("generation limit per completion"),
-    learner: z
-      .enum(["embedded", "rollout-only"])
-      .default("embedded")
-      .describe("embedded = jax-js Dr. GRPO updates in process; rollout-only = write scored groups as JSON Lines"),
-    learning_rate: z.number().positive().max(1).default(1e-3).describe("learner step size (paper: 1e-6 for 4B models)"),
-    checkpoint_every: z.number().int().min(1).default(10).describe("keep a checkpoint every N iterations"),
-    keep_checkpoints: z.number().int().min(1).default(3).describe("how many kept checkpoints to retain"),
-    rollout_path: z
-      .string()
-      .min(1)
-      .nullable()
-      .default(null)
-      .describe("rollout-only: JSON Lines file for scored groups (default <data>/runs/<run>/groups.jsonl)"),
-  })
-  .strict();
+const TRAINER_CONFIG_SHAPE = {
+  iterations: z.number().int().min(1).max(1_000_000).default(20).describe("self-play iterations to run"),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1)
+    .describe("seed for corpus sampling and generation; a run repeats exactly"),
+  batch_docs: z.number().int().min(1).max(4096).default(2).describe("B: documents sampled per iteration"),
+  challenger_samples: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe("G: challenger outputs per document (one round)"),
+  reasoner_rollouts: z.number().int().min(1).max(64).default(4).describe("K: reasoner rollouts per valid task"),
+  max_attempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(8)
+    .describe("challenger samples drawn per document before it is skipped (paper: 1024)"),
+  task_types: z
+    .array(TaskTypeSchema)
+    .min(1)
+    .default([...TASK_TYPES])
+    .describe("task types the challenger may choose"),
+  reward: z
+    .enum(REWARD_FUNCTIONS)
+    .default("variance")
+    .describe("challenger reward: variance (SPICE) | threshold | one_minus_p | rzero"),
+  use_corpus: z
+    .boolean()
+    .default(true)
+    .describe("false: the challenger writes tasks with no document (the paper's no-corpus ablation)"),
+  challenger_policy: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe("null = self-play; an OpenAI-compatible URL or a model folder = a fixed challenger"),
+  temperature: z.number().min(0).max(5).default(1.0).describe("sampling temperature for both roles"),
+  top_p: z.number().gt(0).max(1).default(1.0).describe("nucleus sampling for both roles"),
+  max_new_tokens: z.number().int().min(1).max(32_768).default(96).describe("generation limit per completion"),
+  learner: z
+    .enum(["embedded", "rollout-only"])
+    .default("embedded")
+    .describe("embedded = jax-js Dr. GRPO updates in process; rollout-only = write scored groups as JSON Lines"),
+  learning_rate: z.number().positive().max(1).default(1e-3).describe("learner step size (paper: 1e-6 for 4B models)"),
+  checkpoint_every: z.number().int().min(1).default(10).describe("keep a checkpoint every N iterations"),
+  keep_checkpoints: z.number().int().min(1).default(3).describe("how many kept checkpoints to retain"),
+  rollout_path: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe(
+      "rollout-only: JSON Lines file for scored groups, under <data>/rollouts/ (default <data>/runs/<run>/groups.jsonl)",
+    ),
+};
+
+/** Unknown keys are refused, each named (a typo must not silently fall back to a default). */
+export const TrainerConfigSchema = z.strictObject(TRAINER_CONFIG_SHAPE, {
+  error: (i) =>
+    i.code === "unrecognized_keys"
+      ? `unknown field (expected only: ${Object.keys(TRAINER_CONFIG_SHAPE).join(", ")})`
+      : undefined,
+});
 
 export type TrainerConfig = z.infer<typeof TrainerConfigSchema>;
 export type TrainerConfigInput = z.input<typeof TrainerConfigSchema>;
@@ -102,14 +110,11 @@ export class TrainerConfigError extends Error {
 export function parseTrainerConfig(raw: unknown): TrainerConfig {
   const r = TrainerConfigSchema.safeParse(raw);
   if (r.success) return r.data;
-  const msgs = r.error.issues.map((i) => {
-    const field = i.path.length
-      ? i.path.join(".")
-      : i.code === "unrecognized_keys"
-        ? (i as { keys: string[] }).keys.join(", ")
-        : "(config)";
-    return `${field}: ${i.message}`;
-  });
+  const msgs = r.error.issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? i.keys.map((k) => `${[...i.path, k].join(".")}: ${i.message}`)
+      : [`${i.path.length ? i.path.join(".") : "(config)"}: ${i.message}`],
+  );
   throw new TrainerConfigError(`invalid trainer config: ${msgs.join("; ")}`);
 }
 

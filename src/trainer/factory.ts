@@ -1,28 +1,30 @@
 import { join } from "node:path";
 import type { AppContext } from "../context.ts";
 import { getCorpus } from "../corpus/index.ts";
-import { PolicySpecError, SpiceError } from "../errors.ts";
+import { PolicySpecError } from "../errors.ts";
 import { getPolicy, localModelFolder, openPolicy, type Policy } from "../policy/index.ts";
 import { runSelfPlayIteration, type DocumentSource, type SelfPlaySettings } from "../selfplay/iteration.ts";
 import type { TrainerConfig } from "./config.ts";
 import { EmbeddedSink } from "./embedded-sink.ts";
 import type { RunFactory } from "./runner.ts";
+import { resolveRolloutPath, TrainerSetupError } from "./setup.ts";
 import { RolloutFileSink, type LearnerSink } from "./sink.ts";
 
-export class TrainerSetupError extends SpiceError {
-  constructor(message: string) {
-    super("trainer_setup", message);
-  }
-}
+export { TrainerSetupError } from "./setup.ts";
 
 export function runDir(dataDir: string, runId: string): string {
   return join(dataDir, "runs", runId);
 }
 
-/** A fixed challenger (docs/method.md §3.5 `challenger_policy`): any spec the policy registry opens; one it cannot is a setup error. */
+/**
+ * A fixed challenger (docs/method.md §3.5 `challenger_policy`): any spec the policy registry opens. One it cannot,
+ * or whose model fails to load, is a setup error naming the setting, never an internal one.
+ */
 async function fixedChallenger(spec: string, { dataDir, device }: AppContext["config"]): Promise<Policy> {
   return openPolicy(spec, { dataDir, device }).catch((err: unknown) => {
-    throw err instanceof PolicySpecError ? new TrainerSetupError(`challenger_policy: ${err.message}`) : err;
+    const why =
+      err instanceof PolicySpecError ? err.message : `could not load "${spec}": ${(err as Error)?.message ?? err}`;
+    throw new TrainerSetupError(`challenger_policy: ${why}`, [{ field: "challenger_policy", message: why }]);
   });
 }
 
@@ -34,7 +36,8 @@ async function corpusSource(
 ): Promise<{ source: DocumentSource; hash: string }> {
   const corpus = await getCorpus(ctx);
   if ((await corpus.stats()).segments === 0) {
-    throw new TrainerSetupError(
+    throw TrainerSetupError.of(
+      "use_corpus",
       "the corpus is empty: ingest documents first (spice corpus ingest), or set use_corpus to false",
     );
   }
@@ -60,7 +63,8 @@ async function corpusSource(
 export function createRunFactory(ctx: AppContext): RunFactory {
   return async ({ runId, config, resume }) => {
     if (config.learner === "embedded" && ctx.config.policyUrl) {
-      throw new TrainerSetupError(
+      throw TrainerSetupError.of(
+        "learner",
         'learner "embedded" updates a local model: unset SPICE_POLICY_URL, or use learner "rollout-only"',
       );
     }
@@ -74,7 +78,8 @@ export function createRunFactory(ctx: AppContext): RunFactory {
     let sink: LearnerSink;
     if (config.learner === "embedded") {
       const modelDir = localModelFolder(ctx.config);
-      if (!modelDir) throw new TrainerSetupError('learner "embedded" needs a local model folder (SPICE_MODEL)');
+      if (!modelDir)
+        throw TrainerSetupError.of("learner", 'learner "embedded" needs a local model folder (SPICE_MODEL)');
       const swap = policy.swapWeights?.bind(policy);
       sink = new EmbeddedSink({
         modelDir,
@@ -84,7 +89,12 @@ export function createRunFactory(ctx: AppContext): RunFactory {
         swap,
       });
     } else {
-      sink = new RolloutFileSink(config.rollout_path ?? join(dir, "groups.jsonl"));
+      // A configured path is confined to <data-dir>/rollouts/ (checked again here: a resumed run's stored config too).
+      const path =
+        config.rollout_path === null
+          ? join(dir, "groups.jsonl")
+          : resolveRolloutPath(ctx.config.dataDir, config.rollout_path);
+      sink = new RolloutFileSink(path, runId);
     }
     // The serving policy may hold another run's weights (hot-swapped): an embedded run always
     // starts by swapping in its own (the base model's, or the committed state's). A rollout file

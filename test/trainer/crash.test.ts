@@ -210,6 +210,22 @@ describe("spice train as a process", () => {
       );
       expect(missing.exitCode).toBe(2);
       expect(missing.stderr.toString()).toContain("not found");
+      // Paths and policies it names are checked before anything starts: exit 2 naming the setting.
+      const victim = join(s.dir, "victim.txt");
+      writeFileSync(victim, "precious");
+      for (const [bad, setting] of [
+        [{ ...CONFIG, rollout_path: victim }, "rollout_path"],
+        [{ ...CONFIG, challenger_policy: "/etc" }, "challenger_policy"],
+      ] as const) {
+        writeFileSync(join(s.dir, "bad.json"), JSON.stringify(bad));
+        const p = Bun.spawnSync(
+          ["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "--config", join(s.dir, "bad.json")],
+          { env: { ...process.env, SPICE_DATA_DIR: s.dir, SPICE_POLICY_URL: fake.url } },
+        );
+        expect(p.exitCode).toBe(2);
+        expect(p.stderr.toString()).toContain(`${setting}: `);
+      }
+      expect(readFileSync(victim, "utf8")).toBe("precious");
     } finally {
       s.cleanup();
     }
