@@ -76,7 +76,7 @@ describe("judgeGold", () => {
 
   test("a count stated in the document is a fact; a number nowhere in it is not grounded", () => {
     expect(judgeGold({ answer: String(counts[0]) }, refs)).toEqual({ value: String(counts[0]), basis: "fact" });
-    expect(judgeGold({ answer: "+0" + String(counts[0]) }, refs).basis).toBe("fact");
+    expect(judgeGold({ answer: `+0${counts[0]}` }, refs).basis).toBe("fact");
     expect(judgeGold({ answer: "987" }, refs)).toEqual({ value: "987", basis: null });
   });
 
