@@ -150,15 +150,31 @@ describe("HTTP app", () => {
     expect(errors.length).toBeGreaterThan(15);
   });
 
-  test("/docs renders an HTML reference of every documented route", async () => {
+  test("/docs is Swagger UI over /openapi.json, every asset served by this process (no CDN)", async () => {
     const res = await app.request("/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     const html = await res.text();
-    expect(html).toContain("<h1>SPICE toolkit API");
-    expect(html).toContain("GET /healthz");
-    expect(html).toContain("POST /v1/probe");
-    expect(html).not.toMatch(/<script[^>]+src="https?:/);
+    expect(html).toContain("<title>SPICE toolkit API");
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)]
+      .map((m) => m[1]!)
+      .filter((u) => !u.startsWith("data:"));
+    expect(assets.sort()).toEqual([
+      "/docs/assets/init.js",
+      "/docs/assets/swagger-ui-bundle.js",
+      "/docs/assets/swagger-ui.css",
+    ]);
+    for (const path of assets) {
+      const a = await app.request(path, { headers: { "accept-encoding": "gzip" } });
+      expect(a.status, path).toBe(200);
+      expect(a.headers.get("content-encoding")).toBe("gzip");
+      const again = await app.request(path, { headers: { "if-none-match": a.headers.get("etag")! } });
+      expect(again.status).toBe(304);
+    }
+    const init = await (await app.request("/docs/assets/init.js")).text();
+    expect(init).toContain('url: "/openapi.json"');
+    // No validator badge (it would call out to a public validator).
+    expect(init).toContain("validatorUrl: null");
   });
 
   test("/metrics is Prometheus text with request counters", async () => {

@@ -12,7 +12,9 @@ import { problem, problemFor } from "./problem.ts";
 import { CorpusEmpty } from "./errors.ts";
 import { deniedWrite } from "./paths.ts";
 import { READY_RETRY_AFTER_S } from "../routes/health/index.ts";
-import { renderDocsPage } from "./docs-page.ts";
+import { mountDashboard } from "./dashboard/index.ts";
+import { mountDocsUi } from "./http/docs-ui.ts";
+import { refreshTrainerGauges } from "./trainer/service.ts";
 import { mountRoutes } from "../routes/index.ts";
 import { API_VERSION } from "./version.ts";
 
@@ -51,10 +53,13 @@ export function createApp(ctx: AppContext) {
     security: config.apiToken ? [{ bearer: [] }] : [],
   };
   app.doc31("/openapi.json", openApiConfig);
-  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(openApiConfig))));
-  app.get("/metrics", async (c) =>
-    c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
-  );
+  mountDocsUi(app, API_TITLE);
+  mountDashboard(app);
+  app.get("/metrics", async (c) => {
+    // The run may train in another process on this data dir: its gauges come from the database.
+    await refreshTrainerGauges(ctx);
+    return c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType });
+  });
 
   installErrorHandling(app, ctx);
   return app;

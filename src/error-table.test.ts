@@ -14,7 +14,8 @@ import { PolicySpecError } from "./errors.ts";
 import { PolicyError } from "./policy/types.ts";
 import { HttpProblem, problemFor } from "./problem.ts";
 import { TrainerSetupError } from "./trainer/factory.ts";
-import { TrainerBusyError, TrainerStateError } from "./trainer/runner.ts";
+import { TrainerBusyError } from "./trainer/lock.ts";
+import { TrainerConfigConflict, TrainerStateError } from "./trainer/plan.ts";
 
 const answer = (err: unknown) => {
   const a = errorAnswer(err);
@@ -38,6 +39,10 @@ describe("the error table", () => {
     expect(answer(new TrainerBusyError("busy"))).toEqual([409, "Conflict", 2]);
     expect(answer(new TrainerStateError("paused"))).toEqual([409, "Conflict", 2]);
     expect(answer(new TrainerSetupError("no corpus"))).toEqual([400, "Invalid trainer setup", 2]);
+    const conflict = new TrainerConfigConflict("r1", [{ key: "seed", run: 1, given: 2 }], 3, 20);
+    expect(answer(conflict)).toEqual([409, "Configuration differs from the unfinished run", 2]);
+    // Structured facts travel as the problem's extension members.
+    expect(problemFor(conflict)?.extra).toMatchObject({ run_id: "r1", differing_keys: ["seed"] });
   });
 
   test("a write the data dir refuses is a 503 / exit 2 naming the path and the cause", () => {

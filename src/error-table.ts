@@ -28,6 +28,7 @@ export const ERROR_TABLE: Record<SpiceErrorCode, ErrorAnswer> = {
   trainer_busy: { status: 409, title: "Conflict", exit: 2 },
   trainer_state: { status: 409, title: "Conflict", exit: 2 },
   trainer_setup: { status: 400, title: "Invalid trainer setup", exit: 2 },
+  trainer_config_conflict: { status: 409, title: "Configuration differs from the unfinished run", exit: 2 },
   gym_bad_row: { status: 400, title: "Bad row", exit: 2 },
   // Retryable on purpose: NeMo-RL retries a 5xx as an infrastructure failure, and the pool fills as challenger rows run.
   gym_no_task: { status: 503, title: "No task in the pool yet", exit: 1 },
@@ -41,8 +42,8 @@ export const ERROR_TABLE: Record<SpiceErrorCode, ErrorAnswer> = {
  * error refusing a write (EROFS, EACCES, EPERM, with its path) is answered as `storage_read_only`, wherever
  * in the library it was raised.
  */
-export function errorAnswer(err: unknown): (ErrorAnswer & { detail: string }) | null {
+export function errorAnswer(err: unknown): (ErrorAnswer & { detail: string; extra: Record<string, unknown> }) | null {
   const known = err instanceof SpiceError ? err : StorageReadOnly.from(err);
   if (!known) return null;
-  return { ...ERROR_TABLE[known.code], detail: known.message };
+  return { ...ERROR_TABLE[known.code], detail: known.message, extra: known.extra ?? {} };
 }

@@ -19,15 +19,21 @@ export type SpiceErrorCode =
   | "trainer_state"
   | "trainer_setup"
   | "storage_read_only"
+  | "trainer_config_conflict"
   | "gym_bad_row"
   | "gym_no_task"
   | "gym_no_assignment";
 
 export class SpiceError extends Error {
+  /**
+   * @param extra structured facts the edges pass on (an HTTP problem's extension members, e.g. the
+   * trainer lock's holder); the message already says them in words.
+   */
   constructor(
     readonly code: SpiceErrorCode,
     message: string,
     options?: ErrorOptions,
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message, options);
     this.name = new.target.name;

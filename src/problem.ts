@@ -50,5 +50,5 @@ export class HttpProblem extends Error {
 export function problemFor(err: unknown): HttpProblem | null {
   if (err instanceof HttpProblem) return err;
   const a = errorAnswer(err);
-  return a ? new HttpProblem(a.status, a.title, a.detail) : null;
+  return a ? new HttpProblem(a.status, a.title, a.detail, a.extra) : null;
 }

@@ -1,5 +1,6 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, fieldErrors, invalidRequest, json, problemRes } from "../../src/http/openapi.ts";
+import * as ex from "./examples.ts";
 import type { AppContext } from "../../src/context.ts";
 import { getCorpus } from "../../src/corpus/index.ts";
 import type { RejectionEvent } from "../../src/corpus/ingest.ts";
@@ -29,11 +30,11 @@ const postDocuments = createRoute({
       // Documented, not validated by zod-openapi: its JSON check matches \`application/jsonl\` by prefix and would
       // parse NDJSON as one JSON value. The handler validates each content type itself.
       content: {
-        "application/json": { schema: { $ref: "#/components/schemas/PostDocuments" } },
+        "application/json": { schema: PostDocumentsJson, example: ex.POST_DOCUMENTS },
         ...Object.fromEntries(
           NDJSON_TYPES.map((t) => [
             t,
-            { schema: { type: "string", description: "one CorpusDocument JSON object per line" } },
+            { schema: z.string().openapi({ description: "one CorpusDocument JSON object per line" }) },
           ]),
         ),
       },
@@ -41,7 +42,7 @@ const postDocuments = createRoute({
     },
   },
   responses: {
-    200: json(IngestOut, "what was added, unchanged and rejected (with reasons)"),
+    200: json(IngestOut, "what was added, unchanged and rejected (with reasons)", ex.INGEST),
     400: problemRes("unreadable body"),
     409: problemRes("another ingest is running"),
     413: problemRes("too many documents"),
@@ -55,7 +56,7 @@ const search = createRoute({
   summary: "Top-k segments by vector, full-text or hybrid (RRF) search, with provenance filters",
   tags: ["corpus"],
   request: { query: SearchQuery },
-  responses: { 200: json(SearchOut, "ranked segments"), 400: problemRes("invalid query") },
+  responses: { 200: json(SearchOut, "ranked segments", ex.SEARCH), 400: problemRes("invalid query") },
 });
 
 const sample = createRoute({
@@ -64,7 +65,7 @@ const sample = createRoute({
   summary: "A pure seeded uniform draw of n distinct segments (does not move the trainer sampler)",
   tags: ["corpus"],
   request: { query: SampleQuery },
-  responses: { 200: json(SampleOut, "the drawn segments"), 400: problemRes("invalid query") },
+  responses: { 200: json(SampleOut, "the drawn segments", ex.SAMPLE), 400: problemRes("invalid query") },
 });
 
 const stats = createRoute({
@@ -72,7 +73,7 @@ const stats = createRoute({
   path: "/v1/corpus/stats",
   summary: "Documents, segments, tokens and rejections by reason",
   tags: ["corpus"],
-  responses: { 200: json(StatsOut, "corpus counts") },
+  responses: { 200: json(StatsOut, "corpus counts", ex.STATS) },
 });
 
 const manifest = createRoute({
@@ -80,7 +81,7 @@ const manifest = createRoute({
   path: "/v1/corpus/manifest",
   summary: "The transparency manifest: per-source counts, filters, rejections, ingest runs and content hash",
   tags: ["corpus"],
-  responses: { 200: json(ManifestOut, "the manifest") },
+  responses: { 200: json(ManifestOut, "the manifest", ex.MANIFEST) },
 });
 
 export function corpusRouter(ctx: AppContext) {

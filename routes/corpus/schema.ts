@@ -73,7 +73,7 @@ const SegmentFields = {
 };
 
 export const SearchQuery = closedObject({
-  q: z.string().min(1).max(2000),
+  q: z.string().min(1).max(2000).openapi({ example: "atomic number", description: "the query text" }),
   k: z.coerce.number().int().min(1).max(100).default(10),
   mode: z.enum(SEARCH_MODES).default("hybrid"),
   source: z.string().optional(),
@@ -105,7 +105,7 @@ export const SampleQuery = closedObject({
     .min(1)
     .max(100)
     .optional()
-    .openapi({ description: "same seed, same corpus → same draw; random (and echoed) when absent" }),
+    .openapi({ description: "same seed, same corpus → same draw; random (and echoed) when absent", example: "7" }),
 });
 
 export const SegmentOut = z.object({

@@ -22,7 +22,7 @@ const route = createRoute({
   path: "/healthz",
   summary: "Liveness: the process is up and answering (it may still be starting: see /readyz)",
   tags: ["ops"],
-  responses: { 200: json(HealthSchema, "the process is up") },
+  responses: { 200: json(HealthSchema, "the process is up", { status: "ok", version: API_VERSION, uptime_s: 12.5 }) },
 });
 
 const readyRoute = createRoute({

@@ -12,12 +12,40 @@ const route = createRoute({
   path: "/v1/reasoner/solve",
   summary: "Answer a question without the document (the reasoner role)",
   tags: ["roles"],
-  request: { body: { content: { "application/json": { schema: SolveRequest } }, required: true } },
+  request: {
+    body: {
+      content: {
+        "application/json": {
+          schema: SolveRequest,
+          example: { question: "What is 2+2?", k: 2, answer: "4", answer_type: "Integer", max_tokens: 64, seed: 1 },
+        },
+      },
+      required: true,
+    },
+  },
   responses: {
     200: {
       description:
         "the rollouts; with `stream: true`, text/event-stream of `token` events ({rollout, text}) and a final `result` (or `error`, for a failure after the first token: anything that fails before it answers its own status as a problem)",
-      content: { "application/json": { schema: SolveResponse }, "text/event-stream": { schema: z.string() } },
+      content: {
+        "application/json": {
+          schema: SolveResponse,
+          example: {
+            rollouts: [
+              {
+                text: "2 + 2 = \\boxed{4}",
+                extracted: "4",
+                correct: true,
+                reason: "identical to the gold",
+                finish_reason: "stop",
+              },
+              { text: "\\boxed{5}", extracted: "5", correct: false, reason: "different values", finish_reason: "stop" },
+            ],
+            pass_rate: 0.5,
+          },
+        },
+        "text/event-stream": { schema: z.string() },
+      },
     },
     400: problemRes("invalid request, or a question too long for the model"),
     502: problemRes("the policy server answered garbage"),

@@ -7,6 +7,7 @@ import type { IngestProgress } from "../corpus/ingest.ts";
 import { SEARCH_MODES, type SearchMode } from "../corpus/search.ts";
 import { CorpusSettingsError, loadCorpusSettings } from "../corpus/settings.ts";
 import { SourceError } from "../corpus/sources.ts";
+import { Progress } from "./progress.ts";
 import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
 
 type SettingsFlags = {
@@ -257,37 +258,25 @@ function oneLine(s: string, max: number): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
-function bar(p: IngestProgress): string {
-  if (!p.total_bytes) return "";
-  const f = Math.min(1, p.bytes / p.total_bytes);
-  const w = 24;
-  return `[${"#".repeat(Math.round(f * w)).padEnd(w, ".")}] ${Math.floor(f * 100)}% `;
-}
-
-/** A progress line on stderr: redrawn in place on a terminal, a line every few seconds otherwise. */
+/** The ingest's progress on stderr: a bar with ETA over the input's bytes (counts only for stdin). */
 function progressBar() {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  let drawn = false;
-  const render = (p: IngestProgress) =>
-    `spice: ingest ${bar(p)}${p.documents} documents, ${p.segments} segments, ${p.rejected} rejected, ${(p.bytes / 1e6).toFixed(1)} MB read`;
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  let bar: Progress | null = null;
   return {
     update(p: IngestProgress) {
-      const now = Date.now();
-      if (now - last < (tty ? 100 : 5000)) return;
-      last = now;
-      if (tty) {
-        process.stderr.write(`\r\x1b[K${render(p)}`);
-        drawn = true;
-      } else process.stderr.write(`${render(p)}\n`);
+      bar ??= new Progress("ingest", p.total_bytes ?? null, { unit: mb });
+      bar.update(
+        p.bytes,
+        `${p.documents} documents, ${p.segments} segments, ${p.rejected} rejected`,
+        p.total_bytes ?? null,
+      );
     },
     note(line: string) {
-      process.stderr.write(`${drawn ? "\r\x1b[K" : ""}${line}\n`);
-      drawn = false;
+      if (bar) bar.log(line);
+      else process.stderr.write(`${line}\n`);
     },
     done() {
-      if (drawn) process.stderr.write("\n");
-      drawn = false;
+      bar?.finish();
     },
   };
 }

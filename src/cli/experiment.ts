@@ -14,6 +14,7 @@ import { dbPath, openDb } from "../db/client.ts";
 import { lastIteration } from "../trainer/persist.ts";
 import { openContext } from "../server.ts";
 import { commandConfig, fail, printJson } from "./util.ts";
+import { formatDuration, Progress } from "./progress.ts";
 
 const CLI = join(import.meta.dir, "main.ts");
 
@@ -172,6 +173,7 @@ export function registerExperiment(program: Command): void {
         if (opts.pairOnly) {
           // Child mode: one (configuration, seed) pair in this process, then exit.
           const ctx = open(prepared.dataDir, prepared.warmModel);
+          const bar = new Progress(`experiment ${configs[0]} seed ${seeds[0]}`, null);
           try {
             await runPair({
               ctx,
@@ -182,9 +184,11 @@ export function registerExperiment(program: Command): void {
               evalItems: prepared.evalItems,
               resultsDir,
               progressFile,
-              log,
+              log: (line) => bar.log(`experiment: ${line}`),
+              onIteration: (iteration, iterations) => bar.update(iteration, "iterations", iterations),
             });
           } finally {
+            bar.finish();
             await ctx.close();
           }
           process.exit(0);
@@ -194,6 +198,11 @@ export function registerExperiment(program: Command): void {
         // keeps every run far from its 4 GiB ceiling, and a pair whose process dies is resumed from
         // its last committed iteration by the next attempt.
         const results: PairResult[] = [];
+        // One line per finished pair, with the ETA of the rest at the pace of the pairs run so far.
+        const total = seeds.length * configs.length;
+        let finished = 0;
+        let ranSeconds = 0;
+        let ran = 0;
         for (const seed of seeds) {
           for (const config of configs) {
             let done = readPairResult(resultsDir, config, seed);
@@ -238,6 +247,13 @@ export function registerExperiment(program: Command): void {
                 log(`${config} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
             }
             results.push(done);
+            finished++;
+            if (done.seconds > 0) {
+              ranSeconds += done.seconds;
+              ran++;
+            }
+            const eta = ran ? ` · ETA ${formatDuration((total - finished) * (ranSeconds / ran))}` : "";
+            log(`${finished}/${total} pairs done (${config} seed ${seed})${eta}`);
           }
         }
         const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;

@@ -4,7 +4,7 @@ import { API_VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
 import { registerCorpus } from "./corpus.ts";
 import { registerModel } from "./model.ts";
-import { registerTrain } from "./train.ts";
+import { registerRuns, registerTrain } from "./train.ts";
 import { registerRoles } from "./roles.ts";
 import { registerVerify } from "./verify.ts";
 import { registerWorld } from "./world.ts";
@@ -27,6 +27,7 @@ export function buildProgram(): Command {
   registerCorpus(program);
   registerModel(program);
   registerTrain(program);
+  registerRuns(program);
   registerRoles(program);
   registerVerify(program);
   registerWorld(program);

@@ -216,3 +216,28 @@ export const gymAssignments = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.key] })],
 );
+
+/** What another process may ask the trainer that holds the lock to do (picked up with its next heartbeat). */
+export const TRAINER_COMMANDS = ["pause", "resume", "stop"] as const;
+export type TrainerCommand = (typeof TRAINER_COMMANDS)[number];
+
+/**
+ * The one-trainer-per-data-dir lock (src/trainer/lock.ts): at most one row, written in an IMMEDIATE
+ * transaction. The holder is identified by pid, host, boot id and the process's start time (field 22
+ * of /proc/<pid>/stat), so a dead holder, or a new process that reused its pid, never keeps it; a
+ * holder on another machine (a shared data dir) keeps it only while its heartbeat is fresh.
+ */
+export const trainerLock = sqliteTable("trainer_lock", {
+  name: text("name").primaryKey(),
+  token: text("token").notNull(),
+  pid: integer("pid").notNull(),
+  host: text("host").notNull(),
+  bootId: text("boot_id"),
+  startTime: text("start_time"),
+  runId: text("run_id"),
+  acquiredAt: integer("acquired_at", { mode: "timestamp_ms" }).notNull(),
+  heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
+  command: text("command", { enum: TRAINER_COMMANDS }),
+});
+
+export type TrainerLockRow = typeof trainerLock.$inferSelect;

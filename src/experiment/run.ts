@@ -63,6 +63,8 @@ export async function runPair(args: {
   resultsDir: string;
   progressFile: string;
   log: (line: string) => void;
+  /** After each committed iteration (a progress bar). */
+  onIteration?: (iteration: number, iterations: number) => void;
 }): Promise<PairResult> {
   const { ctx, preset, config: name, seed, evalItems } = args;
   const key = pairKey(name, seed);
@@ -107,6 +109,7 @@ export async function runPair(args: {
   };
 
   const trainer = new Trainer(ctx, factory);
+  trainer.onCommit((s) => args.onIteration?.(s.iteration, config.iterations));
   const t0 = performance.now();
   const resumeRun = progress[key]?.run_id;
   // A run that failed in an earlier attempt (e.g. the learner ran out of memory) lost only its

@@ -24,10 +24,19 @@ export const ProblemDetails = z
   })
   .openapi("ProblemDetails", { description: "RFC 9457 problem details (application/problem+json)" });
 
-/** A route response whose body is `schema` as JSON. */
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+/**
+ * A route response whose body is `schema` as JSON, with an example (the API reference shows it, and a
+ * test checks every 2xx example against its schema).
+ */
+export const json = <T extends z.ZodType>(schema: T, description: string, example?: z.input<T>) => ({
   description,
-  content: { "application/json": { schema } },
+  content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
+});
+
+/** A JSON request body with its example: what the reference's try-it-out sends by default. */
+export const jsonBody = <T extends z.ZodType>(schema: T, example: z.input<T>, required = true) => ({
+  content: { "application/json": { schema, example } },
+  required,
 });
 
 /** An error response of a route: problem+json, documented by the one `ProblemDetails` component. */

@@ -1,5 +1,7 @@
 import { Counter, type Registry } from "prom-client";
+import type { Db } from "../db/client.ts";
 import { registered, trainerGauge } from "../metrics.ts";
+import { runMetrics } from "./persist.ts";
 
 /**
  * Stall warnings of a run (docs/trainer.md, "Warnings"): a run can go on "successfully" while it
@@ -66,6 +68,11 @@ export function stallReport(history: ReadonlyArray<Readonly<Record<string, numbe
 /** The window for a run of `iterations` iterations. */
 export function stallWindow(iterations: number): number {
   return Math.max(1, Math.min(STALL_WINDOW, iterations));
+}
+
+/** A stored run's current warnings, from its committed iterations (a run trained by another process, `spice train status`). */
+export function storedRunWarnings(db: Db, runId: string, iterations: number | null): TrainerWarning[] {
+  return stallReport(runMetrics(db, runId, Object.values(WATCHED)), stallWindow(iterations ?? 1)).warnings;
 }
 
 /** Iterations kept for the streaks: a stall longer than this is reported from its last HISTORY iterations. */

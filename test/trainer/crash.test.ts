@@ -49,7 +49,19 @@ function setup() {
       db.close();
     }
   };
-  return { dir: t.dir, cleanup: t.cleanup, train, committed };
+  /** The pid holding the data dir's trainer lock (the trainer_lock row), or null. */
+  const holderPid = () => {
+    if (!existsSync(join(t.dir, "spice.sqlite"))) return null;
+    const db = new Database(join(t.dir, "spice.sqlite"), { readonly: true });
+    try {
+      return (db.query("select pid from trainer_lock").get() as { pid: number } | null)?.pid ?? null;
+    } catch {
+      return null;
+    } finally {
+      db.close();
+    }
+  };
+  return { dir: t.dir, cleanup: t.cleanup, train, committed, holderPid };
 }
 
 async function until(cond: () => boolean, ms = 30_000) {
@@ -139,11 +151,12 @@ describe("spice train as a process", () => {
     try {
       fake.setMode({ kind: "slow", delayMs: 300 });
       const p = s.train();
-      await until(() => existsSync(join(s.dir, "trainer.pid")));
+      await until(() => s.holderPid() === p.pid);
       const second = s.train();
       const err = await new Response(second.stderr).text();
       expect(await second.exited).toBe(2);
       expect(err).toContain("already running");
+      expect(err).toContain(`pid ${p.pid}`);
       p.kill("SIGTERM");
       expect(await p.exited).toBe(0);
     } finally {
