@@ -79,7 +79,7 @@ describe("a read-only data dir", () => {
     expect(ingest.stderr).toMatch(refusal);
     const train = await run(ro, data.dir, ["train", "--config", join(data.dir, "train.json")]);
     expect(train.code).toBe(2);
-    expect(train.stderr).toContain(join(data.dir, "trainer.pid"));
+    expect(train.stderr).toContain(join(data.dir, "spice.sqlite"));
     expect(train.stderr).toMatch(refusal);
   });
 

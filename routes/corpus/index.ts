@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { createRouter, fieldErrors, invalidRequest, json, problemRes } from "../../src/http/openapi.ts";
 import * as ex from "./examples.ts";
 import type { AppContext } from "../../src/context.ts";
@@ -30,11 +30,11 @@ const postDocuments = createRoute({
       // Documented, not validated by zod-openapi: its JSON check matches \`application/jsonl\` by prefix and would
       // parse NDJSON as one JSON value. The handler validates each content type itself.
       content: {
-        "application/json": { schema: PostDocumentsJson, example: ex.POST_DOCUMENTS },
+        "application/json": { schema: { $ref: "#/components/schemas/PostDocuments" }, example: ex.POST_DOCUMENTS },
         ...Object.fromEntries(
           NDJSON_TYPES.map((t) => [
             t,
-            { schema: z.string().openapi({ description: "one CorpusDocument JSON object per line" }) },
+            { schema: { type: "string", description: "one CorpusDocument JSON object per line" } },
           ]),
         ),
       },

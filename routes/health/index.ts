@@ -32,7 +32,7 @@ const readyRoute = createRoute({
   description: `503 with \`Retry-After: ${READY_RETRY_AFTER_S}\` while start-up work runs (\`pending\`) or after a task failed (\`failed\`, with its error); 200 once ready. Point load balancers and Kubernetes readiness probes here, liveness probes at /healthz.`,
   tags: ["ops"],
   responses: {
-    200: json(ReadySchema, "ready to serve"),
+    200: json(ReadySchema, "ready to serve", { status: "ready", version: API_VERSION }),
     503: problemRes("not ready: `pending` lists the start-up tasks still running, `failed` those that failed"),
   },
 });
