@@ -11,7 +11,17 @@ import { buildGpt2Onnx, GPT2_LN_EPS } from "./gpt2.ts";
 import { INIT_STD, PRESETS, type ModelKind, type PresetName } from "./presets.ts";
 import { DEFAULT_MERGES, projectTokenizer, tokenizerConfigJson, tokenizerJson } from "./tokenizer.ts";
 
+/** The untrained causal LM the builder makes (tests, `spice model build`, the start of a warm start). */
 export const DEFAULT_LM = "spice-lm-tiny";
+/**
+ * The default policy: `spice-lm-tiny` after a staged supervised warm start on the toy world, committed
+ * as a model folder beside this file (models/spice-lm-tiny-world/README.md says how it was made).
+ */
+export const DEFAULT_POLICY = "spice-lm-tiny-world";
+/** Committed model folders by name: shipped with the repository, never built. */
+export const COMMITTED_MODELS: Readonly<Record<string, string>> = {
+  [DEFAULT_POLICY]: join(import.meta.dir, DEFAULT_POLICY),
+};
 export const DEFAULT_ENCODER = "spice-encoder-tiny";
 export const DEFAULT_SEED = 1;
 

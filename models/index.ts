@@ -4,6 +4,8 @@ export {
   moveIntoPlace,
   tempSibling,
   DEFAULT_LM,
+  DEFAULT_POLICY,
+  COMMITTED_MODELS,
   DEFAULT_ENCODER,
   DEFAULT_SEED,
   MODEL_NAMES,

@@ -81,7 +81,7 @@ export const SETTINGS: Record<ConfigKey, { env: string; flag: string; help: stri
   model: {
     env: "SPICE_MODEL",
     flag: "--model",
-    help: "local transformers.js model folder (default: the built spice-lm-tiny)",
+    help: "local transformers.js model folder, or a model name (default: the committed spice-lm-tiny-world)",
   },
   policyUrl: {
     env: "SPICE_POLICY_URL",

@@ -151,3 +151,41 @@ describe("spice eval", () => {
     SLOW,
   );
 });
+
+describe("spice world judge", () => {
+  test(
+    "the default model as the challenger on held-out documents: one JSON summary, one JSON line per sample",
+    async () => {
+      const details = join(tmp.dir, "judge.jsonl");
+      const r = await spice(
+        ...["world", "judge", "--seed", "3", "--documents", "40", "--docs", "2", "--samples", "2", "--k", "2"],
+        ...["--max-tokens", "64", "--details", details, "--json"],
+      );
+      expect(r.code).toBe(0);
+      const s = JSON.parse(r.stdout);
+      expect(s.model).toEndWith("models/spice-lm-tiny-world");
+      expect(s).toMatchObject({ documents: 2, samples: 4, valid: { of: 4 }, options: { docs: 2, samples: 2, k: 2 } });
+      for (const key of ["valid", "solved", "grounded", "groundedControl", "groundedAndSolved"]) {
+        expect(s[key].share).toBeGreaterThanOrEqual(0);
+        expect(s[key].share).toBeLessThanOrEqual(1);
+        expect(s[key].ci95[0]).toBeLessThanOrEqual(s[key].ci95[1]);
+      }
+      const rows = readFileSync(details, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(rows).toHaveLength(4);
+      expect(rows.filter((x) => x.valid)).toHaveLength(s.valid.count);
+      for (const x of rows) {
+        if (!x.valid) expect(x.error.length).toBeGreaterThan(0);
+        else {
+          expect(x.rollouts).toBe(2);
+          expect(x.correct).toBeLessThanOrEqual(2);
+          expect(x).toHaveProperty("basis");
+        }
+      }
+      expect((await spice("world", "judge", "--docs", "0")).code).toBe(2);
+    },
+    SLOW,
+  );
+});

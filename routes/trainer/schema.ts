@@ -4,6 +4,7 @@ import { RunStatusSchema, TrainerStateSchema } from "../../src/db/run-states.ts"
 import { RUN_KINDS, TRAINER_COMMANDS } from "../../src/db/schema.ts";
 import { TrainerConfigSchema } from "../../src/trainer/config.ts";
 import { RUN_LEARNERS } from "../../src/trainer/views.ts";
+import { WARNING_CODES } from "../../src/trainer/warnings.ts";
 
 /** The wire shapes of /v1/trainer/*, with the examples the API reference shows. */
 
@@ -71,6 +72,21 @@ export const StatusSchema = z
     last_metrics: z.record(z.string(), z.unknown()).nullable(),
     error: z.string().nullable(),
     holder: HolderSchema.nullable().describe("the process training on this data dir (this one or another); null: none"),
+    warnings: z
+      .array(
+        z
+          .object({
+            code: z.enum(WARNING_CODES),
+            from_iteration: z.number().int(),
+            to_iteration: z.number().int(),
+            iterations: z.number().int(),
+            message: z.string(),
+          })
+          .openapi("TrainerWarning"),
+      )
+      .describe(
+        "the run's stalls: trailing iterations (5, or the whole run if shorter) with no valid task or no learner step (docs/trainer.md#warnings)",
+      ),
   })
   .openapi("TrainerStatus", {
     description: "the run training on this data dir, whichever process runs it",
@@ -84,6 +100,7 @@ export const STATUS_EXAMPLE: z.input<typeof StatusSchema> = {
   last_metrics: LAST_METRICS,
   error: null,
   holder: HOLDER,
+  warnings: [],
 };
 
 export const StartSchema = TrainerConfigSchema.extend({

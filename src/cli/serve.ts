@@ -9,7 +9,11 @@ import { openContext, startServer, stopOnSignals, type StartupTask } from "../se
 import { getTrainer } from "../trainer/service.ts";
 import { commandConfig, exitOnKnownError, fail, loadTrainerConfigOrFail } from "./util.ts";
 
-/** First-use work for `spice serve`: the default models (unless SPICE_MODEL points elsewhere) and the sample corpus. */
+/**
+ * First-use work for `spice serve`: the built encoder and, unless SPICE_MODEL points elsewhere, the built
+ * spice-lm-tiny whose tokenizer counts the corpus's tokens (the same vocabulary as the committed default
+ * policy, models/spice-lm-tiny-world, which needs no building); then the sample corpus.
+ */
 export const defaultStartupTasks: StartupTask[] = [
   {
     name: "default models",

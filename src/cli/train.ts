@@ -12,6 +12,7 @@ import type { StartOptions } from "../trainer/plan.ts";
 import type { TrainerStatus } from "../trainer/runner.ts";
 import { dataDirStatus, getTrainer } from "../trainer/service.ts";
 import { listRunSummaries, type RunSummary } from "../trainer/views.ts";
+import { storedRunWarnings, type TrainerWarning } from "../trainer/warnings.ts";
 import { formatDuration, iterationLine, Pace } from "./progress.ts";
 import { commandConfig, exitOnKnownError, fail, intArg, loadTrainerConfigOrFail, printJson } from "./util.ts";
 
@@ -76,10 +77,12 @@ async function runForeground(
   const status = trainer.status();
   await ctx.close();
   if (json) printJson(status);
-  else
+  else {
     process.stderr.write(
       `spice: run ${status.run_id} ${status.state} at iteration ${status.iteration}/${status.iterations}${status.error ? `: ${status.error}` : ""}\n`,
     );
+    for (const w of status.warnings) process.stderr.write(`spice: warning: ${w.message}\n`);
+  }
   process.exit(status.state === "failed" ? 1 : 0);
 }
 
@@ -146,12 +149,14 @@ async function trainStatus(config: Config, json: boolean): Promise<void> {
   let open: ReturnType<typeof latestOpenRun>;
   let run: RunSummary | undefined;
   let last: ReturnType<typeof lastIteration>;
+  let warnings: TrainerWarning[];
   try {
     status = await dataDirStatus(ctx);
     runs = listRunSummaries(ctx.db);
     open = latestOpenRun(ctx.db);
     run = (status.run_id ? runs.find((r) => r.id === status.run_id) : undefined) ?? runs.at(-1);
     last = run ? lastIteration(ctx.db, run.id) : undefined;
+    warnings = run ? storedRunWarnings(ctx.db, run.id, run.iterations ?? null) : [];
   } finally {
     await ctx.close();
   }
@@ -169,6 +174,7 @@ async function trainStatus(config: Config, json: boolean): Promise<void> {
     resumable_run: open?.id ?? null,
     last_metrics: (last?.metrics as Record<string, unknown> | undefined) ?? null,
     runs: runs.length,
+    warnings,
   };
   if (json) return printJson(summary);
   const h = summary.holder;
@@ -185,6 +191,7 @@ async function trainStatus(config: Config, json: boolean): Promise<void> {
     );
   const unfinished = open && !h ? ` · unfinished: ${open.id.slice(0, 8)} (\`spice train\` resumes it)` : "";
   lines.push(`runs     ${runs.length}${unfinished}`);
+  for (const w of warnings) lines.push(`warning  ${w.message}`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

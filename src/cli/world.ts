@@ -1,13 +1,16 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { judgeChallenger, type ChallengerJudgeReport } from "../eval/challenger-judge.ts";
 import { createPolicy } from "../policy/index.ts";
+import type { Policy } from "../policy/types.ts";
 import type { Prompt } from "../policy/types.ts";
 import { generateWorld, WorldOptionsSchema, type ResolvedWorldOptions } from "../world/generate.ts";
 import { corpusJsonl, evalJsonl, toJsonl } from "../world/jsonl.ts";
 import { sftPairs } from "../world/sft-data.ts";
 import { splitWorld } from "../world/split.ts";
-import { DIFFICULTIES, KINDS } from "../world/types.ts";
+import { summarizeJudged, type JudgeSummary, type Share } from "../world/judge.ts";
+import { DIFFICULTIES, KINDS, type World } from "../world/types.ts";
 import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
 
 type GenerateFlags = {
@@ -48,6 +51,39 @@ async function promptRenderer(
   if (!cfg.chat_template) return undefined;
   const policy = await createPolicy(commandConfig(cmd));
   return (p) => policy.render(p);
+}
+
+type JudgeFlags = {
+  seed: number;
+  documents: number;
+  evalFraction: number;
+  docs: number;
+  samples: number;
+  k: number;
+  temperature: number;
+  maxTokens: number;
+  sampleSeed: number;
+  details?: string;
+  json?: boolean;
+};
+
+const pct = (s: Share) =>
+  `${(100 * s.share).toFixed(1)}% (${s.count}/${s.of}, 95% CI ${(100 * s.ci95[0]).toFixed(1)}–${(100 * s.ci95[1]).toFixed(1)})`;
+
+function printJudge(model: string, s: JudgeSummary, byKind: Record<string, JudgeSummary>, k: number): void {
+  const out = [
+    `challenger ${model}: ${s.documents} held-out documents, ${s.samples} samples`,
+    `  valid:                    ${pct(s.valid)}`,
+    `  solved (>= 1 of ${k} right): ${pct(s.solved)}`,
+    `  gold follows from doc:    ${pct(s.grounded)}  [fact ${s.byBasis.fact}, answer ${s.byBasis.answer}, step ${s.byBasis.step}]`,
+    `  ... from a control doc:   ${pct(s.groundedControl)}  (chance level)`,
+    `  grounded and solved:      ${pct(s.groundedAndSolved)}`,
+    ...Object.entries(byKind).map(
+      ([kind, x]) =>
+        `  ${kind.padEnd(6)} valid ${(100 * x.valid.share).toFixed(0)}%, solved ${(100 * x.solved.share).toFixed(0)}%, grounded ${(100 * x.grounded.share).toFixed(0)}% (control ${(100 * x.groundedControl.share).toFixed(0)}%)`,
+    ),
+  ];
+  process.stdout.write(`${out.join("\n")}\n`);
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -94,7 +130,7 @@ export function registerWorld(program: Command): void {
         maxFactor: flags.maxFactor,
         mcqShare: flags.mcqShare,
       });
-      let generated: ReturnType<typeof generateWorld>;
+      let generated: World;
       try {
         generated = generateWorld(options);
       } catch (err) {
@@ -139,5 +175,83 @@ export function registerWorld(program: Command): void {
           `spice: ${summary.train.documents} train documents (${summary.train.tasks} tasks), ${summary.eval.documents} held out (${summary.eval.tasks} tasks, ${split.droppedDuplicates} duplicate questions dropped), ${sft.length} warm-start pairs\n`,
         );
       }
+    });
+
+  world
+    .command("judge")
+    .description(
+      "a model (--model) as the challenger on held-out toy-world documents: valid rate, tasks solved by K rollouts, golds that follow from the document (docs/world.md)",
+    )
+    .option("--seed <n>", "the world's seed (as for world generate)", intArg("--seed", 0, 2 ** 32 - 1), 1)
+    .option("--documents <n>", "the world's documents in all", intArg("--documents", 2, 1_000_000), 2000)
+    .option("--eval-fraction <x>", "the world's held-out share", floatArg("--eval-fraction", 0.001, 0.999), 0.2)
+    .option("--docs <n>", "held-out documents judged (the first n)", intArg("--docs", 1, 1_000_000), 48)
+    .option("--samples <n>", "G: challenger samples per document (one round)", intArg("--samples", 1, 64), 8)
+    .option("--k <n>", "K: reasoner rollouts per valid task", intArg("--k", 1, 64), 8)
+    .option("--temperature <x>", "sampling temperature of both roles", floatArg("--temperature", 0, 5), 1.0)
+    .option("--max-tokens <n>", "generation budget of a task and of a rollout", intArg("--max-tokens", 1, 4096), 160)
+    .option("--sample-seed <n>", "sampling seed", intArg("--sample-seed", 0, 2 ** 32 - 1), 1)
+    .option("--details <file>", "also write every judged sample as JSON Lines")
+    .option("--json", "print the summary as JSON")
+    .action(async (flags: JudgeFlags, cmd: Command) => {
+      const config = commandConfig(cmd);
+      let generated: World;
+      try {
+        generated = generateWorld({ seed: flags.seed, documents: flags.documents });
+      } catch (err) {
+        fail((err as Error).message);
+      }
+      const split = splitWorld(generated, { evalFraction: flags.evalFraction, seed: flags.seed });
+      const docs = split.eval.documents.slice(0, flags.docs);
+      let policy: Policy;
+      try {
+        policy = await createPolicy(config);
+      } catch (err) {
+        fail(`cannot load the model: ${(err as Error).message}`);
+      }
+      process.stderr.write(`spice: judging ${policy.info.model} as the challenger on ${docs.length} documents …\n`);
+      let report: ChallengerJudgeReport;
+      try {
+        // The reference tasks are all of the world's tasks on each document, held-out duplicates included.
+        report = await judgeChallenger(policy, docs, generated.tasks, {
+          samples: flags.samples,
+          rollouts: flags.k,
+          temperature: flags.temperature,
+          maxTokens: flags.maxTokens,
+          seed: flags.sampleSeed,
+          onProgress: (done, total) =>
+            void ((done % 10 === 0 || done === total) && process.stderr.write(`spice: ${done}/${total} documents\n`)),
+        });
+      } finally {
+        await policy.close();
+      }
+      const byKind = Object.fromEntries(
+        KINDS.filter((k) => docs.some((d) => d.kind === k)).map((k) => [
+          k,
+          summarizeJudged(report.samples.filter((s) => s.kind === k)),
+        ]),
+      );
+      if (flags.details)
+        try {
+          writeAtomic(flags.details, toJsonl(report.samples));
+        } catch (err) {
+          fail(`cannot write ${flags.details}: ${(err as Error).message}`);
+        }
+      if (flags.json)
+        printJson({
+          model: policy.info.model,
+          world: { seed: flags.seed, documents: flags.documents, eval_fraction: flags.evalFraction },
+          options: {
+            docs: docs.length,
+            samples: flags.samples,
+            k: flags.k,
+            temperature: flags.temperature,
+            max_tokens: flags.maxTokens,
+            sample_seed: flags.sampleSeed,
+          },
+          ...report.summary,
+          by_kind: byKind,
+        });
+      else printJudge(policy.info.model, report.summary, byKind, flags.k);
     });
 }

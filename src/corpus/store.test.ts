@@ -2,16 +2,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Corpus } from "./corpus.ts";
-import {
-  ensureSampleCorpus,
-  getCorpus,
-  corpusManifest,
-  ingestPaths,
-  LockBusyError,
-  SAMPLE_CORPUS_DIR,
-} from "./index.ts";
+import { ensureSampleCorpus, getCorpus, corpusManifest, ingestPaths, LockBusyError } from "./index.ts";
 import { REPO_ROOT, testContext } from "../../test/helpers.ts";
-import { corpusDataDir, docs, openTestCorpus, prose } from "../../test/corpus/helpers.ts";
+import { corpusDataDir, docs, openTestCorpus, prose, PROSE_FIXTURE_DIR } from "../../test/corpus/helpers.ts";
 
 // Real encoder + LanceDB work on 2 shared cores: allow it, still catch hangs.
 setDefaultTimeout(30_000);
@@ -27,7 +20,7 @@ const freshDir = () => {
   return dir;
 };
 
-describe("ingest, idempotency, provenance and search (sample corpus, real encoder, real LanceDB)", () => {
+describe("ingest, idempotency, provenance and search (prose fixture, real encoder, real LanceDB)", () => {
   let corpus: Corpus;
   let dir: string;
   beforeAll(async () => {
@@ -36,8 +29,8 @@ describe("ingest, idempotency, provenance and search (sample corpus, real encode
   });
   afterAll(() => corpus.close());
 
-  test("the committed sample corpus ingests completely with provenance on every segment", async () => {
-    const summary = await ingestPaths(corpus, [SAMPLE_CORPUS_DIR]);
+  test("a committed corpus file ingests completely with provenance on every segment", async () => {
+    const summary = await ingestPaths(corpus, [PROSE_FIXTURE_DIR]);
     expect(summary).toMatchObject({
       committed: true,
       corpus_version: 1,
@@ -56,7 +49,7 @@ describe("ingest, idempotency, provenance and search (sample corpus, real encode
     });
     const [seg] = await corpus.segments(["sample-0001:0"]);
     expect(seg).toMatchObject({ doc_id: "sample-0001", position: 0, line: 1, char_start: 0, corpus_version: 1 });
-    expect(seg!.source).toEndWith("data/sample/corpus.jsonl");
+    expect(seg!.source).toEndWith("test/corpus/fixtures/prose/corpus.jsonl");
     expect(seg!.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(Date.parse(seg!.ingested_at)).toBeGreaterThan(0);
     expect(seg!.metadata).toMatchObject({ kind: "word_problem" });
@@ -64,7 +57,7 @@ describe("ingest, idempotency, provenance and search (sample corpus, real encode
 
   test("re-ingesting the same content changes nothing (same content hash, same version)", async () => {
     const before = await corpus.manifest();
-    const again = await ingestPaths(corpus, [SAMPLE_CORPUS_DIR]);
+    const again = await ingestPaths(corpus, [PROSE_FIXTURE_DIR]);
     expect(again).toMatchObject({
       committed: false,
       unchanged: 120,
@@ -280,7 +273,7 @@ describe("bad input leaves the store consistent, with a clear message", () => {
 describe("indexes, manifest and the app context", () => {
   test("past the size threshold an IVF_PQ index is built and vector search still finds the segment", async () => {
     const corpus = await openTestCorpus(freshDir(), { vector_index_min_rows: 256 });
-    await ingestPaths(corpus, [SAMPLE_CORPUS_DIR]);
+    await ingestPaths(corpus, [PROSE_FIXTURE_DIR]);
     expect((await corpus.stats()).vector_index).toBe("exact");
     await corpus.ingest(docs(Array.from({ length: 140 }, (_, i) => ({ text: prose(500 + i) }))), { sources: ["t"] });
     expect((await corpus.stats()).vector_index).toBe("ivf_pq");

@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import type { AppContext } from "../context.ts";
-import { DEFAULT_LM } from "../../models/index.ts";
+import { DEFAULT_POLICY } from "../../models/index.ts";
 import { openPolicy } from "./registry.ts";
 import { modelFolder } from "./transformers.ts";
 import type { Registry } from "prom-client";
@@ -15,9 +15,12 @@ type PolicySettings = Pick<
   "dataDir" | "model" | "policyUrl" | "device" | "policyModel" | "policyEndpoint" | "policyApiKey"
 >;
 
-/** The spec the settings name: SPICE_POLICY_URL when set, else SPICE_MODEL (default: the built spice-lm-tiny). */
+/**
+ * The spec the settings name: SPICE_POLICY_URL when set, else SPICE_MODEL (default: the committed
+ * spice-lm-tiny-world, the tiny model trained on the toy world).
+ */
 export function policySpec(config: PolicySettings): string {
-  return config.policyUrl ?? config.model ?? DEFAULT_LM;
+  return config.policyUrl ?? config.model ?? DEFAULT_POLICY;
 }
 
 /** SPICE_POLICY_MODEL / _ENDPOINT / _API_KEY: how to talk to the server(s) SPICE_POLICY_URL names. */
@@ -44,7 +47,7 @@ export function createPolicy(config: PolicySettings, registry?: Registry): Promi
  * no folder): the embedded learner trains from its files.
  */
 export function localModelFolder(config: PolicySettings): string | null {
-  return config.policyUrl ? null : modelFolder(config.model ?? DEFAULT_LM, config.dataDir);
+  return config.policyUrl ? null : modelFolder(config.model ?? DEFAULT_POLICY, config.dataDir);
 }
 
 /** The process's one policy, shared by routes, CLI commands and the trainer. */

@@ -2,11 +2,12 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
+import { COMMITTED_MODELS, DEFAULT_LM, DEFAULT_POLICY, ensureModel } from "../../models/index.ts";
 import { startFakeOpenAI } from "../../test/fakes/openai-server.ts";
-import { tempDir } from "../../test/helpers.ts";
+import { REPO_ROOT, tempDir } from "../../test/helpers.ts";
 import { errorAnswer } from "../error-table.ts";
 import { PolicySpecError } from "../errors.ts";
+import { localModelFolder, policySpec } from "./index.ts";
 import { openPolicy } from "./registry.ts";
 import type { Policy } from "./types.ts";
 
@@ -64,6 +65,19 @@ describe("openPolicy", () => {
   test("a built model name opens the model built under the data folder", async () => {
     const policy = await open(DEFAULT_LM, data.dir);
     expect(policy.info).toMatchObject({ backend: "transformers", model: join(data.dir, "models", DEFAULT_LM) });
+  });
+
+  test("the committed default policy opens by name, from models/, with no data folder; the settings default to it", async () => {
+    const policy = await open(DEFAULT_POLICY);
+    expect(policy.info).toMatchObject({ backend: "transformers", model: COMMITTED_MODELS[DEFAULT_POLICY] });
+    expect(COMMITTED_MODELS[DEFAULT_POLICY]).toBe(join(REPO_ROOT, "models", "spice-lm-tiny-world"));
+    expect(policySpec({ dataDir: data.dir, device: "cpu", policyEndpoint: "completions" })).toBe(DEFAULT_POLICY);
+    expect(localModelFolder({ dataDir: data.dir, device: "cpu", policyEndpoint: "completions" })).toBe(
+      COMMITTED_MODELS[DEFAULT_POLICY]!,
+    );
+    // Trained, not built: its weights differ from the builder's model of the same preset and seed.
+    const built = readFileSync(join(ensureModel(data.dir, DEFAULT_LM), "onnx", "model.onnx"));
+    expect(await policy.weightsHash!()).not.toBe(createHash("sha256").update(built).digest("hex"));
   });
 
   test("a spec no backend takes is a clear error naming what each backend accepts", async () => {

@@ -3,7 +3,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
-import { ensureModel, MODEL_NAMES } from "../../models/index.ts";
+import { COMMITTED_MODELS, ensureModel, MODEL_NAMES } from "../../models/index.ts";
 import { Cancelled } from "../errors.ts";
 import { createRng } from "../prng.ts";
 import { useLocalModelsOnly } from "../models/load.ts";
@@ -117,6 +117,7 @@ function readMaxTokenChars(dir: string): number | null {
 
 const isModelFolder = (spec: string) => existsSync(join(spec, "config.json"));
 const BUILT_LMS = Object.keys(MODEL_NAMES).filter((name) => MODEL_NAMES[name]!.kind === "causal-lm");
+const isCommitted = (spec: string) => Object.hasOwn(COMMITTED_MODELS, spec);
 /** A spec written as a filesystem path (no URL scheme): it can only mean a model folder. */
 const looksLikePath = (spec: string) =>
   !/^[a-z][a-z0-9+.-]*:/i.test(spec) && (/[\\/]/.test(spec) || spec.startsWith(".") || existsSync(spec));
@@ -158,9 +159,13 @@ export function modelFolderProblem(dir: string): string | null {
   return null;
 }
 
-/** A model folder as given, or a model this project builds, by name, under `<dataDir>/models/`; null for neither. */
+/**
+ * A model folder as given, a committed model by name (models/<name>/), or a model this project builds,
+ * by name, under `<dataDir>/models/`; null for none of these.
+ */
 export function modelFolder(spec: string, dataDir?: string): string | null {
   if (isModelFolder(spec)) return spec;
+  if (isCommitted(spec)) return COMMITTED_MODELS[spec]!;
   if (dataDir !== undefined && BUILT_LMS.includes(spec)) return ensureModel(dataDir, spec);
   return null;
 }
@@ -168,10 +173,16 @@ export function modelFolder(spec: string, dataDir?: string): string | null {
 /** The registry's entry for this backend (src/policy/registry.ts). */
 export const transformersBackend: PolicyBackend = {
   name: "transformers",
-  accepts: `a transformers.js model folder, or a built model name (${BUILT_LMS.join(", ")})`,
+  accepts: `a transformers.js model folder, a committed model (${Object.keys(COMMITTED_MODELS).join(", ")}) or a built model name (${BUILT_LMS.join(", ")})`,
   matches: (spec, o) =>
-    isModelFolder(spec) || looksLikePath(spec) || (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
-  check: (spec, o) => (o.dataDir !== undefined && BUILT_LMS.includes(spec) ? null : modelFolderProblem(spec)),
+    isModelFolder(spec) ||
+    isCommitted(spec) ||
+    looksLikePath(spec) ||
+    (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
+  check: (spec, o) =>
+    o.dataDir !== undefined && BUILT_LMS.includes(spec)
+      ? null
+      : modelFolderProblem(isCommitted(spec) ? COMMITTED_MODELS[spec]! : spec),
   open: (spec, o) => TransformersPolicy.load(modelFolder(spec, o.dataDir)!, { device: o.device }),
 };
 

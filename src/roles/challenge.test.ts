@@ -6,7 +6,7 @@ import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import { ContextTooLong } from "../errors.ts";
 import { ScriptedPolicy } from "../policy/scripted.ts";
 import { TransformersPolicy } from "../policy/transformers.ts";
-import { challenge, fitDocument } from "./challenge.ts";
+import { challenge, fitDocument, MIN_TASK_TOKENS } from "./challenge.ts";
 
 const DOC = "The Danube flows through Vienna, Budapest and Belgrade before reaching the Black Sea.";
 const MCQ = JSON.stringify({
@@ -86,17 +86,48 @@ describe("challenge with a scripted policy", () => {
     expect(bare.seen[0]).not.toContain("<<<DOCUMENT");
   });
 
-  test("documents are trimmed so that prompt + max_tokens fits the context", async () => {
+  test("a short context: max_tokens yields to the document down to MIN_TASK_TOKENS, then the document is trimmed", async () => {
     const policy = new ScriptedPolicy(() => "x", 1024);
+    const { selectionPrompt } = await import("../spice/prompts.ts");
+    const promptTokens = async (doc: string) =>
+      policy.countTokens(policy.render(selectionPrompt(doc, ["mcq", "free_form"])));
+    // A long document: the budget drops to the floor and the document is trimmed to what is left.
     const long = "word ".repeat(4000);
     const fitted = await fitDocument(policy, long, ["mcq", "free_form"], 512, 5992);
-    expect(fitted.truncated).toBe(true);
-    const { selectionPrompt } = await import("../spice/prompts.ts");
+    expect(fitted).toMatchObject({ truncated: true, maxNew: MIN_TASK_TOKENS });
+    expect((await promptTokens(fitted.document)) + fitted.maxNew).toBeLessThanOrEqual(1024);
+    // A short one keeps the whole budget.
+    expect(await fitDocument(policy, DOC, ["mcq"], 512, 5992)).toEqual({
+      document: DOC,
+      truncated: false,
+      maxNew: 512,
+    });
+    // One that fits only with a smaller budget keeps every word and gets the rest of the context.
+    const middle = "word ".repeat(300);
+    const kept = await fitDocument(policy, middle, ["mcq", "free_form"], 512, 5992);
+    expect(kept.document).toBe(middle);
+    expect(kept.truncated).toBe(false);
+    expect(kept.maxNew).toBeGreaterThan(MIN_TASK_TOKENS);
+    expect(kept.maxNew).toBeLessThan(512);
+    expect((await promptTokens(middle)) + kept.maxNew).toBeLessThanOrEqual(1024);
+    // A budget under the floor is never raised; a context that cannot hold the prompt and the floor is refused.
+    expect((await fitDocument(policy, long, ["mcq"], 64, 5992)).maxNew).toBe(64);
+    const { taskPrompt } = await import("../spice/prompts.ts");
+    const overhead = Math.max(
+      await promptTokens(""),
+      ...(await Promise.all(
+        [taskPrompt("", "mcq", null), taskPrompt("", "free_form", "Expression")].map((t) =>
+          policy.countTokens(policy.render(t)),
+        ),
+      )),
+    );
+    const tight = overhead + 4 + MIN_TASK_TOKENS + 16;
     expect(
-      (await policy.countTokens(policy.render(selectionPrompt(fitted.document, ["mcq", "free_form"])))) + 512,
-    ).toBeLessThanOrEqual(1024);
-    expect(await fitDocument(policy, DOC, ["mcq"], 512, 5992)).toEqual({ document: DOC, truncated: false });
-    expect(fitDocument(policy, DOC, ["mcq"], 1000, 5992)).rejects.toBeInstanceOf(ContextTooLong);
+      (await fitDocument(new ScriptedPolicy(() => "x", tight), long, ["mcq", "free_form"], 512, 5992)).maxNew,
+    ).toBe(MIN_TASK_TOKENS);
+    expect(
+      fitDocument(new ScriptedPolicy(() => "x", tight - 1), DOC, ["mcq", "free_form"], 512, 5992),
+    ).rejects.toBeInstanceOf(ContextTooLong);
   });
 });
 

@@ -67,9 +67,14 @@ export interface ChallengeResult {
 
 const DEFAULTS = { taskTypes: TASK_TYPES, temperature: 1.0, topP: 1.0, maxTokens: 512, selectionMaxTokens: 128 };
 
+/** Generation budget kept before a document is trimmed to fit a short context: a task JSON fits in it. */
+export const MIN_TASK_TOKENS = 128;
+
 /**
- * Trims the document so that the longest prompt plus its generation budget fits the
- * model's context, and the document itself fits the segment limit.
+ * Fits the document and the generation budget `maxNew` into the model's context: the document is
+ * the environment, so when both do not fit the budget yields first, down to MIN_TASK_TOKENS (or
+ * `maxNew` if smaller); only then is the document trimmed. The document also fits the segment limit.
+ * Returns the document as the prompts carry it and the budget the generation steps may use.
  */
 export async function fitDocument(
   policy: Policy,
@@ -77,9 +82,13 @@ export async function fitDocument(
   taskTypes: readonly TaskType[],
   maxNew: number,
   segmentLimit: number,
-): Promise<{ document: string; truncated: boolean }> {
+): Promise<{ document: string; truncated: boolean; maxNew: number }> {
   let budget = segmentLimit;
+  let generation = maxNew;
   const ctx = policy.info.contextLength;
+  // Only min(tokens, segmentLimit) matters below: counting a bounded prefix keeps a huge document as cheap as
+  // the part kept (a prefix under the limit but cut short is then trimmed by truncateToTokens, as a long one).
+  const tokens = await policy.countTokens(document.slice(0, (segmentLimit + 1) * 16));
   if (ctx !== null) {
     const templates = [
       selectionPrompt("", taskTypes),
@@ -88,15 +97,18 @@ export async function fitDocument(
     ];
     const overhead = Math.max(...(await Promise.all(templates.map((t) => policy.countTokens(policy.render(t))))));
     // A few tokens of slack: text tokenizes slightly differently at the document's edges.
-    budget = Math.min(budget, ctx - maxNew - overhead - 4);
-    if (budget < 16)
+    const room = ctx - overhead - 4;
+    const floor = Math.min(maxNew, MIN_TASK_TOKENS);
+    if (room - floor < 16)
       throw new ContextTooLong(
-        `the model's context (${ctx} tokens) leaves no room for a document with ${maxNew} new tokens`,
+        `the model's context (${ctx} tokens) leaves no room for a document with ${floor} new tokens`,
       );
+    generation = Math.max(floor, Math.min(maxNew, room - Math.min(tokens, segmentLimit)));
+    budget = Math.min(budget, room - generation);
   }
   // Truncation tokenizes no more of a long document than the part kept (a 9 MiB one included).
   const fitted = await policy.truncateToTokens(document, budget);
-  return { document: fitted, truncated: fitted !== document };
+  return { document: fitted, truncated: fitted !== document, maxNew: generation };
 }
 
 /**
@@ -109,12 +121,12 @@ async function fitNeutralized(
   taskTypes: readonly TaskType[],
   maxNew: number,
   segmentLimit: number,
-): Promise<{ document: string; truncated: boolean }> {
+): Promise<{ document: string; truncated: boolean; maxNew: number }> {
   const fitted = await fitDocument(policy, document, taskTypes, maxNew, segmentLimit);
   const safe = neutralizeMarkers(fitted.document);
   if (safe === fitted.document) return fitted;
   const again = await fitDocument(policy, safe, taskTypes, maxNew, segmentLimit);
-  return { document: again.document, truncated: fitted.truncated || again.truncated };
+  return { document: again.document, truncated: fitted.truncated || again.truncated, maxNew: again.maxNew };
 }
 
 /** One document's round: its G samples, drawn with its own seed. */
@@ -227,6 +239,12 @@ export async function challengeMany(
           ),
     ),
   );
+  // A short context caps both steps' budgets (fitDocument: the document comes first).
+  for (const f of fitted) {
+    if (!("maxNew" in f)) continue;
+    o.maxTokens = Math.min(o.maxTokens, f.maxNew);
+    o.selectionMaxTokens = Math.min(o.selectionMaxTokens, f.maxNew);
+  }
   const state = documents.map(() => ({
     attempts: 0,
     rounds: 0,
@@ -258,7 +276,8 @@ export async function challengeMany(
     });
   }
   return state.map((st, i) => ({
-    ...fitted[i]!,
+    document: fitted[i]!.document,
+    truncated: fitted[i]!.truncated,
     attempts: st.attempts,
     rounds: st.rounds,
     skipped: st.skipped,

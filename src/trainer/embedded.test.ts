@@ -73,7 +73,7 @@ describe("embedded learner as the trainer's sink", () => {
     }
   });
 
-  test('a run with learner "embedded" over the built model commits learner state and checkpoints', async () => {
+  test('a run with learner "embedded" over the built model commits learner state and checkpoints, and warns of its stall', async () => {
     const ctx = testContext({ model: modelDir });
     try {
       const trainer = await getTrainer(ctx);
@@ -91,6 +91,15 @@ describe("embedded learner as the trainer's sink", () => {
       const { run_id } = await trainer.start(config);
       await trainer.done();
       expect(trainer.status()).toMatchObject({ state: "finished", iteration: 2, error: null });
+      // The untrained model writes no valid task, so no group has an advantage: the run says so.
+      const warnings = trainer.status().warnings;
+      expect(warnings.map((w) => [w.code, w.from_iteration, w.to_iteration])).toEqual([
+        ["no_valid_tasks", 1, 2],
+        ["no_learner_steps", 1, 2],
+      ]);
+      const prom = await ctx.registry.metrics();
+      expect(prom).toContain(`spice_trainer_warnings_total{run="${run_id}",code="no_valid_tasks"} 1`);
+      expect(prom).toContain(`spice_trainer_warnings_total{run="${run_id}",code="no_learner_steps"} 1`);
       const its = ctx.db.select().from(iterations).where(eq(iterations.runId, run_id!)).all();
       expect(its.map((i) => i.iteration)).toEqual([1, 2]);
       for (const it of its) {

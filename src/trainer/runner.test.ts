@@ -47,6 +47,7 @@ describe("trainer loop", () => {
     await trainer.done();
     const status = trainer.status();
     expect(status).toMatchObject({ state: "finished", iteration: 3, iterations: 3, resumed: false });
+    expect(status.warnings).toEqual([]);
     const runId = started.run_id!;
     // 3 iterations × 2 documents × G = 3 samples; 2 valid per document × K = 2 rollouts.
     expect(rowCounts(c, runId)).toEqual({ iterations: 3, segments: 6, tasks: 18, rollouts: 24 });

@@ -5,6 +5,7 @@ import type { TrainerState } from "../db/run-states.ts";
 import type { IterationOutput } from "../selfplay/record.ts";
 import type { TrainerConfig } from "./config.ts";
 import {
+  runMetrics,
   commitIteration,
   createRun,
   recordMetric,
@@ -17,6 +18,7 @@ import {
 } from "./persist.ts";
 import { scalarMetrics } from "./record.ts";
 import { exportRunGauges } from "../metrics.ts";
+import { StallWatch, type TrainerWarning } from "./warnings.ts";
 import {
   acquireTrainerLock,
   currentHolder,
@@ -61,6 +63,8 @@ export interface TrainerStatus {
   error: string | null;
   /** Who holds the data dir's trainer lock: this process while its run is active, another one, or nobody. */
   holder: TrainerHolder | null;
+  /** Stalls of the current run: trailing iterations with no valid task or no learner step (src/trainer/warnings.ts). */
+  warnings: TrainerWarning[];
 }
 
 /** Per-iteration seed: a run's iterations never share a stream, and a resumed iteration gets the same one. */
@@ -96,6 +100,7 @@ export class Trainer {
   private lockLost = false;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private readonly listeners = new Set<(status: TrainerStatus) => void>();
+  private stalls = new StallWatch();
 
   constructor(
     private readonly ctx: AppContext,
@@ -112,6 +117,7 @@ export class Trainer {
       last_metrics: this.lastMetrics,
       error: this.error,
       holder: this.lock ? currentHolder(this.ctx.db) : null,
+      warnings: this.stalls.warnings,
     };
   }
 
@@ -171,6 +177,10 @@ export class Trainer {
       this.config = plan.config;
       this.error = null;
       this.lastMetrics = null;
+      this.stalls = new StallWatch(
+        this.config.iterations,
+        plan.run ? runMetrics(db, plan.run.id, StallWatch.metrics) : [],
+      );
       lock.setRun(this.runId);
       // Nothing is written until the run's resources exist: a setup that cannot run leaves no run behind.
       settingUp = true;
@@ -320,6 +330,8 @@ export class Trainer {
         this.iteration = iteration;
         this.lastMetrics = metrics;
         exportRunGauges(this.ctx.registry, runId, iteration, metrics);
+        for (const w of this.stalls.observe(iteration, scalarMetrics(metrics), this.ctx.registry, runId))
+          logger.warn({ run: runId, warning: w.code, from: w.from_iteration, to: w.to_iteration }, w.message);
         if (iteration % config.checkpoint_every === 0 || iteration === config.iterations) {
           const path = await res.sink.checkpoint(iteration);
           if (path) {

@@ -9,6 +9,7 @@ import { currentHolder, HEARTBEAT_MS, requestCommand, type TrainerHolder } from 
 import { getRun, lastIteration } from "./persist.ts";
 import { TrainerStateError } from "./plan.ts";
 import { Trainer, type TrainerStatus } from "./runner.ts";
+import { storedRunWarnings } from "./warnings.ts";
 
 /** The process's one trainer, shared by the HTTP control routes, `serve --train` and `spice train`. */
 export function getTrainer(ctx: AppContext): Promise<Trainer> {
@@ -24,15 +25,17 @@ function remoteStatus(ctx: AppContext, holder: TrainerHolder): TrainerStatus {
   const run = holder.run_id ? getRun(ctx.db, holder.run_id) : undefined;
   const last = run ? lastIteration(ctx.db, run.id) : undefined;
   const state: TrainerState = holder.command === "stop" ? "stopping" : run?.status === "paused" ? "paused" : "running";
+  const iterations = (run?.config as TrainerConfig | undefined)?.iterations ?? null;
   return {
     state,
     run_id: holder.run_id,
     iteration: last?.iteration ?? 0,
-    iterations: (run?.config as TrainerConfig | undefined)?.iterations ?? null,
+    iterations,
     resumed: false,
     last_metrics: (last?.metrics as Record<string, unknown> | undefined) ?? null,
     error: null,
     holder,
+    warnings: run ? storedRunWarnings(ctx.db, run.id, iterations) : [],
   };
 }
 

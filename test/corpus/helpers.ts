@@ -6,6 +6,13 @@ import { openCorpus, type Corpus } from "../../src/corpus/corpus.ts";
 import { loadCorpusSettings, type CorpusSettingsInput } from "../../src/corpus/settings.ts";
 import type { SourceItem } from "../../src/corpus/sources.ts";
 
+/**
+ * 120 short prose documents (word problems, science and history passages; ids sample-0001…): the sample
+ * corpus before it became toy-world documents, kept for the corpus tests' search and provenance checks.
+ * `bun data/generate-sample.ts --prose --n 120 --seed 1 --out test/corpus/fixtures/prose/corpus.jsonl` writes it.
+ */
+export const PROSE_FIXTURE_DIR = join(import.meta.dir, "fixtures", "prose");
+
 /** A temp data dir with the real built encoder and LM tokenizer in it. */
 export function corpusDataDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "spice-corpus-"));
