@@ -5,8 +5,8 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { EXPERIMENT_CONFIGS, type ExperimentConfigName } from "../experiment/configs.ts";
 import { prepareExperiment } from "../experiment/prepare.ts";
-import { PRESETS } from "../experiment/presets.ts";
-import { writeReport } from "../experiment/report.ts";
+import { PRESETS, type SweepVariant } from "../experiment/presets.ts";
+import { writeReport, writeSweepReport } from "../experiment/report.ts";
 import { tasks } from "../db/schema.ts";
 import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { pairKey, readPairResult, runPair, type PairResult } from "../experiment/run.ts";
@@ -66,10 +66,16 @@ function taskExamples(dataDir: string, results: PairResult[]): NonNullable<Param
 }
 
 /** The last committed iteration of a pair's run (0 before it has one). */
-function committedIteration(dataDir: string, progressFile: string, config: string, seed: number): number {
+function committedIteration(
+  dataDir: string,
+  progressFile: string,
+  config: string,
+  seed: number,
+  variant?: string,
+): number {
   if (!existsSync(progressFile)) return 0;
   const runId = (JSON.parse(readFileSync(progressFile, "utf8")) as Record<string, { run_id: string }>)[
-    pairKey(config, seed)
+    pairKey(config, seed, variant)
   ]?.run_id;
   if (!runId) return 0;
   const db = openDb(dbPath(dataDir));
@@ -112,7 +118,7 @@ export function registerExperiment(program: Command): void {
     .option("--preset <name>", `experiment preset: ${Object.keys(PRESETS).join(" | ")}`, "default")
     .option(
       "--configs <list>",
-      `comma-separated configurations (default: all): ${EXPERIMENT_CONFIGS.join(", ")}`,
+      `comma-separated configurations (default: the preset's): ${EXPERIMENT_CONFIGS.join(", ")}`,
       listArg("--configs", EXPERIMENT_CONFIGS),
     )
     .option("--seeds <list>", "comma-separated seeds (default: the preset's)", seedsArg)
@@ -125,7 +131,13 @@ export function registerExperiment(program: Command): void {
       "--warm-model <dir>",
       "use this model folder as the warm start instead of training it (it must come from this preset's world)",
     )
+    .option(
+      "--sweep",
+      "run the preset's update-size sweep (oracle_challenger with each variant's learning rate / minibatch / epochs) and write sweep.md",
+      false,
+    )
     .option("--json", "print the per-pair results as JSON at the end", false)
+    .addOption(new Option("--variant <label>", "the sweep variant of a --pair-only run").hideHelp())
     .addOption(
       new Option(
         "--pair-only",
@@ -142,6 +154,8 @@ export function registerExperiment(program: Command): void {
           work?: string;
           warmModel?: string;
           json: boolean;
+          sweep: boolean;
+          variant?: string;
           pairOnly?: boolean;
         },
         cmd: Command,
@@ -149,7 +163,13 @@ export function registerExperiment(program: Command): void {
         const settings = commandConfig(cmd);
         const preset = PRESETS[opts.preset];
         if (!preset) fail(`unknown --preset ${opts.preset}; choose from ${Object.keys(PRESETS).join(", ")}`);
-        const configs = opts.configs ?? [...EXPERIMENT_CONFIGS];
+        const configs: ExperimentConfigName[] = opts.sweep ? ["oracle_challenger"] : (opts.configs ?? preset.configs);
+        if (opts.sweep && preset.sweep.length === 0) fail(`--sweep: preset ${preset.name} has no sweep variants`);
+        // A pair is a configuration, or (with --sweep) a variant of oracle_challenger.
+        const variants: Array<SweepVariant | undefined> = opts.sweep ? preset.sweep : [undefined];
+        const variantOf = (label?: string) => preset.sweep.find((v) => v.label === label);
+        if (opts.variant && !variantOf(opts.variant))
+          fail(`--variant ${opts.variant}: not a sweep variant of ${preset.name}`);
         const seeds = opts.seeds ?? preset.seeds;
         const workDir = resolve(opts.work ?? join(settings.dataDir, "experiments", preset.name));
         const outDir = resolve(opts.out ?? join("docs", "experiments", preset.name));
@@ -173,13 +193,18 @@ export function registerExperiment(program: Command): void {
           // Child mode: one (configuration, seed) pair in this process, then exit.
           const ctx = open(prepared.dataDir, prepared.warmModel);
           try {
+            const variant = variantOf(opts.variant);
             await runPair({
               ctx,
               preset,
               config: configs[0]!,
+              ...(variant ? { variant } : {}),
               seed: seeds[0]!,
               warmModel: prepared.warmModel,
+              oracleTasks: prepared.oracleTasks,
+              reasonerPairs: prepared.reasonerPairs,
               evalItems: prepared.evalItems,
+              workDir,
               resultsDir,
               progressFile,
               log,
@@ -196,60 +221,73 @@ export function registerExperiment(program: Command): void {
         const results: PairResult[] = [];
         for (const seed of seeds) {
           for (const config of configs) {
-            let done = readPairResult(resultsDir, config, seed);
-            if (done) log(`${config} seed ${seed}: done earlier, kept`);
-            // An attempt that committed new iterations resets the count: only attempts that make no progress give up.
-            let stalled = 0;
-            let reached = committedIteration(prepared.dataDir, progressFile, config, seed);
-            while (!done) {
-              if (stalled >= PAIR_ATTEMPTS)
-                fail(
-                  `${config} seed ${seed}: ${PAIR_ATTEMPTS} attempts in a row made no progress (see the log above); rerun to resume`,
+            for (const v of variants) {
+              const label = v?.label;
+              const name = label ? `${config}@${label}` : config;
+              let done = readPairResult(resultsDir, config, seed, label);
+              if (done) log(`${name} seed ${seed}: done earlier, kept`);
+              // An attempt that committed new iterations resets the count: only attempts that make no progress give up.
+              let stalled = 0;
+              let reached = committedIteration(prepared.dataDir, progressFile, config, seed, label);
+              while (!done) {
+                if (stalled >= PAIR_ATTEMPTS)
+                  fail(
+                    `${name} seed ${seed}: ${PAIR_ATTEMPTS} attempts in a row made no progress (see the log above); rerun to resume`,
+                  );
+                const child = Bun.spawnSync(
+                  [
+                    process.execPath,
+                    CLI,
+                    "--data-dir",
+                    settings.dataDir,
+                    "--log-level",
+                    settings.logLevel,
+                    "experiment",
+                    "--preset",
+                    preset.name,
+                    "--configs",
+                    config,
+                    "--seeds",
+                    String(seed),
+                    "--out",
+                    outDir,
+                    "--work",
+                    workDir,
+                    ...(opts.warmModel ? ["--warm-model", opts.warmModel] : []),
+                    ...(label ? ["--variant", label] : []),
+                    "--pair-only",
+                  ],
+                  { stdout: "inherit", stderr: "inherit" },
                 );
-              const child = Bun.spawnSync(
-                [
-                  process.execPath,
-                  CLI,
-                  "--data-dir",
-                  settings.dataDir,
-                  "--log-level",
-                  settings.logLevel,
-                  "experiment",
-                  "--preset",
-                  preset.name,
-                  "--configs",
-                  config,
-                  "--seeds",
-                  String(seed),
-                  "--out",
-                  outDir,
-                  "--work",
-                  workDir,
-                  ...(opts.warmModel ? ["--warm-model", opts.warmModel] : []),
-                  "--pair-only",
-                ],
-                { stdout: "inherit", stderr: "inherit" },
-              );
-              done = readPairResult(resultsDir, config, seed);
-              const now = committedIteration(prepared.dataDir, progressFile, config, seed);
-              stalled = now > reached ? 0 : stalled + 1;
-              reached = now;
-              if (!done)
-                log(`${config} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
+                done = readPairResult(resultsDir, config, seed, label);
+                const now = committedIteration(prepared.dataDir, progressFile, config, seed, label);
+                stalled = now > reached ? 0 : stalled + 1;
+                reached = now;
+                if (!done)
+                  log(`${name} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
+              }
+              results.push(done);
             }
-            results.push(done);
           }
         }
-        const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
-        await writeReport({
-          outDir,
-          preset,
-          prepared,
-          results,
-          command,
-          tasks: taskExamples(prepared.dataDir, results),
-        });
-        log(`report: ${join(outDir, "report.md")}`);
+        const command = `bun run spice experiment --preset ${preset.name}${opts.sweep ? " --sweep" : ""}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
+        if (opts.sweep) {
+          await writeSweepReport({ outDir, preset, prepared, results, command });
+          log(`sweep table: ${join(outDir, "sweep.md")}`);
+        } else {
+          await writeReport({
+            outDir,
+            preset,
+            prepared,
+            results,
+            command,
+            tasks: taskExamples(
+              prepared.dataDir,
+              results.filter((r) => r.config !== "sft_more"),
+            ),
+          });
+          log(`report: ${join(outDir, "report.md")}`);
+        }
         if (opts.json) printJson(results.map(({ metrics: _m, pass_rate_histograms: _h, ...r }) => r));
         // jax-js keeps a worker pool alive: leave explicitly.
         process.exit(0);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
@@ -43,6 +43,20 @@ export interface TransformersPolicyOptions {
   maxBatch?: number;
   /** How long the first queued request waits for company before its batch starts. */
   maxWaitMs?: number;
+  /**
+   * onnxruntime's intra-op threads. Default: 1 for a small model (weights under 64 MB), whose
+   * operators are too small to split (extra threads only spin: half the CPU time on the built
+   * tiny model, bench/eval.ts), else onnxruntime's default (one per core).
+   */
+  threads?: number;
+}
+
+const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
+
+/** The session options for a weights file: see `TransformersPolicyOptions.threads`. */
+function threadOptions(weightsPath: string, threads: number | undefined): ort.InferenceSession.SessionOptions {
+  const n = threads ?? (existsSync(weightsPath) && statSync(weightsPath).size < SMALL_MODEL_BYTES ? 1 : undefined);
+  return n === undefined ? {} : { intraOpNumThreads: n, interOpNumThreads: 1 };
 }
 
 interface Row {
@@ -121,6 +135,18 @@ function floatData(t: ort.Tensor): Float32Array {
   throw new PolicyError("bad_response", `unsupported logits type ${t.type}`);
 }
 
+/** Rows `index` (batch positions, repeats allowed) of a [B, ...] tensor: the KV cache of the next batch's rows. */
+function gatherBatchRows(t: ort.Tensor, index: readonly number[]): ort.Tensor {
+  const dims = t.dims as number[];
+  const per = dims.slice(1).reduce((a, b) => a * b, 1);
+  const src = t.data as Float32Array | Uint16Array;
+  const dst = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(index.length * per);
+  index.forEach((p, q) => {
+    dst.set(src.subarray(p * per, (p + 1) * per), q * per);
+  });
+  return new ort.Tensor(t.type as "float32", dst as Float32Array, [index.length, ...dims.slice(1)]);
+}
+
 export class TransformersPolicy implements Policy {
   readonly info: PolicyInfo;
   private current: Lease;
@@ -148,8 +174,11 @@ export class TransformersPolicy implements Policy {
     this.eosIds = new Set(eos);
     this.padId = tokenizer.pad_token_id ?? eos[0] ?? 0;
     const device = options.device ?? "cpu";
-    this.sessionOptions = { executionProviders: [device === "auto" ? "cpu" : device] };
     this.weightsPath = weightsFile(dir, config, options.dtype);
+    this.sessionOptions = {
+      executionProviders: [device === "auto" ? "cpu" : device],
+      ...threadOptions(this.weightsPath, options.threads),
+    };
     this.queue = new BatchQueue({ maxBatch: options.maxBatch ?? 32, maxWaitMs: options.maxWaitMs ?? 10 }, (rows) =>
       this.runBatch(rows),
     );
@@ -160,9 +189,11 @@ export class TransformersPolicy implements Policy {
     const path = resolve(dir);
     const tokenizer = await AutoTokenizer.from_pretrained(path);
     const device = options.device ?? "cpu";
+    const config = JSON.parse(readFileSync(join(path, "config.json"), "utf8")) as Record<string, unknown>;
     const model = await AutoModelForCausalLM.from_pretrained(path, {
       device,
       ...(options.dtype ? { dtype: options.dtype } : {}),
+      session_options: threadOptions(weightsFile(path, config, options.dtype), options.threads),
     }).catch((err: Error) => {
       // onnxruntime-node's CUDA provider ships only through an install-time download: say so plainly.
       if (device !== "cpu" && device !== "auto") {
@@ -308,27 +339,46 @@ export class TransformersPolicy implements Policy {
     }
   }
 
-  /** Left-padded batched decoding with the KV cache; each row stops at its own EOS, stop string or length. */
+  /**
+   * Left-padded batched decoding with the KV cache; each row stops at its own EOS, stop string or length.
+   * Rows with the same prompt (a question's K samples) share one prefill, whose cache is copied to
+   * each; rows that finish leave the batch. A batch's cost is then its distinct prompts plus its
+   * unfinished rows, not rows × its longest row.
+   */
   private async decodeBatch(session: RawSession, rows: Row[]): Promise<Completion[]> {
-    const B = rows.length;
+    const distinct = new Map<string, number>();
+    const firstRow: number[] = [];
+    // posOf[b]: row b's position in the batch of the coming session.run (the prefill's: its prompt's).
+    let posOf = rows.map((r, b) => {
+      const key = r.promptIds.join(",");
+      let u = distinct.get(key);
+      if (u === undefined) {
+        u = firstRow.length;
+        distinct.set(key, u);
+        firstRow.push(b);
+      }
+      return u;
+    });
+    const U = firstRow.length;
     const L = Math.max(...rows.map((r) => r.promptIds.length));
-    const ids = new Array<number>(B * L).fill(this.padId);
-    let mask = new BigInt64Array(B * L);
-    const pos = new Array<number>(B * L).fill(1);
-    rows.forEach((r, b) => {
+    const ids = new Array<number>(U * L).fill(this.padId);
+    let mask = new BigInt64Array(U * L);
+    const pos = new Array<number>(U * L).fill(1);
+    firstRow.forEach((b, u) => {
+      const r = rows[b]!;
       const off = L - r.promptIds.length;
       r.promptIds.forEach((id, j) => {
-        ids[b * L + off + j] = id;
-        mask[b * L + off + j] = 1n;
-        pos[b * L + off + j] = j;
+        ids[u * L + off + j] = id;
+        mask[u * L + off + j] = 1n;
+        pos[u * L + off + j] = j;
       });
     });
     const nextPos = rows.map((r) => r.promptIds.length);
-    const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids, [B, L]) };
+    const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids, [U, L]) };
     const wants = (name: string) => this.inputNames.includes(name);
     for (const meta of session.inputMetadata ?? []) {
       if (!KV_INPUT.test(meta.name)) continue;
-      const dims = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : d === "batch_size" ? B : 0));
+      const dims = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : d === "batch_size" ? U : 0));
       feeds[meta.name] = new ort.Tensor(
         (meta.type ?? "float32") as "float32",
         meta.type === "float16" ? new Uint16Array(0) : new Float32Array(0),
@@ -349,14 +399,17 @@ export class TransformersPolicy implements Policy {
     let scratch = new Float64Array(0);
     let width = L;
     let step = 0;
+    let batchRows: number[] = []; // after the prefill: the rows in batch order
+    const chosen = new Array<number>(rows.length).fill(this.padId);
     for (;;) {
+      const B = step === 0 ? U : batchRows.length;
       feeds.attention_mask = new ort.Tensor("int64", mask, [B, width]);
       if (wants("position_ids"))
         feeds.position_ids =
           step === 0
-            ? int64(pos, [B, L])
+            ? int64(pos, [U, L])
             : int64(
-                nextPos.map((p) => p - 1),
+                batchRows.map((b) => nextPos[b]! - 1),
                 [B, 1],
               );
       if (wants("num_logits_to_keep")) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(1n), []);
@@ -371,11 +424,10 @@ export class TransformersPolicy implements Policy {
         lp = new Float64Array(V!);
         scratch = new Float64Array(V!);
       }
-      const chosen = new Array<number>(B).fill(this.padId);
       rows.forEach((r, b) => {
         const o = out[b]!;
         if (o.finish) return;
-        logSoftmax(data, (b * S! + S! - 1) * V!, V!, lp);
+        logSoftmax(data, (posOf[b]! * S! + S! - 1) * V!, V!, lp);
         const token = sampleToken(lp, r, () => rngs[b]!.next(), scratch);
         chosen[b] = token;
         o.tokens.push(token);
@@ -388,18 +440,31 @@ export class TransformersPolicy implements Policy {
       });
       step++;
       if (out.every((o) => o.finish)) break;
+      // The next batch: the unfinished rows, each gathering its cache row from this call's batch.
+      batchRows = rows.flatMap((_, b) => (out[b]!.finish ? [] : [b]));
+      const gather = batchRows.map((b) => posOf[b]!);
+      const same = gather.length === B && gather.every((p, q) => p === q);
       for (const name of session.outputNames) {
-        if (name.startsWith("present")) feeds[name.replace(/^present/, "past_key_values")] = result[name]!;
+        if (!name.startsWith("present")) continue;
+        const t = result[name]!;
+        feeds[name.replace(/^present/, "past_key_values")] = same ? t : gatherBatchRows(t, gather);
       }
-      feeds.input_ids = int64(chosen, [B, 1]);
-      const grown = new BigInt64Array(B * (width + 1));
-      for (let b = 0; b < B; b++) {
-        grown.set(mask.subarray(b * width, (b + 1) * width), b * (width + 1));
-        grown[b * (width + 1) + width] = 1n;
-      }
+      const grown = new BigInt64Array(gather.length * (width + 1));
+      gather.forEach((p, q) => {
+        grown.set(mask.subarray(p * width, (p + 1) * width), q * (width + 1));
+        grown[q * (width + 1) + width] = 1n;
+      });
+      feeds.input_ids = int64(
+        batchRows.map((b) => chosen[b]!),
+        [gather.length, 1],
+      );
+      posOf = rows.map(() => -1);
+      batchRows.forEach((b, q) => {
+        posOf[b] = q;
+      });
       mask = grown;
       width++;
-      for (let b = 0; b < B; b++) nextPos[b]!++;
+      for (let b = 0; b < rows.length; b++) nextPos[b]!++;
     }
     return rows.map((r, b) => {
       const o = out[b]!;
