@@ -4,7 +4,8 @@
  * run, on two models: the built spice-lm-tiny (untrained, so every answer runs to the token
  * budget: a fixed workload) and the committed warm start (trained: answers end at their own
  * lengths, the realistic case). CPU time is shown beside wall time: on a shared machine it is the
- * steadier measure. Also: generating a 2,000-document world and its warm-start data.
+ * steadier measure. The last rows use onnxruntime's default thread count instead of the one thread
+ * a small model gets by default (TransformersPolicyOptions.threads). Also: generating a 2,000-document world and its warm-start data.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,8 +34,12 @@ const { items } = parseDataset(evalJsonl(split.eval));
 const subset = items.slice(0, ITEMS);
 const WARM = join(import.meta.dir, "..", "docs", "experiments", "default", "warm-start");
 
-async function measure(model: string, maxTokens: number) {
-  const policy = await TransformersPolicy.load(model, { maxBatch: 128, maxWaitMs: 5 });
+async function measure(model: string, maxTokens: number, threads?: number) {
+  const policy = await TransformersPolicy.load(model, {
+    maxBatch: 128,
+    maxWaitMs: 5,
+    ...(threads !== undefined ? { threads } : {}),
+  });
   const run = async (batchItems: number) => {
     const start = performance.now();
     const cpu = process.cpuUsage();
@@ -56,6 +61,7 @@ async function measure(model: string, maxTokens: number) {
 const rows: Array<[string, Awaited<ReturnType<typeof measure>>]> = [
   [`spice-lm-tiny, untrained, ${MAX_TOKENS} new tokens`, await measure(ensureModel(dataDir, DEFAULT_LM), MAX_TOKENS)],
   ["warm start (trained), up to 96 new tokens", await measure(WARM, 96)],
+  ["warm start, onnxruntime's default threads (one per core)", await measure(WARM, 96, 0)],
 ];
 rmSync(dataDir, { recursive: true, force: true });
 

@@ -137,7 +137,7 @@ export function registerExperiment(program: Command): void {
       false,
     )
     .option("--json", "print the per-pair results as JSON at the end", false)
-    .addOption(new Option("--variant <label>", "the sweep variant of a --pair-only run").hideHelp())
+    .option("--variant <label>", "with --sweep: run only this variant (its label in the preset's sweep)")
     .addOption(
       new Option(
         "--pair-only",
@@ -166,8 +166,13 @@ export function registerExperiment(program: Command): void {
         const configs: ExperimentConfigName[] = opts.sweep ? ["oracle_challenger"] : (opts.configs ?? preset.configs);
         if (opts.sweep && preset.sweep.length === 0) fail(`--sweep: preset ${preset.name} has no sweep variants`);
         // A pair is a configuration, or (with --sweep) a variant of oracle_challenger.
-        const variants: Array<SweepVariant | undefined> = opts.sweep ? preset.sweep : [undefined];
         const variantOf = (label?: string) => preset.sweep.find((v) => v.label === label);
+        // --variant narrows a sweep to one variant (e.g. to run variants side by side in separate work dirs).
+        const variants: Array<SweepVariant | undefined> = opts.sweep
+          ? opts.variant
+            ? [variantOf(opts.variant)]
+            : preset.sweep
+          : [undefined];
         if (opts.variant && !variantOf(opts.variant))
           fail(`--variant ${opts.variant}: not a sweep variant of ${preset.name}`);
         const seeds = opts.seeds ?? preset.seeds;

@@ -104,7 +104,8 @@ export const PRESETS: Record<string, ExperimentPreset> = {
     evalSample: "all",
     evalK: 1,
     evalMaxTokens: 96,
-    evalEvery: 10,
+    // At the start (shared by every run) and the end: each evaluation of the whole set costs minutes here.
+    evalEvery: 20,
     sft: [
       { data: "reasoner", steps: 450, batchSize: 16, lr: 3e-3, maxLength: 256 },
       { data: "all", steps: 410, batchSize: 16, lr: 2e-3, maxLength: 640 },
@@ -113,12 +114,13 @@ export const PRESETS: Record<string, ExperimentPreset> = {
     ],
     // Update size from the measured sweep (docs/experiments/sweep/sweep.md).
     trainer: {
-      iterations: 30,
+      iterations: 20,
       batch_docs: 2,
       challenger_samples: 4,
       reasoner_rollouts: 8,
       max_attempts: 8,
-      max_new_tokens: 96,
+      // The challenger's task JSON needs up to ~150 tokens.
+      max_new_tokens: 160,
       learning_rate: 2e-5,
       learner_minibatch: 8,
       learner: "embedded",

@@ -46,7 +46,7 @@ export interface TransformersPolicyOptions {
   /**
    * onnxruntime's intra-op threads. Default: 1 for a small model (weights under 64 MB), whose
    * operators are too small to split (extra threads only spin: half the CPU time on the built
-   * tiny model, bench/eval.ts), else onnxruntime's default (one per core).
+   * tiny model, bench/eval.ts), else onnxruntime's default (one per core). 0 asks for that default.
    */
   threads?: number;
 }
@@ -55,8 +55,8 @@ const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
 
 /** The session options for a weights file: see `TransformersPolicyOptions.threads`. */
 function threadOptions(weightsPath: string, threads: number | undefined): ort.InferenceSession.SessionOptions {
-  const n = threads ?? (existsSync(weightsPath) && statSync(weightsPath).size < SMALL_MODEL_BYTES ? 1 : undefined);
-  return n === undefined ? {} : { intraOpNumThreads: n, interOpNumThreads: 1 };
+  const n = threads ?? (existsSync(weightsPath) && statSync(weightsPath).size < SMALL_MODEL_BYTES ? 1 : 0);
+  return n === 0 ? {} : { intraOpNumThreads: n, interOpNumThreads: 1 };
 }
 
 interface Row {
