@@ -129,7 +129,7 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
   else {
     const ci = (c: [number, number]) => `[${pct(c[0])}, ${pct(c[1])}]`;
     process.stdout.write(
-      `avg@${summary.k} ${pct(summary.avg_at_k)} ${ci(ci95.avg_at_k)}  pass@1 ${pct(summary.pass_at_1)} ${ci(ci95.pass_at_1)}  pass@${summary.k} ${pct(summary.pass_at_k)}  (n=${summary.n}; 95% bootstrap intervals over items)\n`,
+      `avg@${summary.k} ${pct(summary.avg_at_k)} ${ci(ci95.avg_at_k)}  pass@1 ${pct(summary.pass_at_1)} ${ci(ci95.pass_at_1)}${summary.k > 1 ? `  pass@${summary.k} ${pct(summary.pass_at_k)}` : ""}  (n=${summary.n}; 95% bootstrap intervals over items)\n`,
     );
     for (const [g, s] of Object.entries(groups))
       process.stdout.write(`  ${g}: avg@${s.k} ${pct(s.avg_at_k)}  pass@1 ${pct(s.pass_at_1)}  (n=${s.n})\n`);
