@@ -45,7 +45,10 @@ const work = mkdtempSync(join(tmpdir(), "spice-bench-learner-"));
 /** 16 trajectories of 128 tokens (32 prompt + 96 completion) in two groups of 8, seeded. */
 function groups(V: number, seed: number): ScoredGroup[] {
   let s = seed;
-  const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31) % V;
+  const next = () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s % V;
+  };
   return [0, 1].map((g) => {
     const rewards = Array.from({ length: 8 }, (_, i): number => ((i + g) % 3 === 0 ? 1 : 0));
     const mean = rewards.reduce((a, b) => a + b, 0) / 8;

@@ -71,7 +71,10 @@ export function trainBpe(text: string, mergeCount: number): BpeTokenizer {
       pairCounts.set(key, (pairCounts.get(key) ?? 0) + sign * freqs[w]!);
       if (sign === 1) {
         let set = pairWords.get(key);
-        if (!set) pairWords.set(key, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          pairWords.set(key, set);
+        }
         set.add(w);
       }
     }

@@ -29,7 +29,7 @@ beforeAll(async () => {
   const onnxPath = join(lmDir, "onnx/model.onnx");
   const inits = readInitializers(readFileSync(onnxPath));
   for (const [name, v] of inits)
-    if (!name.startsWith("const.") && !name.includes("ln_")) v.data.forEach((x, i) => (v.data[i] = x * 12));
+    if (!name.startsWith("const.") && !name.includes("ln_")) v.data.set(v.data.map((x) => x * 12));
   writeFileSync(onnxPath, replaceInitializers(readFileSync(onnxPath), inits));
   lm = await loadCausalLM(lmDir);
   encoderDir = buildModel({ kind: "encoder", preset: "tiny", seed: 1, outDir: join(root, "enc") }).dir;

@@ -6,6 +6,7 @@ import { challengerRouter } from "./challenger/index.ts";
 import { reasonerRouter } from "./reasoner/index.ts";
 import { trainerRouter } from "./trainer/index.ts";
 import { verifyRouter } from "./verify/index.ts";
+import { openrlhfRouter } from "./openrlhf/index.ts";
 
 /**
  * Every resource router, mounted at "/": routers declare their full paths (`/v1/...`), so
@@ -18,4 +19,5 @@ export function mountRoutes(app: OpenAPIHono, ctx: AppContext): void {
   app.route("/", reasonerRouter(ctx));
   app.route("/", trainerRouter(ctx));
   app.route("/", verifyRouter(ctx));
+  app.route("/", openrlhfRouter());
 }

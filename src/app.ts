@@ -1,8 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppContext } from "./context.ts";
+import type { Logger } from "./log.ts";
 import { bearerAuth } from "./http/middleware/bearer-auth.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
@@ -52,6 +54,14 @@ export function createApp(ctx: AppContext) {
     c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
   );
 
+  installErrorHandling(app, logger);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/** 404 and error answers as problem+json: library errors through the error table, anything else a logged 500. */
+export function installErrorHandling<E extends Env>(app: Hono<E>, logger: Logger): void {
   app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     const p = problemFor(err);
@@ -63,7 +73,4 @@ export function createApp(ctx: AppContext) {
     logger.error({ req_id: c.get("requestId"), err }, "unhandled error");
     return problem(c, 500, "Internal server error", "the error was logged; quote the request id when reporting it");
   });
-  return app;
 }
-
-export type App = ReturnType<typeof createApp>;

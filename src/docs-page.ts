@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: walks an OpenAPI document as untyped JSON.
 /**
  * The API reference page, rendered on the server from the OpenAPI document: no CDN and no
  * client-side script, so it works offline and behind strict proxies.

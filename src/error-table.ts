@@ -28,6 +28,10 @@ export const ERROR_TABLE: Record<SpiceErrorCode, ErrorAnswer> = {
   trainer_busy: { status: 409, title: "Conflict", exit: 2 },
   trainer_state: { status: 409, title: "Conflict", exit: 2 },
   trainer_setup: { status: 400, title: "Invalid trainer setup", exit: 2 },
+  gym_bad_row: { status: 400, title: "Bad row", exit: 2 },
+  // Retryable on purpose: NeMo-RL retries a 5xx as an infrastructure failure, and the pool fills as challenger rows run.
+  gym_no_task: { status: 503, title: "No task in the pool yet", exit: 1 },
+  gym_no_assignment: { status: 409, title: "No task for this rollout", exit: 2 },
 };
 
 /** The answer for a library error, with its message as the detail; null for any other error. */

@@ -17,7 +17,10 @@ export type SpiceErrorCode =
   | `policy_${PolicyErrorKind}`
   | "trainer_busy"
   | "trainer_state"
-  | "trainer_setup";
+  | "trainer_setup"
+  | "gym_bad_row"
+  | "gym_no_task"
+  | "gym_no_assignment";
 
 export class SpiceError extends Error {
   constructor(
@@ -69,5 +72,26 @@ export class BadInput extends SpiceError {
 export class PolicySpecError extends SpiceError {
   constructor(message: string) {
     super("policy_spec", message);
+  }
+}
+
+/** A NeMo-Gym request whose row the environment cannot use (docs/gym.md): bad data, not worth a retry. */
+export class GymBadRow extends SpiceError {
+  constructor(message: string) {
+    super("gym_bad_row", message);
+  }
+}
+
+/** `/reset` found the task pool empty after waiting: retryable, the challenger rows fill it. */
+export class GymNoTask extends SpiceError {
+  constructor(message: string) {
+    super("gym_no_task", message);
+  }
+}
+
+/** `/step` for a reasoner row that was never reset: the task it answers is unknown. */
+export class GymNoAssignment extends SpiceError {
+  constructor(message: string) {
+    super("gym_no_assignment", message);
   }
 }

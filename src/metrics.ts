@@ -45,3 +45,21 @@ export function trainerGauge(registry: Registry, name: string, help: string): Ga
     () => new Gauge({ name, help, labelNames: ["run"] as const, registers: [registry] }),
   );
 }
+
+/**
+ * A run's scalar metrics of its last committed iteration as Prometheus gauges `spice_trainer_<name>{run}`, plus
+ * `spice_trainer_iteration`: the embedded trainer and the external-run environment (`spice gym serve`) both export so.
+ */
+export function exportRunGauges(
+  registry: Registry,
+  runId: string,
+  iteration: number,
+  metrics: Record<string, unknown>,
+): void {
+  for (const [name, value] of Object.entries(metrics)) {
+    if (typeof value !== "number" || !Number.isFinite(value)) continue;
+    const metricName = `spice_trainer_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+    trainerGauge(registry, metricName, `trainer metric ${name} (last committed iteration)`).set({ run: runId }, value);
+  }
+  trainerGauge(registry, "spice_trainer_iteration", "last committed iteration").set({ run: runId }, iteration);
+}

@@ -90,7 +90,10 @@ function linksIn(markdown: string): { line: number; target: string }[] {
 const anchorCache = new Map<string, Set<string>>();
 function anchorsOfFile(abs: string): Set<string> {
   let a = anchorCache.get(abs);
-  if (!a) anchorCache.set(abs, (a = anchorsOf(readFileSync(abs, "utf8"))));
+  if (!a) {
+    a = anchorsOf(readFileSync(abs, "utf8"));
+    anchorCache.set(abs, a);
+  }
   return a;
 }
 

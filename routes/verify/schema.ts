@@ -16,11 +16,9 @@ export const VerifyItem = z.object(VerifyRowSchema.shape).openapi("VerifyItem", 
 
 export const VerifyBatch = z
   .object({
-    items: z
-      .array(z.unknown())
-      .openapi({
-        description: `VerifyItem objects, at most ${MAX_VERIFY_ITEMS}; a bad item gets an error row in its place`,
-      }),
+    items: z.array(z.unknown()).openapi({
+      description: `VerifyItem objects, at most ${MAX_VERIFY_ITEMS}; a bad item gets an error row in its place`,
+    }),
   })
   .openapi("VerifyBatch");
 

@@ -10,6 +10,7 @@ import { registerVerify } from "./verify.ts";
 import { registerWorld } from "./world.ts";
 import { registerEval } from "./eval.ts";
 import { registerExperiment } from "./experiment.ts";
+import { registerGym } from "./gym.ts";
 import { addSettingsOptions, EXIT_USAGE, exitOnKnownError } from "./util.ts";
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerWorld(program);
   registerEval(program);
   registerExperiment(program);
+  registerGym(program);
   return program;
 }
 

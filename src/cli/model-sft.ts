@@ -38,7 +38,7 @@ export function registerModelSft(model: Command): void {
       if (!existsSync(modelDir)) fail(`--model ${modelDir}: no such folder`);
       if (!existsSync(flags.data)) fail(`--data ${flags.data}: no such file`);
       if (flags.resume && !flags.checkpointDir) fail("--resume needs --checkpoint-dir");
-      let summary;
+      let summary: Awaited<ReturnType<typeof sftModelFolder>>;
       try {
         summary = await sftModelFolder({
           ...flags,

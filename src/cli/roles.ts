@@ -51,7 +51,10 @@ function printChallenge(r: DocumentChallenge): void {
   const notes = `${r.skipped ? ", skipped (no valid task)" : ""}${r.truncated ? ", document trimmed" : ""}`;
   process.stdout.write(`doc ${r.docId ?? "(inline)"}: ${r.attempts} samples in ${r.rounds} round(s)${notes}\n`);
   r.group.forEach(({ result: t }, i) => {
-    if (!t.valid) return void process.stdout.write(`  ${i + 1}. invalid: ${t.error}\n`);
+    if (!t.valid) {
+      process.stdout.write(`  ${i + 1}. invalid: ${t.error}\n`);
+      return;
+    }
     process.stdout.write(`  ${i + 1}. [${t.taskType}/${t.answerType}] ${t.question}\n`);
     if (t.options) for (const [k, v] of Object.entries(t.options)) process.stdout.write(`       ${k}) ${v}\n`);
     process.stdout.write(`     answer: ${t.answer}\n`);

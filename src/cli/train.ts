@@ -142,6 +142,7 @@ export function registerTrain(program: Command): void {
         pid: runningTrainerPid(config),
         run_id: newest?.id ?? null,
         run_status: newest?.status ?? null,
+        run_kind: newest?.kind ?? null,
         iteration: last?.iteration ?? 0,
         iterations: (newest?.config as TrainerConfig | undefined)?.iterations ?? null,
         resumable_run: open?.id ?? null,
@@ -153,7 +154,7 @@ export function registerTrain(program: Command): void {
       else
         process.stdout.write(
           `trainer: ${status.pid ? `running (pid ${status.pid})` : "not running"}\n` +
-            `run: ${status.run_id ?? "none"} ${status.run_status ?? ""} iteration ${status.iteration}/${status.iterations ?? "?"}\n`,
+            `run: ${status.run_id ?? "none"} ${status.run_kind ?? ""} ${status.run_status ?? ""} iteration ${status.iteration}/${status.iterations ?? "?"}\n`,
         );
     });
 

@@ -94,7 +94,7 @@ export function registerWorld(program: Command): void {
         maxFactor: flags.maxFactor,
         mcqShare: flags.mcqShare,
       });
-      let generated;
+      let generated: ReturnType<typeof generateWorld>;
       try {
         generated = generateWorld(options);
       } catch (err) {

@@ -333,7 +333,8 @@ export class Corpus {
 
   /** The id/hash/provenance columns of every table, re-read only when a table version moved. */
   private async catalog(): Promise<Catalog> {
-    const t = this.tables ?? (this.tables = await openTables(join(corpusDir(this.dataDir), "lancedb")));
+    this.tables ??= await openTables(join(corpusDir(this.dataDir), "lancedb"));
+    const t = this.tables;
     if (!t) return { versions: "", segments: [], docHashes: new Map(), rejections: [], ingests: [] };
     const versions = `${await t.segments.version()}/${await t.rejections.version()}/${await t.ingests.version()}`;
     if (this.cached?.versions === versions) return this.cached;

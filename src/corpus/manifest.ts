@@ -82,7 +82,10 @@ export function computeManifest(
   const bySource = new Map<string, { docs: Set<string>; segments: number; tokens: number; rejected: number }>();
   const entry = (source: string) => {
     let e = bySource.get(source);
-    if (!e) bySource.set(source, (e = { docs: new Set(), segments: 0, tokens: 0, rejected: 0 }));
+    if (!e) {
+      e = { docs: new Set(), segments: 0, tokens: 0, rejected: 0 };
+      bySource.set(source, e);
+    }
     return e;
   };
   for (const s of segments) {

@@ -55,7 +55,7 @@ export function expandPaths(paths: string[]): { files: string[]; skipped: string
       files.push("-");
       continue;
     }
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(p);
     } catch {

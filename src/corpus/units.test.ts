@@ -133,7 +133,7 @@ describe("curation rules", () => {
   test("MinHash: near-duplicates are found through LSH, distinct texts are not", () => {
     const docs = generateSampleDocuments(60, 3).map((d) => d.text);
     const index = new MinHashIndex();
-    docs.forEach((t, i) => index.add(`d${i}`, minhashSignature(t)));
+    for (const [i, t] of docs.entries()) index.add(`d${i}`, minhashSignature(t));
     const edited = `${docs[7]!.replace(/\.$/, "!")} Indeed.`;
     const hit = index.query(minhashSignature(edited), 0.8);
     expect(hit?.id).toBe("d7");

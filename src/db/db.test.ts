@@ -9,7 +9,9 @@ import { runs } from "./schema.ts";
 import { tempDir } from "../../test/helpers.ts";
 
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((f) => f()));
+afterEach(() => {
+  for (const f of cleanups.splice(0)) f();
+});
 
 function freshPath() {
   const t = tempDir();

@@ -7,9 +7,17 @@ import { RUN_STATUSES } from "./run-states.ts";
  * the generated migration under drizzle/; migrations are applied at start-up by openDb().
  */
 
+/**
+ * How a run learns: `embedded` = the toolkit's own trainer (`spice train`); `external` = an external trainer
+ * (NeMo-RL, verl, …) driving `spice gym serve`, whose rollouts and rewards the environment records.
+ */
+export const RUN_KINDS = ["embedded", "external"] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
 /** One self-play run: its configuration and what it was tied to (corpus, model), for reproducibility. */
 export const runs = sqliteTable("runs", {
   id: text("id").primaryKey(),
+  kind: text("kind", { enum: RUN_KINDS }).notNull().default("embedded"),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
   status: text("status", { enum: RUN_STATUSES }).notNull().default("running"),
@@ -166,3 +174,45 @@ export const evalResults = sqliteTable(
 );
 
 export type EvalResultRow = typeof evalResults.$inferSelect;
+
+/**
+ * The task pool of an external run (`spice gym serve`): every valid challenger task, with its pass rate p̂, the
+ * segment it was written from and the policy version that wrote it (the run's window, i.e. iteration, at the
+ * time). Reasoner rows (`/reset`) draw their tasks from here.
+ */
+export const gymPool = sqliteTable("gym_pool", {
+  taskId: integer("task_id")
+    .primaryKey()
+    .references(() => tasks.id),
+  runId: text("run_id")
+    .notNull()
+    .references(() => runs.id),
+  docId: text("doc_id"),
+  passRate: real("pass_rate").notNull(),
+  policyVersion: integer("policy_version").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  /** How many reasoner groups were handed this task. */
+  served: integer("served").notNull().default(0),
+});
+
+/**
+ * Which pool task a reasoner row's group was handed (`/reset`): one per row key (`_ng_task_index` and the
+ * row's own number), so that every rollout of a GRPO group answers the same task, across restarts too.
+ */
+export const gymAssignments = sqliteTable(
+  "gym_assignments",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    key: text("key").notNull(),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    /** Rollout indices that reset under this assignment, and those that stepped (JSON arrays). */
+    reset: text("reset", { mode: "json" }).notNull(),
+    stepped: text("stepped", { mode: "json" }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key] })],
+);

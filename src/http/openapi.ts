@@ -2,6 +2,7 @@ import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
 import type { Env } from "hono";
 import { problem, PROBLEM_CONTENT_TYPE } from "../problem.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: one hook for every route, whatever its input and path types.
 type AnyHook = Hook<any, Env, any, any>;
 
 /**

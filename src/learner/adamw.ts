@@ -1,6 +1,6 @@
 // AdamW with global-norm gradient clipping, fused with value-and-grad into ONE jit'd program: the
 // only form in jax-js 0.1.25 that neither leaks device buffers nor pays per-op dispatch for the update
-// (notes/jax-js.md). Step-dependent numbers (learning rate, bias corrections) enter as scalar arrays
+// (measured in docs/learner.md). Step-dependent numbers (learning rate, bias corrections) enter as scalar arrays
 // so that a new step never recompiles.
 import { jit, numpy as np, tree, valueAndGrad, type OwnedFunction } from "@jax-js/jax";
 import type { Params } from "./model.ts";

@@ -46,7 +46,11 @@ test("policy gradient on 'emit token 7' raises the mean reward", async () => {
         const w = z.map((x) => Math.exp(x - mx));
         let u = rand() * w.reduce((a, c) => a + c, 0);
         let k = 0;
-        while (k < w.length - 1 && (u -= w[k]!) > 0) k++;
+        while (k < w.length - 1) {
+          u -= w[k]!;
+          if (u <= 0) break;
+          k++;
+        }
         r.push(k);
       });
     }

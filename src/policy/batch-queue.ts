@@ -58,8 +58,12 @@ export class BatchQueue<I, O> {
     this.batchSizes.push(batch.length);
     this.run(batch.map((p) => p.item))
       .then(
-        (out) => batch.forEach((p, i) => p.resolve(out[i]!)),
-        (err) => batch.forEach((p) => p.reject(err)),
+        (out) => {
+          for (const [i, p] of batch.entries()) p.resolve(out[i]!);
+        },
+        (err) => {
+          for (const p of batch) p.reject(err);
+        },
       )
       .finally(() => {
         this.running = false;

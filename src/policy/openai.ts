@@ -180,7 +180,7 @@ export class OpenAIPolicy implements Policy {
     if (choices.length !== n)
       throw new PolicyError("bad_response", `${this.base}: asked for ${n} completions, got ${choices.length}`);
     const completions = choices.map((c) => toCompletion(c, chat));
-    completions.forEach((c, sample) => o.onToken?.({ prompt: index, sample, text: c.text }));
+    for (const [sample, c] of completions.entries()) o.onToken?.({ prompt: index, sample, text: c.text });
     return { prompt: chat ? JSON.stringify(body.messages) : rendered, promptTokenIds: null, completions };
   }
 

@@ -103,7 +103,7 @@ describe("one self-play iteration", () => {
     expect(out.groups.map((g) => g.group)).toEqual([...Array(12).keys()]);
     const selection = challenger.find((g) => g.prompt.includes("Step 1 of 2"))!;
     expect(selection.completions).toHaveLength(4);
-    selection.advantages.forEach((a, i) => expect(a).toBeCloseTo(rewards[i]! - mean, 12));
+    for (const [i, a] of selection.advantages.entries()) expect(a).toBeCloseTo(rewards[i]! - mean, 12);
     expect(selection.meta?.group_size).toBe(4);
     const freeForm = challenger.find((g) => g.prompt.includes("write a free-form"))!;
     expect(freeForm.completions).toHaveLength(2);

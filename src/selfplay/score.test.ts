@@ -91,7 +91,7 @@ describe("scoring an iteration (pure)", () => {
     // threshold: 1 for 0 < p̂ < 1, 0 for p̂ = 1; the invalid output gets the penalty ρ = -0.1.
     expect(tasks.map((t) => t.reward)).toEqual([1, 0, -0.1]);
     // mean = 0.9 / 3 = 0.3; A_i = r_i - 0.3, not divided by the standard deviation.
-    [0.7, -0.3, -0.4].forEach((a, i) => expect(tasks[i]!.advantage).toBeCloseTo(a, 12));
+    for (const [i, a] of [0.7, -0.3, -0.4].entries()) expect(tasks[i]!.advantage).toBeCloseTo(a, 12);
     expect(tasks[0]!.rollouts.map((r) => r.advantage)).toEqual([0.5, -0.5, 0.5, -0.5]);
     expect(tasks[0]!.rollouts.map((r) => r.extracted)).toEqual(["12", "7", "12", "7"]);
     expect(tasks[1]!.rollouts.map((r) => r.advantage)).toEqual([0, 0, 0, 0]);
@@ -127,7 +127,7 @@ describe("scoring an iteration (pure)", () => {
     // The invalid sibling stays in the selection group with its penalty and its (negative) advantage.
     expect(selection.completions).toEqual(["{}", "{}", "a poem"]);
     expect(selection.rewards).toEqual([1, 0, -0.1]);
-    [0.7, -0.3, -0.4].forEach((a, i) => expect(selection.advantages[i]!).toBeCloseTo(a, 12));
+    for (const [i, a] of [0.7, -0.3, -0.4].entries()) expect(selection.advantages[i]!).toBeCloseTo(a, 12);
     expect(selection.meta).toEqual({ slot: 0, doc_id: "d1", group_size: 3 });
     expect(groups[3]!.meta?.group_size).toBe(3);
     const meta = { slot: 0, sample: 0, pass_rate: 0.5, task_type: "free_form", answer_type: "Integer", group_size: 4 };

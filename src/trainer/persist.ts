@@ -1,7 +1,17 @@
 import { and, asc, desc, eq, inArray, notInArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { RunStatus } from "../db/run-states.ts";
-import { checkpoints, iterations, metrics, rollouts, runs, segmentsUsed, tasks, type Run } from "../db/schema.ts";
+import {
+  checkpoints,
+  iterations,
+  metrics,
+  rollouts,
+  runs,
+  segmentsUsed,
+  tasks,
+  type Run,
+  type RunKind,
+} from "../db/schema.ts";
 import type { TrainerConfig } from "./config.ts";
 import { scalarMetrics, type IterationRecord } from "./record.ts";
 
@@ -17,19 +27,23 @@ export function tieRun(db: Db, id: string, tied: { corpusHash: string | null; mo
   db.update(runs).set({ corpusHash: tied.corpusHash, modelHash: tied.modelHash }).where(eq(runs.id, id)).run();
 }
 
-/** A new run supersedes unfinished ones: they are marked stopped, so only one run is "running". */
-export function stopOpenRuns(db: Db): void {
+/**
+ * A new run supersedes unfinished ones of its kind: they are marked stopped, so only one run of a kind is
+ * "running" (an external run served by `spice gym serve` and an embedded one may coexist).
+ */
+export function stopOpenRuns(db: Db, kind: RunKind = "embedded"): void {
   db.update(runs)
     .set({ status: "stopped", updatedAt: new Date() })
-    .where(inArray(runs.status, ["running", "paused"]))
+    .where(and(inArray(runs.status, ["running", "paused"]), eq(runs.kind, kind)))
     .run();
 }
 
-export function latestOpenRun(db: Db): Run | undefined {
+/** The newest unfinished run of a kind: what a restart resumes. */
+export function latestOpenRun(db: Db, kind: RunKind = "embedded"): Run | undefined {
   return db
     .select()
     .from(runs)
-    .where(inArray(runs.status, [...OPEN_STATES]))
+    .where(and(inArray(runs.status, [...OPEN_STATES]), eq(runs.kind, kind)))
     .orderBy(desc(runs.createdAt))
     .limit(1)
     .get();
@@ -146,7 +160,10 @@ export function runMetrics(db: Db, runId: string, names?: string[]): Array<Recor
   const byIter = new Map<number, Record<string, number>>();
   for (const r of rows) {
     let row = byIter.get(r.iteration);
-    if (!row) byIter.set(r.iteration, (row = { iteration: r.iteration }));
+    if (!row) {
+      row = { iteration: r.iteration };
+      byIter.set(r.iteration, row);
+    }
     row[r.name] = r.value;
   }
   return [...byIter.values()];

@@ -18,7 +18,7 @@ import {
   setRunStatus,
 } from "./persist.ts";
 import { scalarMetrics } from "./record.ts";
-import { trainerGauge } from "../metrics.ts";
+import { exportRunGauges } from "../metrics.ts";
 import type { LearnerSink } from "./sink.ts";
 
 /** The self-play engine of one run: built for a run (fresh or resumed), then driven iteration by iteration. */
@@ -114,6 +114,9 @@ export class Trainer {
     const wanted = opts.resumeRun ? getRun(db, opts.resumeRun) : undefined;
     if (opts.resumeRun && (!wanted || wanted.status === "finished" || wanted.status === "failed")) {
       throw new TrainerStateError(`run ${opts.resumeRun} cannot be resumed (${wanted?.status ?? "no such run"})`);
+    }
+    if (wanted && wanted.kind !== "embedded") {
+      throw new TrainerStateError(`run ${wanted.id} is an ${wanted.kind} run: \`spice gym serve\` records it`);
     }
     const open = opts.newRun ? undefined : (wanted ?? latestOpenRun(db));
     let resume: { samplerState: unknown; learnerState: string | null } | null = null;
@@ -277,15 +280,7 @@ export class Trainer {
   }
 
   private exportGauges(runId: string, metrics: Record<string, unknown>) {
-    const { registry } = this.ctx;
-    for (const [name, value] of Object.entries(scalarMetrics(metrics))) {
-      const metricName = `spice_trainer_${name.replace(/[^a-zA-Z0-9_]/g, "_")}`;
-      trainerGauge(registry, metricName, `trainer metric ${name} (last committed iteration)`).set(
-        { run: runId },
-        value,
-      );
-    }
-    trainerGauge(registry, "spice_trainer_iteration", "last committed iteration").set({ run: runId }, this.iteration);
+    exportRunGauges(this.ctx.registry, runId, this.iteration, metrics);
   }
 }
 

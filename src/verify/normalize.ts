@@ -3,6 +3,7 @@
  * presentation-only LaTeX (E6), the identity key (R5) and the depth check (R3).
  */
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is this regex's purpose.
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
 // Symbols that NFKC would destroy or leave as non-LaTeX; mapped before NFKC.

@@ -13,14 +13,16 @@ export type FakeMode =
   | { kind: "too-few-choices" }
   | { kind: "slow"; delayMs: number };
 
+export type Reply = (prompt: string, choice: number, body: Record<string, unknown>) => string;
+
 export interface FakeOpenAIServer {
   url: string;
   requests: { path: string; body: Record<string, unknown> }[];
   /** Most requests that were in flight at the same time. */
   maxInFlight: number;
   setMode(mode: FakeMode): void;
-  /** Makes every completion answer this text instead of the default echo. */
-  setReply(reply: ((prompt: string, choice: number) => string) | null): void;
+  /** Makes every completion answer this text instead of the default echo (`body`: the request's JSON). */
+  setReply(reply: Reply | null): void;
   stop(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ function completionText(prompt: string, choice: number): string {
 
 export function startFakeOpenAI(options: { delayMs?: number; model?: string } = {}): FakeOpenAIServer {
   let mode: FakeMode = { kind: "ok" };
-  let reply: ((prompt: string, choice: number) => string) | null = null;
+  let reply: Reply | null = null;
   let failuresLeft = 0;
   let inFlight = 0;
   const state = { maxInFlight: 0 };
@@ -64,7 +66,7 @@ export function startFakeOpenAI(options: { delayMs?: number; model?: string } = 
         const n = mode.kind === "too-few-choices" ? 0 : Number(body.n ?? 1);
         const maxTokens = Number(body.max_tokens ?? 16);
         const choices = Array.from({ length: n }, (_, i) => {
-          const full = (reply ?? completionText)(prompt, i);
+          const full = (reply ?? completionText)(prompt, i, body);
           const words = full.split(/(?<= )/);
           const kept = words.slice(0, maxTokens);
           const text = kept.join("");
