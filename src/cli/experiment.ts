@@ -7,9 +7,7 @@ import { EXPERIMENT_CONFIGS, type ExperimentConfigName } from "../experiment/con
 import { prepareExperiment } from "../experiment/prepare.ts";
 import { PRESETS, type SweepVariant } from "../experiment/presets.ts";
 import { writeReport, writeSweepReport } from "../experiment/report.ts";
-import { tasks } from "../db/schema.ts";
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
-import { pairKey, readPairResult, runPair, type PairResult } from "../experiment/run.ts";
+import { pairKey, readPairResult, runPair, runTasks, type PairResult } from "../experiment/run.ts";
 import { dbPath, openDb } from "../db/client.ts";
 import { lastIteration } from "../trainer/persist.ts";
 import { openContext } from "../server.ts";
@@ -17,49 +15,30 @@ import { commandConfig, fail, printJson } from "./util.ts";
 
 const CLI = join(import.meta.dir, "main.ts");
 
-/** A few valid tasks from each configuration's first run, and how many valid tasks any rollout answered as the gold. */
+/**
+ * A few valid tasks from each configuration's first run, how many valid tasks any rollout answered
+ * as the gold, and the late runs' most frequent gold: from the result files (`tasks`), or from this
+ * work dir's database for results written before they carried it.
+ */
 function taskExamples(dataDir: string, results: PairResult[]): NonNullable<Parameters<typeof writeReport>[0]["tasks"]> {
   const db = openDb(dbPath(dataDir));
   try {
-    const runIds = results.map((r) => r.run_id);
-    const counts = db
-      .select({ valid: sql<number>`count(*)`, answered: sql<number>`sum(${tasks.passRate} > 0)` })
-      .from(tasks)
-      .where(and(inArray(tasks.runId, runIds), eq(tasks.valid, true)))
-      .get();
-    const examples = [...new Map(results.map((r) => [r.config, r])).values()].flatMap((r) =>
-      db
-        .select()
-        .from(tasks)
-        .where(and(eq(tasks.runId, r.run_id), eq(tasks.valid, true)))
-        .orderBy(desc(tasks.iteration), asc(tasks.id))
-        .limit(2)
-        .all()
-        .map((t) => {
-          const parsed = t.parsed as { question?: string; answer?: string };
-          return {
-            config: r.config,
-            iteration: t.iteration,
-            question: parsed.question ?? "",
-            answer: parsed.answer ?? "",
-            answer_type: t.answerType,
-            pass_rate: t.passRate,
-          };
-        }),
-    );
-    // Collapse check: how concentrated the gold answers of the last fifth of each run are.
-    const late = results.flatMap((r) => {
+    const withTasks = results.map((r) => {
+      if (r.tasks) return { r, t: r.tasks };
       const last = Math.max(0, ...r.metrics.map((m) => m.iteration ?? 0));
-      return db
-        .select({ parsed: tasks.parsed })
-        .from(tasks)
-        .where(and(eq(tasks.runId, r.run_id), eq(tasks.valid, true), gt(tasks.iteration, Math.floor(last * 0.8))))
-        .all()
-        .map((t) => String((t.parsed as { answer?: string }).answer ?? ""));
+      return { r, t: runTasks(db, r.run_id, last) };
     });
+    const firstOfConfig = [...new Map(withTasks.map((x) => [x.r.config, x])).values()];
+    const examples = firstOfConfig.flatMap(({ r, t }) => t.examples.map((e) => ({ config: r.config, ...e })));
+    const late = withTasks.flatMap(({ t }) => t.late_golds);
     const freq = [...Map.groupBy(late, (a) => a).entries()].sort((a, b) => b[1].length - a[1].length)[0];
     const topGold = freq ? { answer: freq[0], share: freq[1].length / late.length, tasks: late.length } : null;
-    return { examples, valid: Number(counts?.valid ?? 0), answeredOnce: Number(counts?.answered ?? 0), topGold };
+    return {
+      examples,
+      valid: withTasks.reduce((n, { t }) => n + t.valid, 0),
+      answeredOnce: withTasks.reduce((n, { t }) => n + t.answered_once, 0),
+      topGold,
+    };
   } finally {
     db.$client.close();
   }

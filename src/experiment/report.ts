@@ -194,6 +194,9 @@ export async function writeReport(args: {
     `- Self-play per run: ${t.iterations} iterations, B ${t.batch_docs}, G ${t.challenger_samples}, K ${t.reasoner_rollouts}, max_attempts ${t.max_attempts}, max_new_tokens ${t.max_new_tokens}, lr ${t.learning_rate}, minibatch ${t.learner_minibatch ?? 8} (AdamW steps per iteration = trajectories ÷ minibatch), epochs ${t.learner_epochs ?? 1}, embedded Dr. GRPO learner.`,
   );
   lines.push(
+    "- Update size (learning rate, minibatch): measured on `oracle_challenger` in the sweep ([sweep.md](../sweep/sweep.md)).",
+  );
+  lines.push(
     `- \`sft_more\`: ${t.iterations} supervised steps of ${(t.batch_docs ?? 2) * (t.challenger_samples ?? 4) * (t.reasoner_rollouts ?? 4)} gold solutions each (as many sequences as one RL iteration's rollouts), lr ${preset.sftMoreLr}. \`no_update\`: the oracle loop with the rollout-only learner (weights never change: its gain is 0 by construction, and its row shows the evaluation's own interval).`,
   );
   lines.push(

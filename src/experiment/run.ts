@@ -8,8 +8,8 @@ import { parseTrainerConfig } from "../trainer/config.ts";
 import { createRunFactory } from "../trainer/factory.ts";
 import { getRun, recordMetric, runMetrics, setRunStatus } from "../trainer/persist.ts";
 import { Trainer, type RunFactory } from "../trainer/runner.ts";
-import { iterations as iterationsTable } from "../db/schema.ts";
-import { asc, eq } from "drizzle-orm";
+import { iterations as iterationsTable, tasks as tasksTable } from "../db/schema.ts";
+import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import { AutoTokenizer } from "@huggingface/transformers";
 import { init } from "@jax-js/jax";
 import { DEFAULT_ADAMW } from "../learner/adamw.ts";
@@ -50,6 +50,63 @@ export interface PairResult {
   metrics: Array<Record<string, number>>;
   /** p̂ histograms (counts of k/K) per iteration. */
   pass_rate_histograms: number[][];
+  /** What the challenger wrote, so the report needs only the result files (absent for sft_more). */
+  tasks?: RunTasks;
+}
+
+export interface RunTasks {
+  /** Valid tasks, and those on which at least one reasoner rollout matched the gold. */
+  valid: number;
+  answered_once: number;
+  /** The last two valid tasks. */
+  examples: Array<{
+    iteration: number;
+    question: string;
+    answer: string;
+    answer_type: string | null;
+    pass_rate: number | null;
+  }>;
+  /** Gold answers of the valid tasks in the last fifth of the iterations (a collapsed run repeats one). */
+  late_golds: string[];
+}
+
+/** The run's valid tasks as the report summarises them. */
+export function runTasks(db: AppContext["db"], runId: string, lastIteration: number): RunTasks {
+  const counts = db
+    .select({ valid: sql<number>`count(*)`, answered: sql<number>`sum(${tasksTable.passRate} > 0)` })
+    .from(tasksTable)
+    .where(and(eq(tasksTable.runId, runId), eq(tasksTable.valid, true)))
+    .get();
+  const examples = db
+    .select()
+    .from(tasksTable)
+    .where(and(eq(tasksTable.runId, runId), eq(tasksTable.valid, true)))
+    .orderBy(desc(tasksTable.iteration), asc(tasksTable.id))
+    .limit(2)
+    .all()
+    .map((t) => {
+      const parsed = t.parsed as { question?: string; answer?: string };
+      return {
+        iteration: t.iteration,
+        question: parsed.question ?? "",
+        answer: parsed.answer ?? "",
+        answer_type: t.answerType,
+        pass_rate: t.passRate,
+      };
+    });
+  const late_golds = db
+    .select({ parsed: tasksTable.parsed })
+    .from(tasksTable)
+    .where(
+      and(
+        eq(tasksTable.runId, runId),
+        eq(tasksTable.valid, true),
+        gt(tasksTable.iteration, Math.floor(lastIteration * 0.8)),
+      ),
+    )
+    .all()
+    .map((t) => String((t.parsed as { answer?: string }).answer ?? ""));
+  return { valid: Number(counts?.valid ?? 0), answered_once: Number(counts?.answered ?? 0), examples, late_golds };
 }
 
 export const pairKey = (config: string, seed: number, variant?: string) =>
@@ -226,6 +283,7 @@ export async function runPair(args: PairArgs): Promise<PairResult> {
     evals: [{ iteration: 0, ...first }, ...curve],
     metrics,
     pass_rate_histograms: histograms,
+    tasks: runTasks(ctx.db, runId, config.iterations),
   };
   writeJsonAtomic(join(args.resultsDir, `${key}.json`), result);
   return result;
