@@ -115,6 +115,11 @@ export function registerExperiment(program: Command): void {
       "run the preset's update-size sweep (oracle_challenger with each variant's learning rate / minibatch / epochs) and write sweep.md",
       false,
     )
+    .option(
+      "--report-only",
+      "run nothing: write the report from the result files present, naming the pairs that have none",
+      false,
+    )
     .option("--json", "print the per-pair results as JSON at the end", false)
     .option("--variant <label>", "with --sweep: run only this variant (its label in the preset's sweep)")
     .addOption(
@@ -134,6 +139,7 @@ export function registerExperiment(program: Command): void {
           warmModel?: string;
           json: boolean;
           sweep: boolean;
+          reportOnly: boolean;
           variant?: string;
           pairOnly?: boolean;
         },
@@ -203,6 +209,7 @@ export function registerExperiment(program: Command): void {
         // keeps every run far from its 4 GiB ceiling, and a pair whose process dies is resumed from
         // its last committed iteration by the next attempt.
         const results: PairResult[] = [];
+        const missing: string[] = [];
         for (const seed of seeds) {
           for (const config of configs) {
             for (const v of variants) {
@@ -210,6 +217,11 @@ export function registerExperiment(program: Command): void {
               const name = label ? `${config}@${label}` : config;
               let done = readPairResult(resultsDir, config, seed, label);
               if (done) log(`${name} seed ${seed}: done earlier, kept`);
+              else if (opts.reportOnly) {
+                log(`${name} seed ${seed}: no result yet, left out of the report (--report-only)`);
+                missing.push(`${name} seed ${seed}`);
+                continue;
+              }
               // An attempt that committed new iterations resets the count: only attempts that make no progress give up.
               let stalled = 0;
               let reached = committedIteration(prepared.dataDir, progressFile, config, seed, label);
@@ -254,9 +266,9 @@ export function registerExperiment(program: Command): void {
             }
           }
         }
-        const command = `bun run spice experiment --preset ${preset.name}${opts.sweep ? " --sweep" : ""}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
+        const command = `bun run spice experiment --preset ${preset.name}${opts.sweep ? " --sweep" : ""}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}${opts.reportOnly ? " --report-only" : ""}`;
         if (opts.sweep) {
-          await writeSweepReport({ outDir, preset, prepared, results, command });
+          await writeSweepReport({ outDir, preset, prepared, results, command, missing });
           log(`sweep table: ${join(outDir, "sweep.md")}`);
         } else {
           await writeReport({

@@ -153,6 +153,8 @@ export async function writeReport(args: {
   prepared: Prepared;
   results: PairResult[];
   command: string;
+  /** Pairs with no result (a --report-only report written before they completed). */
+  missing?: string[];
   /** Valid tasks sampled from the runs, and the share of valid tasks some rollout answered as the gold. */
   tasks?: {
     examples: TaskExample[];
@@ -171,6 +173,11 @@ export async function writeReport(args: {
     `Made by \`${args.command}\` on ${new Date().toISOString().slice(0, 10)}. Every number below comes from that run; the per-run JSON is in \`results/\`.`,
     "",
   );
+  if (args.missing?.length)
+    lines.push(
+      `**Incomplete**: ${args.missing.length} planned run(s) had not completed when this report was written and are left out: ${args.missing.join(", ")}.`,
+      "",
+    );
   lines.push("## Setup", "");
   const evaluated =
     prepared.evalItems.length === prepared.world.eval_tasks
@@ -366,6 +373,7 @@ export async function writeSweepReport(args: {
   prepared: Prepared;
   results: PairResult[];
   command: string;
+  missing?: string[];
 }): Promise<string> {
   const { outDir, preset, prepared, results } = args;
   mkdirSync(join(outDir, "plots"), { recursive: true });
@@ -378,6 +386,7 @@ export async function writeSweepReport(args: {
     "",
     `Each row is reasoner RL from the warm start with the world's gold tasks as the challenger (a perfect challenger): ${t.iterations} iterations of B ${t.batch_docs} documents × G ${t.challenger_samples} tasks × K ${t.reasoner_rollouts} rollouts (${rollouts} rollouts per iteration, max_new_tokens ${t.max_new_tokens}). Evaluated on ${prepared.evalItems.length} held-out items (greedy pass@1); the gain's 95% interval is a bootstrap over items. AdamW steps per iteration ≈ trajectories with a non-zero advantage ÷ minibatch × epochs.`,
     "",
+    ...(args.missing?.length ? [`**Incomplete**: no result yet for ${args.missing.join(", ")}.`, ""] : []),
     "| variant | learning rate | minibatch | epochs | start | end | gain, points [95% CI] | verdict | learner steps/iter | wall min | CPU min |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
   ];

@@ -65,7 +65,7 @@ describe("spice experiment (ci preset)", () => {
     } finally {
       t.cleanup();
     }
-  }, 180_000);
+  }, 600_000);
 
   test("the baselines, the guard and the sweep run at the ci preset", async () => {
     const t = tempDir();
@@ -115,7 +115,7 @@ describe("spice experiment (ci preset)", () => {
     } finally {
       t.cleanup();
     }
-  }, 240_000);
+  }, 600_000);
 
   test("bad flags exit 2 with one line", () => {
     const r = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "experiment", "--configs", "spice,bogus"]);
