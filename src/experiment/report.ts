@@ -5,7 +5,7 @@ import { CONFIG_DESCRIPTIONS, type ExperimentConfigName } from "./configs.ts";
 import { challengerReward, INVALID_PENALTY } from "../spice/rewards.ts";
 import { lineChart, passRateChart, renderPng } from "./plots.ts";
 import type { Prepared } from "./prepare.ts";
-import type { ExperimentPreset } from "./presets.ts";
+import { type ExperimentPreset, PRESETS } from "./presets.ts";
 import type { PairResult } from "./run.ts";
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
@@ -398,6 +398,19 @@ export async function writeSweepReport(args: {
     const steps = mean(r.metrics.map((m) => m["learner.steps"] ?? 0));
     lines.push(
       `| ${r.variant ?? r.config} | ${o.learning_rate} | ${o.learner_minibatch ?? 8} | ${o.learner_epochs ?? 1} | ${pts(r.evals[0]!.pass_at_1)} | ${pts(r.evals.at(-1)!.pass_at_1)} | ${gain ? fmtInterval(gain) : "–"} | ${gain ? intervalVerdict(gain) : "–"} | ${steps.toFixed(1)} | ${(r.seconds / 60).toFixed(1)} | ${r.cpu_seconds !== undefined ? (r.cpu_seconds / 60).toFixed(1) : "–"} |`,
+    );
+  }
+  const scored = results.map((r) => {
+    const start = verdicts(r.evals[0]);
+    const end = verdicts(r.evals.at(-1));
+    return { r, gain: start && end ? pairedGain(start, [end], { seed: 1 }) : null };
+  });
+  const best = scored.filter((x) => x.gain).sort((a, b) => b.gain!.mean - a.gain!.mean)[0];
+  if (best) {
+    const o = { ...t, ...(best.r.overrides ?? {}) } as Record<string, unknown>;
+    lines.push(
+      "",
+      `Largest measured gain: \`${best.r.variant}\` (${fmtInterval(best.gain!)} points): learning rate ${o.learning_rate}, minibatch ${o.learner_minibatch ?? 8}. The \`default\` preset's trainer uses learning rate ${PRESETS.default!.trainer.learning_rate} and minibatch ${PRESETS.default!.trainer.learner_minibatch ?? 8}.`,
     );
   }
   const accuracy = results.flatMap((r) =>
