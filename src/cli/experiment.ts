@@ -277,9 +277,11 @@ export function registerExperiment(program: Command): void {
             prepared,
             results,
             command,
+            missing,
+            // The challenger's tasks: self-play configurations only (the oracle's are the world's own).
             tasks: taskExamples(
               prepared.dataDir,
-              results.filter((r) => r.config !== "sft_more"),
+              results.filter((r) => !["sft_more", "oracle_challenger", "no_update"].includes(r.config)),
             ),
           });
           log(`report: ${join(outDir, "report.md")}`);

@@ -1,5 +1,5 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import type { AppContext } from "../context.ts";
 import { corpusSettingsPath, getCorpus, ingestPaths } from "../corpus/index.ts";
@@ -193,7 +193,7 @@ export async function prepareExperiment(
       cpSync(options.warmModel, warmModel, { recursive: true });
       writeFileSync(
         join(workDir, "sft-summary.json"),
-        JSON.stringify({ supplied: resolve(options.warmModel), stages: [] }, null, 2),
+        JSON.stringify({ supplied: options.warmModel, stages: [] }, null, 2),
       );
     } else {
       const stages = await runSftStages(preset, workDir, ensureModel(dataDir, DEFAULT_LM), sftFiles, log);
