@@ -126,8 +126,7 @@ export const PRESETS: Record<string, ExperimentPreset> = {
       learner: "embedded",
       checkpoint_every: 1000,
     },
-    // Two seeds: what this shared 2-core machine fits in the session's time (docs/experiments/default/report.md).
-    seeds: [1, 2],
+    seeds: [1, 2, 3],
     configs: MAIN_CONFIGS,
     sftMoreLr: 2e-3,
     sweep: [],
