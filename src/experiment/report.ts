@@ -310,7 +310,7 @@ export async function writeReport(args: {
   if (spice && fixed) {
     const d = differenceInterval(spice, fixed);
     targetLines.push(
-      `- SPICE ≥ the frozen challenger: **${d ? (d.mean >= 0 ? "met" : "not met") : mean(spice.end) >= mean(fixed.end) ? "met" : "not met"}** (${d ? `final pass@1 difference ${fmtInterval(d)} points, interval ${intervalVerdict(d)}` : `${pts(mean(spice.end))} vs ${pts(mean(fixed.end))}`}).`,
+      `- SPICE ≥ the frozen challenger: **${d ? (d.mean >= 0 ? "met" : "not met") : mean(spice.end) >= mean(fixed.end) ? "met" : "not met"}**${d && intervalVerdict(d) === "spans 0" ? " on the point estimate; the interval spans 0, so not distinguishable from noise" : ""} (${d ? `final pass@1 difference ${fmtInterval(d)} points, interval ${intervalVerdict(d)}` : `${pts(mean(spice.end))} vs ${pts(mean(fixed.end))}`}).`,
     );
   }
   if (spice) {
