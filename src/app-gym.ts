@@ -2,12 +2,13 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { gymRouter } from "../routes/gym/index.ts";
 import { openrlhfRouter } from "../routes/openrlhf/index.ts";
-import { installErrorHandling } from "./app.ts";
 import type { AppContext } from "./context.ts";
 import type { GymEnvironment } from "./gym/environment.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
+import { installErrorHandling } from "./app.ts";
 import { defaultHook } from "./http/openapi.ts";
+import { observeHttp } from "./metrics.ts";
 import { API_VERSION } from "./version.ts";
 
 /**
@@ -18,7 +19,7 @@ import { API_VERSION } from "./version.ts";
 export function createGymApp(ctx: AppContext, env: GymEnvironment) {
   const app = new OpenAPIHono({ defaultHook });
   app.use("*", requestId());
-  app.use("*", requestLog(ctx.logger, ctx.registry));
+  app.use("*", requestLog(ctx.logger, observeHttp(ctx.registry)));
   app.use("*", bodyLimit(ctx.config.maxBody));
   app.route("/", gymRouter(env));
   app.route("/", openrlhfRouter());
@@ -26,6 +27,6 @@ export function createGymApp(ctx: AppContext, env: GymEnvironment) {
   app.get("/metrics", async (c) =>
     c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
   );
-  installErrorHandling(app, ctx.logger);
+  installErrorHandling(app, ctx);
   return app;
 }

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, describe, expect, test } from "bun:test";
 import { createApp } from "./app.ts";
+import { OPENAI_PATHS } from "./http/openai-error.ts";
 import { createRouter } from "./http/openapi.ts";
 import { testContext } from "../test/helpers.ts";
 
@@ -127,7 +128,7 @@ describe("HTTP app", () => {
     expect(result.valid).toBe(true);
   });
 
-  test("every error response of every route refers to the one ProblemDetails component", async () => {
+  test("every error response refers to the one ProblemDetails component (OpenAIError on the OpenAI-compatible routes)", async () => {
     type Responses = Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
     const doc = (await (await app.request("/openapi.json")).json()) as {
       paths: Record<string, Record<string, { responses: Responses }>>;
@@ -141,6 +142,11 @@ describe("HTTP app", () => {
       for (const [method, op] of Object.entries(item)) {
         for (const [status, res] of Object.entries(op.responses)) {
           if (Number(status) < 400) continue;
+          if (OPENAI_PATHS.has(path)) {
+            const ref = res.content?.["application/json"]?.schema?.$ref;
+            expect(ref, `${method} ${path} ${status}`).toBe("#/components/schemas/OpenAIError");
+            continue;
+          }
           const ref = res.content?.["application/problem+json"]?.schema?.$ref;
           errors.push(`${method} ${path} ${status} -> ${ref}`);
           expect(ref, `${method} ${path} ${status}`).toBe("#/components/schemas/ProblemDetails");
@@ -150,15 +156,31 @@ describe("HTTP app", () => {
     expect(errors.length).toBeGreaterThan(15);
   });
 
-  test("/docs renders an HTML reference of every documented route", async () => {
+  test("/docs is Swagger UI over /openapi.json, every asset served by this process (no CDN)", async () => {
     const res = await app.request("/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     const html = await res.text();
-    expect(html).toContain("<h1>SPICE toolkit API");
-    expect(html).toContain("GET /healthz");
-    expect(html).toContain("POST /v1/probe");
-    expect(html).not.toMatch(/<script[^>]+src="https?:/);
+    expect(html).toContain("<title>SPICE toolkit API");
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)]
+      .map((m) => m[1]!)
+      .filter((u) => !u.startsWith("data:"));
+    expect(assets.sort()).toEqual([
+      "/docs/assets/init.js",
+      "/docs/assets/swagger-ui-bundle.js",
+      "/docs/assets/swagger-ui.css",
+    ]);
+    for (const path of assets) {
+      const a = await app.request(path, { headers: { "accept-encoding": "gzip" } });
+      expect(a.status, path).toBe(200);
+      expect(a.headers.get("content-encoding")).toBe("gzip");
+      const again = await app.request(path, { headers: { "if-none-match": a.headers.get("etag")! } });
+      expect(again.status).toBe(304);
+    }
+    const init = await (await app.request("/docs/assets/init.js")).text();
+    expect(init).toContain('url: "/openapi.json"');
+    // No validator badge (it would call out to a public validator).
+    expect(init).toContain("validatorUrl: null");
   });
 
   test("/metrics is Prometheus text with request counters", async () => {

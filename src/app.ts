@@ -1,20 +1,18 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env, Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
-import { requestId } from "hono/request-id";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppContext } from "./context.ts";
-import type { Logger } from "./log.ts";
-import { bearerAuth } from "./http/middleware/bearer-auth.ts";
-import { bodyLimit } from "./http/middleware/body-limit.ts";
+import { CorpusEmpty } from "./errors.ts";
+import { API_TITLE, createApiShell, installProblemHandling, serveOpenApi } from "./http/app-shell.ts";
 import { requestLog } from "./http/middleware/request-log.ts";
-import { defaultHook } from "./http/openapi.ts";
-import { problem, problemFor } from "./problem.ts";
-import { renderDocsPage } from "./docs-page.ts";
+import { observeHttp } from "./metrics.ts";
+import { problem } from "./problem.ts";
+import { deniedWrite } from "./paths.ts";
+import { READY_RETRY_AFTER_S } from "../routes/health/index.ts";
+import { mountDashboard } from "./dashboard/index.ts";
+import { mountDocsUi } from "./http/docs-ui.ts";
+import { refreshTrainerGauges } from "./trainer/service.ts";
 import { mountRoutes } from "../routes/index.ts";
-import { API_VERSION } from "./version.ts";
 
-export const API_TITLE = "SPICE toolkit API";
+export { API_TITLE };
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -24,53 +22,57 @@ declare module "hono" {
 
 /** The whole HTTP surface; no I/O happens here until a request asks for a service. */
 export function createApp(ctx: AppContext) {
-  const app = new OpenAPIHono({ defaultHook });
   const { logger, config } = ctx;
-
-  app.use("*", requestId());
-  app.use("*", async (c, next) => {
-    c.set("ctx", ctx);
-    await next();
+  const app = createApiShell({
+    maxBody: config.maxBody,
+    apiToken: config.apiToken,
+    before: [
+      async (c, next) => {
+        c.set("ctx", ctx);
+        await next();
+      },
+      requestLog(logger, observeHttp(ctx.registry)),
+    ],
   });
-  app.use("*", requestLog(logger, ctx.registry));
-  app.use("*", bodyLimit(config.maxBody));
-  if (config.apiToken) app.use("/v1/*", bearerAuth(config.apiToken));
 
   mountRoutes(app, ctx);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  const openApiConfig = {
-    openapi: "3.1.0",
-    info: {
-      title: API_TITLE,
-      version: API_VERSION,
-      description: "Challenger, reasoner, verifier, corpus and trainer endpoints of the SPICE self-play toolkit.",
-    },
-    security: config.apiToken ? [{ bearer: [] }] : [],
-  };
-  app.doc31("/openapi.json", openApiConfig);
-  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(openApiConfig))));
-  app.get("/metrics", async (c) =>
-    c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType }),
-  );
+  serveOpenApi(app, {
+    apiToken: config.apiToken,
+    description: "Challenger, reasoner, verifier, corpus and trainer endpoints of the SPICE self-play toolkit.",
+  });
+  mountDocsUi(app, API_TITLE);
+  mountDashboard(app);
+  app.get("/metrics", async (c) => {
+    // The run may train in another process on this data dir: its gauges come from the database.
+    await refreshTrainerGauges(ctx);
+    return c.body(await ctx.registry.metrics(), 200, { "content-type": ctx.registry.contentType });
+  });
 
-  installErrorHandling(app, logger);
+  installErrorHandling(app, ctx);
   return app;
 }
 
 export type App = ReturnType<typeof createApp>;
 
-/** 404 and error answers as problem+json: library errors through the error table, anything else a logged 500. */
-export function installErrorHandling<E extends Env>(app: Hono<E>, logger: Logger): void {
-  app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
-  app.onError((err, c) => {
-    const p = problemFor(err);
-    if (p) return problem(c, p.status, p.title, p.detail, p.extra);
-    if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode;
-      return problem(c, status, status === 400 ? "Bad request" : "Request failed", err.message);
-    }
-    logger.error({ req_id: c.get("requestId"), err }, "unhandled error");
-    return problem(c, 500, "Internal server error", "the error was logged; quote the request id when reporting it");
+/**
+ * The shell's problem+json answers (src/http/app-shell.ts), plus what only this process knows: an empty corpus
+ * while the server is still starting is 503 with Retry-After, and a write the data dir refuses is 503.
+ */
+export function installErrorHandling<E extends Env>(
+  app: Hono<E>,
+  ctx: Pick<AppContext, "logger" | "readiness" | "config">,
+): void {
+  installProblemHandling(app, {
+    logger: ctx.logger,
+    intercept: (err, c) => {
+      // An empty corpus while the sample corpus is still being ingested is "not yet", not "never".
+      const readiness = ctx.readiness.state();
+      if (!(err instanceof CorpusEmpty) || readiness.ready) return null;
+      c.header("Retry-After", String(READY_RETRY_AFTER_S));
+      const waiting = readiness.pending.length ? `; waiting for ${readiness.pending.join(", ")}` : "";
+      return problem(c, 503, "Not ready", `the corpus is empty while the server is starting${waiting}`);
+    },
+    translate: (err) => deniedWrite(err, ctx.config.dataDir),
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { assertServable, ConfigError, loadConfig } from "./config.ts";
+import { createRng } from "./prng.ts";
+import { assertServable, ConfigError, loadConfig, tokenWeakness } from "./config.ts";
 
 describe("config", () => {
   test("defaults follow docs/method.md §3.4", () => {
@@ -46,12 +47,60 @@ describe("config", () => {
     expect(() => loadConfig({}, env)).toThrow(pattern);
   });
 
+  test("remote policy settings: comma-separated replicas, model, endpoint, key (never echoed)", () => {
+    const c = loadConfig(
+      { policyModel: "Qwen/Qwen3-8B" },
+      {
+        SPICE_POLICY_URL: " http://a:8000 , http://b:8000/v1 ",
+        SPICE_POLICY_ENDPOINT: "chat",
+        SPICE_POLICY_API_KEY: "k-secret",
+      },
+    );
+    expect(c).toMatchObject({
+      policyUrl: "http://a:8000,http://b:8000/v1",
+      policyModel: "Qwen/Qwen3-8B",
+      policyEndpoint: "chat",
+      policyApiKey: "k-secret",
+    });
+    expect(loadConfig({}, {}).policyEndpoint).toBe("completions");
+    expect(() => loadConfig({}, { SPICE_POLICY_URL: "http://a:1,nope" })).toThrow(/SPICE_POLICY_URL.*"nope"/);
+    expect(() => loadConfig({}, { SPICE_POLICY_URL: "http://a:1,,http://b:2" })).toThrow(/SPICE_POLICY_URL/);
+    expect(() => loadConfig({}, { SPICE_POLICY_ENDPOINT: "responses" })).toThrow(/SPICE_POLICY_ENDPOINT/);
+    try {
+      loadConfig({ policyApiKey: "   " }, { SPICE_POLICY_ENDPOINT: "x" });
+    } catch (err) {
+      expect(String(err)).toContain("--policy-endpoint");
+    }
+  });
+
   test("the token never appears in an error message", () => {
     try {
       loadConfig({}, { SPICE_API_TOKEN: "secret" });
       throw new Error("expected a ConfigError");
     } catch (err) {
       expect(String(err)).not.toContain("secret");
+    }
+  });
+
+  test("a low-variety SPICE_API_TOKEN is refused with the reason; random tokens pass", () => {
+    for (const [token, why] of [
+      ["x".repeat(40), /one character repeated/],
+      ["aaaaaaaabbbbbbbb", /too little variety \(2 distinct bytes/],
+      ["abababababababababababababababab", /too little variety/],
+      ["password12345678", /too little variety/],
+    ] as const) {
+      expect(() => loadConfig({}, { SPICE_API_TOKEN: token })).toThrow(ConfigError);
+      expect(() => loadConfig({}, { SPICE_API_TOKEN: token })).toThrow(why);
+      expect(() => loadConfig({}, { SPICE_API_TOKEN: token })).toThrow(/SPICE_API_TOKEN \/ --api-token/);
+    }
+    // 16 distinct characters at the minimum length, and hex / base64 tokens as `openssl rand` writes them.
+    expect(tokenWeakness("0123456789abcdef")).toBeNull();
+    const rng = createRng(7);
+    const pick = (alphabet: string, n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(rng.next() * alphabet.length)]).join("");
+    for (let i = 0; i < 200; i++) {
+      expect(tokenWeakness(pick("0123456789abcdef", 32))).toBeNull();
+      expect(tokenWeakness(pick("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 44))).toBeNull();
     }
   });
 

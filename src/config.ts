@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { POLICY_ENDPOINTS } from "./policy/types.ts";
+import { PolicyUrlsSchema } from "./policy/urls.ts";
 
 /**
  * Process settings (docs/method.md §3.4). One schema, read once at start-up from the environment
@@ -8,20 +10,54 @@ import { z } from "zod";
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export const DEVICES = ["cpu", "cuda", "webgpu", "auto"] as const;
 
-const optionalString = z
+export const optionalString = z
   .string()
   .trim()
   .transform((s) => (s === "" ? undefined : s))
   .optional();
+
+/** Least estimated entropy of SPICE_API_TOKEN: 64 bits, which at the 16-character minimum means 16 distinct characters. */
+export const MIN_TOKEN_BITS = 64;
+
+/**
+ * Why a bearer token is too guessable, or null: one character repeated, or under MIN_TOKEN_BITS of estimated
+ * entropy (its length times the Shannon entropy of its bytes). A random `openssl rand -hex 32` or
+ * `-base64 32` token is far above it; `aaaaaaaabbbbbbbb` or `password12345678` is not.
+ */
+export function tokenWeakness(token: string): string | null {
+  const bytes = new TextEncoder().encode(token);
+  const counts = new Map<number, number>();
+  for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
+  if (counts.size <= 1) return "is one character repeated; use a random token (e.g. `openssl rand -hex 32`)";
+  let perByte = 0;
+  for (const n of counts.values()) perByte -= (n / bytes.length) * Math.log2(n / bytes.length);
+  const bits = Math.floor(perByte * bytes.length + 1e-9);
+  if (bits < MIN_TOKEN_BITS) {
+    return `has too little variety (${counts.size} distinct bytes, about ${bits} bits of entropy; at least ${MIN_TOKEN_BITS} needed, i.e. 16 distinct characters at the minimum length); use a random token (e.g. \`openssl rand -hex 32\`)`;
+  }
+  return null;
+}
 
 export const ConfigSchema = z.object({
   host: z.string().trim().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8787),
   dataDir: z.string().trim().min(1).default("data"),
   model: optionalString,
-  policyUrl: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  policyUrl: optionalString.pipe(PolicyUrlsSchema.optional()),
+  policyModel: optionalString,
+  policyEndpoint: z.enum(POLICY_ENDPOINTS).default("completions"),
+  policyApiKey: optionalString,
   device: z.enum(DEVICES).default("cpu"),
-  apiToken: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  apiToken: optionalString.pipe(
+    z
+      .string()
+      .min(16, "must be at least 16 characters")
+      .superRefine((token, c) => {
+        const weak = tokenWeakness(token);
+        if (weak) c.addIssue({ code: "custom", message: weak });
+      })
+      .optional(),
+  ),
   logLevel: z.enum(LOG_LEVELS).default("info"),
   maxBody: z.coerce
     .number()
@@ -50,7 +86,22 @@ export const SETTINGS: Record<ConfigKey, { env: string; flag: string; help: stri
   policyUrl: {
     env: "SPICE_POLICY_URL",
     flag: "--policy-url",
-    help: "OpenAI-compatible base URL; replaces the in-process model",
+    help: "OpenAI-compatible base URL, or several comma-separated replicas of one model; replaces the in-process model",
+  },
+  policyModel: {
+    env: "SPICE_POLICY_MODEL",
+    flag: "--policy-model",
+    help: "the served model's name at SPICE_POLICY_URL (default: the only model the server lists)",
+  },
+  policyEndpoint: {
+    env: "SPICE_POLICY_ENDPOINT",
+    flag: "--policy-endpoint",
+    help: "completions (default: prompts rendered here) | chat (messages; the server applies its chat template)",
+  },
+  policyApiKey: {
+    env: "SPICE_POLICY_API_KEY",
+    flag: "--policy-api-key",
+    help: "bearer key sent to the policy server",
   },
   device: { env: "SPICE_DEVICE", flag: "--device", help: "cpu (default) | cuda | webgpu | auto" },
   apiToken: {
@@ -69,6 +120,9 @@ export const SETTINGS: Record<ConfigKey, { env: string; flag: string; help: stri
     help: "largest accepted request body in bytes (default 10 MiB)",
   },
 };
+
+/** Settings never echoed in an error message. */
+const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set(["apiToken", "policyApiKey"]);
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -92,7 +146,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     const s = SETTINGS[key];
     const where = s ? `${s.env} / ${s.flag}` : key || "configuration";
     const given =
-      key && raw[key] !== undefined ? ` (got ${JSON.stringify(key === "apiToken" ? "***" : raw[key])})` : "";
+      key && raw[key] !== undefined ? ` (got ${JSON.stringify(SECRET_KEYS.has(key) ? "***" : raw[key])})` : "";
     throw new ConfigError(`invalid setting ${where}: ${issue.message}${given}`);
   }
   return parsed.data;

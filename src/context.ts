@@ -2,6 +2,7 @@ import { Registry } from "prom-client";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import type { Logger } from "./log.ts";
+import { Readiness } from "./readiness.ts";
 
 /**
  * What routes, CLI commands and the trainer share in one process. Services (corpus store,
@@ -14,6 +15,8 @@ export interface AppContext {
   db: Db;
   /** Prometheus registry served on /metrics; services register their own metrics here. */
   registry: Registry;
+  /** What `/readyz` reports: start-up work still running or failed. */
+  readiness: Readiness;
   /** Memoise `make()` under `key` for the life of the context (concurrent callers share one promise). */
   lazy<T>(key: string, make: () => Promise<T>): Promise<T>;
   /** Register cleanup; run in reverse order by `close()`. */
@@ -30,6 +33,7 @@ export function createContext(config: Config, logger: Logger, db: Db): AppContex
     logger,
     db,
     registry: new Registry(),
+    readiness: new Readiness(),
     lazy<T>(key: string, make: () => Promise<T>): Promise<T> {
       let p = services.get(key) as Promise<T> | undefined;
       if (!p) {

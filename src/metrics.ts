@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Metric, type Registry } from "prom-client";
+import type { RequestObservation } from "./http/middleware/request-log.ts";
 
 /**
  * The metric registered under `name`, created by `make` on first use. One registry per context
@@ -34,6 +35,15 @@ export function httpMetrics(registry: Registry) {
           registers: [registry],
         }),
     ),
+  };
+}
+
+/** The request log's observer (src/http/middleware/request-log.ts) that counts and times requests in `registry`. */
+export function observeHttp(registry: Registry): (o: RequestObservation) => void {
+  const m = httpMetrics(registry);
+  return ({ method, route, status, seconds }) => {
+    m.requests.inc({ method, route, status: String(status) });
+    m.duration.observe({ method, route }, seconds);
   };
 }
 

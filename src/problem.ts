@@ -50,5 +50,6 @@ export class HttpProblem extends Error {
 export function problemFor(err: unknown): HttpProblem | null {
   if (err instanceof HttpProblem) return err;
   const a = errorAnswer(err);
-  return a ? new HttpProblem(a.status, a.title, a.detail) : null;
+  // 499 is no status Hono names, but a valid one.
+  return a ? new HttpProblem(a.status as ContentfulStatusCode, a.title, a.detail, a.extra) : null;
 }

@@ -24,12 +24,16 @@ export function openContext(config: Config): AppContext {
 /**
  * Work done after the port is open, so /healthz answers at once: building the default model
  * and ingesting the sample corpus on first use. Each task logs and never takes the server down.
+ * `/readyz` answers 503 until every task with `gatesReadiness` (the default) has finished, and
+ * stays 503, naming it, after one failed.
  */
-export type StartupTask = { name: string; run: (ctx: AppContext) => Promise<unknown> };
+export type StartupTask = { name: string; run: (ctx: AppContext) => Promise<unknown>; gatesReadiness?: boolean };
 
 export async function startServer(config: Config, startup: StartupTask[] = []): Promise<RunningServer> {
   assertServable(config);
   const ctx = openContext(config);
+  const gating = new Set(startup.filter((t) => t.gatesReadiness !== false).map((t) => t.name));
+  for (const name of gating) ctx.readiness.expect(name);
   const app = createApp(ctx);
   const server = Bun.serve({ hostname: config.host, port: config.port, fetch: app.fetch, idleTimeout: 255 });
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
@@ -40,8 +44,10 @@ export async function startServer(config: Config, startup: StartupTask[] = []): 
       const t0 = performance.now();
       try {
         await task.run(ctx);
+        if (gating.has(task.name)) ctx.readiness.done(task.name);
         ctx.logger.info({ task: task.name, ms: Math.round(performance.now() - t0) }, "startup task done");
       } catch (err) {
+        if (gating.has(task.name)) ctx.readiness.fail(task.name, err);
         ctx.logger.error({ task: task.name, err }, "startup task failed");
       }
     }

@@ -15,6 +15,9 @@ function spice(args: string[], env: Record<string, string> = {}) {
 
 async function runToEnd(args: string[], env: Record<string, string> = {}) {
   const p = spice(args, env);
+  // A command expected to exit must not hang the suite if it starts serving instead.
+  const guard = setTimeout(() => p.kill("SIGKILL"), 30_000);
+  void p.exited.then(() => clearTimeout(guard));
   const [stdout, stderr, code] = await Promise.all([
     new Response(p.stdout).text(),
     new Response(p.stderr).text(),
@@ -63,6 +66,15 @@ describe("spice serve (real process, loopback HTTP)", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("SPICE_API_TOKEN");
+  });
+
+  test("a low-variety SPICE_API_TOKEN is refused at start-up with the reason (exit 2, one line)", async () => {
+    const r = await runToEnd(["serve", "--no-warmup"], { SPICE_API_TOKEN: "a".repeat(32) });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("SPICE_API_TOKEN / --api-token");
+    expect(r.stderr).toContain("one character repeated");
+    expect(r.stderr).not.toContain("a".repeat(32));
   });
 
   test("a bad setting exits 2 naming it", async () => {

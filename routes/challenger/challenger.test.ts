@@ -79,6 +79,17 @@ describe("POST /v1/challenger/generate", () => {
     }
   });
 
+  test("unknown keys are refused with a 400 naming each, before the policy is asked", async () => {
+    const policy = ScriptedPolicy.fromList(["{}"]);
+    const app = appWith(policy);
+    const res = await post(app, { document: DOC, n: 1, max_new_tokens: 1e9, task: "mcq" });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { field: string; message: string }[] };
+    expect(body.errors.map((e) => e.field).sort()).toEqual(["max_new_tokens", "task"]);
+    expect(body.errors[0]!.message).toContain("unknown field");
+    expect(policy.seen).toEqual([]);
+  });
+
   test("corpus modes: an unknown segment is 404, an empty corpus cannot be sampled", async () => {
     const app = appWith(ScriptedPolicy.fromList(["{}"]));
     expect((await post(app, { doc_id: "no-such-segment" })).status).toBe(404);

@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { createRouter, json, problemRes } from "../../src/http/openapi.ts";
-import type { AppContext } from "../../src/context.ts";
-import { challengeCall } from "../../src/roles/calls.ts";
+import { createRouter, json, jsonBody, problemRes } from "../../src/http/openapi.ts";
+import { challengeCall, type RoleServices } from "../../src/roles/calls.ts";
 import { ChallengeRequest, ChallengeResponse } from "./schema.ts";
 import { challengeBody, challengeOptions, documentSource } from "./wire.ts";
 
@@ -10,9 +9,41 @@ const route = createRoute({
   path: "/v1/challenger/generate",
   summary: "Write tasks from a document (the challenger role)",
   tags: ["roles"],
-  request: { body: { content: { "application/json": { schema: ChallengeRequest } }, required: true } },
+  request: {
+    body: jsonBody(ChallengeRequest, {
+      document: "Sam has 14 apples. He gives 5 of them to Ada and keeps the rest.",
+      n: 2,
+      max_attempts: 4,
+      seed: 1,
+    }),
+  },
   responses: {
-    200: json(ChallengeResponse, "the challenger's group"),
+    200: json(ChallengeResponse, "the challenger's group", {
+      doc_id: null,
+      attempts: 2,
+      rounds: 1,
+      skipped: false,
+      truncated: false,
+      tasks: [
+        {
+          valid: true,
+          task_type: "free_form",
+          question: "Sam has 14 apples and gives 5 to Ada. How many does he keep?",
+          answer: "9",
+          answer_type: "Integer",
+          raw: '{"question": "Sam has 14 apples and gives 5 to Ada. How many does he keep?", "answer": "9", "answer_type": "Integer"}',
+        },
+        {
+          valid: false,
+          task_type: "mcq",
+          question: "",
+          answer: "",
+          answer_type: null,
+          error: "question is empty",
+          raw: '{"question": ""}',
+        },
+      ],
+    }),
     400: problemRes("invalid request"),
     404: problemRes("no such segment"),
     502: problemRes("the policy server answered garbage"),
@@ -21,9 +52,11 @@ const route = createRoute({
   },
 });
 
-export function challengerRouter(ctx: AppContext) {
+export function challengerRouter(roles: RoleServices) {
   return createRouter().openapi(route, async (c) => {
     const b = c.req.valid("json");
-    return c.json(challengeBody(await challengeCall(ctx, documentSource(b), challengeOptions(b))), 200);
+    // A client that disconnects aborts the request's signal: the challenger stops at the next decoding step.
+    const options = { ...challengeOptions(b), signal: c.req.raw.signal };
+    return c.json(challengeBody(await challengeCall(roles, documentSource(b), options)), 200);
   });
 }

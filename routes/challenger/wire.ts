@@ -1,7 +1,6 @@
 import type { z } from "@hono/zod-openapi";
-import type { DocumentChallenge } from "../../src/roles/calls.ts";
+import type { DocumentChallenge, DocumentSource } from "../../src/roles/calls.ts";
 import type { ChallengeOptions, ChallengerSample } from "../../src/roles/challenge.ts";
-import type { DocumentSource } from "../../src/roles/documents.ts";
 import type { ChallengeRequest, ChallengeResponse } from "./schema.ts";
 
 /** The challenger's wire shapes (snake_case, from the route schemas) to and from the library's call. */

@@ -83,7 +83,7 @@ describe("/v1/corpus", () => {
     const r = await post(body);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ committed: true, segments_added: 2, rejected: { malformed_row: 1 } });
-    expect(r.body.rejections[0]).toMatchObject({ reason: "malformed_row", line: 2 });
+    expect(r.body.rejections[0]).toMatchObject({ reason: "malformed_row", index: 1, line: 2 });
     const again = await post(body);
     expect(again.body).toMatchObject({ committed: false, unchanged: 2, segments_added: 0 });
     const hits = await get(`/v1/corpus/search?q=x&mode=fts&source=${encodeURIComponent("https://example.org/a")}`);
@@ -101,8 +101,50 @@ describe("/v1/corpus", () => {
     const r = await post(nd, "application/x-ndjson");
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ segments_added: 2, rejected: { malformed_row: 1 } });
-    expect(r.body.rejections[0].line).toBe(2);
+    expect(r.body.rejections[0]).toMatchObject({ line: 2, index: null });
     expect((await get("/v1/corpus/stats")).body.segments).toBe(125);
+  });
+
+  test("NDJSON is taken as application/jsonl and application/x-ndjson (with parameters)", async () => {
+    for (const [i, type] of ["application/jsonl", "application/x-ndjson; charset=utf-8"].entries()) {
+      const nd = `${JSON.stringify({ id: `j${i}`, text: prose(320 + i) })}\n`;
+      const r = await post(nd, type);
+      expect(r.status).toBe(200);
+      expect(r.body.segments_added).toBe(1);
+    }
+  });
+
+  test("every 400 names the field and what was expected: a wrong type, a bare array, unknown keys", async () => {
+    const wrong = await post(JSON.stringify({ text: 5 }));
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors).toEqual([{ field: "text", message: expect.stringContaining("expected string") }]);
+    const array = await post(JSON.stringify([{ text: prose(330) }]));
+    expect(array.status).toBe(400);
+    expect(array.body.errors).toEqual([{ field: "(body)", message: expect.stringContaining('{"documents": [...]}') }]);
+    const unknown = await post(JSON.stringify({ text: prose(331), title: "x" }));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([{ field: "title", message: expect.stringContaining("unknown field") }]);
+    const outer = await post(JSON.stringify({ documents: [{ text: prose(332) }], dry_run: true }));
+    expect(outer.status).toBe(400);
+    expect(outer.body.errors.map((e: { field: string }) => e.field)).toEqual(["dry_run"]);
+    // Inside a batch an item with an unknown key is rejected alone, placed by its index.
+    const inner = await post(
+      JSON.stringify({
+        documents: [
+          { id: "u1", text: prose(333) },
+          { text: "x", lang: "en" },
+        ],
+      }),
+    );
+    expect(inner.status).toBe(200);
+    expect(inner.body).toMatchObject({ segments_added: 1, rejected: { malformed_row: 1 } });
+    expect(inner.body.rejections[0]).toMatchObject({ index: 1, line: 2, detail: expect.stringContaining("lang") });
+  });
+
+  test("unknown query parameters are refused, each named", async () => {
+    const r = await get("/v1/corpus/search?q=orbit&top_k=3");
+    expect(r.status).toBe(400);
+    expect(r.body.errors).toEqual([{ field: "top_k", message: expect.stringContaining("unknown field") }]);
   });
 
   test("POST with a wrong content type or an invalid body is a 4xx problem", async () => {

@@ -1,27 +1,29 @@
 import { z } from "@hono/zod-openapi";
+import { closedObject } from "../../src/http/openapi.ts";
 import { SEARCH_MODES } from "../../src/corpus/search.ts";
+
+/** Content types taken as NDJSON (one JSON document per line) by `POST /v1/corpus/documents`. */
+export const NDJSON_TYPES = ["application/x-ndjson", "application/jsonl"] as const;
 
 /** Most documents one POST may carry (the body limit applies too); past it: 413. */
 export const MAX_POST_DOCUMENTS = 10_000;
 
-export const DocumentIn = z
-  .object({
-    id: z.union([z.string(), z.number().int()]).optional(),
-    text: z.string(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-    source: z
-      .string()
-      .optional()
-      .openapi({ description: 'provenance, e.g. the URL the text came from (default "http")' }),
-  })
-  .openapi("CorpusDocument");
+export const DocumentIn = closedObject({
+  id: z.union([z.string(), z.number().int()]).optional(),
+  text: z.string(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  source: z
+    .string()
+    .optional()
+    .openapi({ description: 'provenance, e.g. the URL the text came from (default "http")' }),
+}).openapi("CorpusDocument");
 
 export const PostDocumentsJson = z
   .union([
     // Items are checked one by one, so one bad item is reported (with its index) while the rest are ingested.
-    z
-      .object({ documents: z.array(z.unknown()).min(1) })
-      .openapi({ description: "documents shaped like CorpusDocument" }),
+    closedObject({ documents: z.array(z.unknown()).min(1) }).openapi({
+      description: "documents shaped like CorpusDocument; a bad item (unknown keys included) is rejected alone",
+    }),
     DocumentIn,
   ])
   .openapi("PostDocuments");
@@ -30,7 +32,14 @@ export const RejectionOut = z.object({
   reason: z.string(),
   level: z.enum(["document", "segment"]),
   source: z.string(),
-  line: z.number().nullable().openapi({ description: "1-based item index (JSON) or line (NDJSON)" }),
+  index: z
+    .number()
+    .nullable()
+    .openapi({ description: "0-based position in `documents` (JSON bodies); null for NDJSON" }),
+  line: z
+    .number()
+    .nullable()
+    .openapi({ description: "1-based: the line (NDJSON), or the item number, index + 1 (JSON)" }),
   doc_id: z.string().nullable(),
   position: z.number().nullable(),
   detail: z.string(),
@@ -63,8 +72,8 @@ const SegmentFields = {
   metadata: z.record(z.string(), z.unknown()),
 };
 
-export const SearchQuery = z.object({
-  q: z.string().min(1).max(2000),
+export const SearchQuery = closedObject({
+  q: z.string().min(1).max(2000).openapi({ example: "atomic number", description: "the query text" }),
   k: z.coerce.number().int().min(1).max(100).default(10),
   mode: z.enum(SEARCH_MODES).default("hybrid"),
   source: z.string().optional(),
@@ -89,14 +98,14 @@ export const SearchOut = z
   })
   .openapi("CorpusSearch");
 
-export const SampleQuery = z.object({
+export const SampleQuery = closedObject({
   n: z.coerce.number().int().min(1).max(1000).default(1),
   seed: z
     .string()
     .min(1)
     .max(100)
     .optional()
-    .openapi({ description: "same seed, same corpus → same draw; random (and echoed) when absent" }),
+    .openapi({ description: "same seed, same corpus → same draw; random (and echoed) when absent", example: "7" }),
 });
 
 export const SegmentOut = z.object({

@@ -15,7 +15,11 @@ const route = createRoute({
   tags: ["integrations"],
   request: { body: { content: { "application/json": { schema: RewardRequest } }, required: true } },
   responses: {
-    200: json(RewardResponse, "one reward per query, in order"),
+    200: json(RewardResponse, "one reward per query, in order", {
+      rewards: [1],
+      scores: [1],
+      extra_logs: { correct: [1], has_answer: [1], prompt_found: [1] },
+    }),
     400: problemRes("a malformed body, or a label or row that cannot be used (named in `detail` and `errors`)"),
   },
 });

@@ -85,6 +85,20 @@ describe("POST /v1/reasoner/solve", () => {
     }
   });
 
+  test("unknown keys are refused with a 400 naming each, not silently ignored", async () => {
+    const policy = ScriptedPolicy.fromList(["\\boxed{4}"]);
+    const { app, ctx } = appWith(policy);
+    opened.push(ctx);
+    const res = await post(app, { question: "q", k: 1, max_new_tokens: 1e9 });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { field: string; message: string }[] };
+    expect(body.errors).toEqual([{ field: "max_new_tokens", message: expect.stringContaining("unknown field") }]);
+    expect(body.errors[0]!.message).toContain("max_tokens");
+    const nested = await post(app, { question: "q", options: { A: "1", B: "2", C: "3", D: "4", E: "5" } });
+    expect(((await nested.json()) as typeof body).errors.map((e) => e.field)).toEqual(["options.E"]);
+    expect(policy.seen).toEqual([]);
+  });
+
   test("stream: token events, then the result", async () => {
     const { app, ctx } = appWith(ScriptedPolicy.fromList(["\\boxed{4}"]));
     opened.push(ctx);
@@ -100,15 +114,33 @@ describe("POST /v1/reasoner/solve", () => {
     expect(events[2]![1].pass_rate).toBe(1);
   });
 
-  test("a policy server that is down gives a 503 problem (and an error event when streaming)", async () => {
+  test("a policy server that is down gives a 503 problem, streaming or not (nothing was sent yet)", async () => {
     const { app, ctx } = appWith(new OpenAIPolicy({ baseUrl: "http://127.0.0.1:9", retries: 0, timeoutMs: 1000 }));
     opened.push(ctx);
-    const res = await post(app, { question: "q", k: 1 });
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as { detail: string }).detail).toContain("unreachable");
-    const streamed = await (await post(app, { question: "q", k: 1, stream: true })).text();
-    expect(streamed).toContain("event: error");
-    expect(streamed).toContain('"status":503');
+    for (const stream of [false, true]) {
+      const res = await post(app, { question: "q", k: 1, stream });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      expect(((await res.json()) as { detail: string }).detail).toContain("unreachable");
+    }
+  });
+
+  test("a failure after the first token ends the stream with an error event", async () => {
+    const policy = new ScriptedPolicy(() => "\\boxed{1}");
+    const failing = Object.assign(Object.create(policy) as ScriptedPolicy, {
+      async generate(...args: Parameters<ScriptedPolicy["generate"]>) {
+        await policy.generate(...args); // its tokens are out
+        throw new Error("decoder crashed after the first token");
+      },
+    });
+    const { app, ctx } = appWith(failing);
+    opened.push(ctx);
+    const res = await post(app, { question: "q", k: 1, stream: true });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain("event: token");
+    expect(text).toContain("event: error");
+    expect(text).toContain('"status":500');
   });
 
   test("the real built model answers end to end, streaming included", async () => {
@@ -136,5 +168,13 @@ describe("POST /v1/reasoner/solve", () => {
     const tokens = [...streamed.matchAll(/event: token\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!).text).join("");
     const result = JSON.parse(/event: result\ndata: (.*)\n/.exec(streamed)![1]!);
     expect(tokens).toBe(result.rollouts[0].text);
+    // A question over the model's context is refused with its real status before the first byte, streaming too.
+    const long = "seven apples and three pears ".repeat(400);
+    for (const stream of [false, true]) {
+      const over = await post(app, { question: long, k: 1, max_tokens: 8, stream });
+      expect(over.status).toBe(400);
+      expect(over.headers.get("content-type")).toContain("application/problem+json");
+      expect(((await over.json()) as { detail: string }).detail).toContain("context");
+    }
   });
 });

@@ -12,8 +12,8 @@ export function askedQuestion(b: SolveRequestBody): AskedQuestion {
   return { question: b.question, options: b.options, answer: b.answer, answerType: b.answer_type };
 }
 
-export function solveOptions(b: SolveRequestBody, onToken?: SolveOptions["onToken"]): SolveOptions {
-  return { rollouts: b.k, temperature: b.temperature, topP: b.top_p, maxTokens: b.max_tokens, seed: b.seed, onToken };
+export function solveOptions(b: SolveRequestBody, call: Pick<SolveOptions, "onToken" | "signal"> = {}): SolveOptions {
+  return { rollouts: b.k, temperature: b.temperature, topP: b.top_p, maxTokens: b.max_tokens, seed: b.seed, ...call };
 }
 
 /** The HTTP answer; `spice solve --json` prints the same. */

@@ -1,17 +1,30 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import { createApp } from "../../src/app.ts";
 import { startFakeOpenAI } from "../../test/fakes/openai-server.ts";
-import { testContext } from "../../test/helpers.ts";
+import { tempDir, testContext } from "../../test/helpers.ts";
 import { arithmeticScript } from "../../test/trainer/fixtures.ts";
 
 const fake = startFakeOpenAI();
+const outside = tempDir("spice-outside-");
 fake.setReply((prompt, choice) => arithmeticScript(prompt, { sample: choice }));
 const ctx = testContext({ policyUrl: fake.url });
 const app = createApp(ctx);
 afterAll(async () => {
   await ctx.close();
   await fake.stop();
+  outside.cleanup();
 });
+
+const status = async () => (await (await app.request("/v1/trainer/status")).json()) as { state: string };
+const runs = async () => ((await (await app.request("/v1/trainer/runs")).json()) as { runs: unknown[] }).runs;
+const errorsOf = async (res: Response) => {
+  expect(res.status).toBe(400);
+  expect(res.headers.get("content-type")).toContain("application/problem+json");
+  return ((await res.json()) as { errors: { field: string; message: string }[] }).errors;
+};
 
 const post = (path: string, body?: unknown) =>
   app.request(path, {
@@ -92,6 +105,67 @@ describe("/v1/trainer", () => {
     // Nothing half-done: neither refused start left a run behind.
     const runs = (await (await app.request("/v1/trainer/runs")).json()) as { runs: { status: string }[] };
     expect(runs.runs.map((r) => r.status)).toEqual(["finished"]);
+  });
+
+  test("rollout_path is confined to <data-dir>/rollouts/: escapes and links out are a 400 naming it, and touch nothing", async () => {
+    const victim = join(outside.dir, "victim.txt");
+    writeFileSync(victim, "precious");
+    mkdirSync(join(ctx.dataDir, "rollouts"), { recursive: true });
+    symlinkSync(outside.dir, join(ctx.dataDir, "rollouts", "out"));
+    const before = { state: (await status()).state, runs: (await runs()).length };
+    for (const path of [victim, "../spice.sqlite", "../../victim.txt", "out/victim.txt", "out/new.jsonl"]) {
+      const errors = await errorsOf(await post("/v1/trainer/start", { ...CONFIG, new_run: true, rollout_path: path }));
+      expect(errors).toEqual([{ field: "rollout_path", message: expect.stringMatching(/outside|symbolic link/) }]);
+    }
+    expect(readFileSync(victim, "utf8")).toBe("precious");
+    expect(existsSync(join(outside.dir, "new.jsonl"))).toBe(false);
+    expect(await status()).toMatchObject({ state: before.state });
+    expect(await runs()).toHaveLength(before.runs);
+  });
+
+  test("a relative rollout_path lands under <data-dir>/rollouts/", async () => {
+    const res = await post("/v1/trainer/start", {
+      ...CONFIG,
+      iterations: 1,
+      new_run: true,
+      rollout_path: "exp/g.jsonl",
+    });
+    expect(res.status).toBe(202);
+    for (let i = 0; i < 300 && (await status()).state === "running"; i++) await Bun.sleep(20);
+    expect((await status()).state).toBe("finished");
+    const lines = readFileSync(join(ctx.dataDir, "rollouts", "exp", "g.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(lines.length).toBeGreaterThan(0);
+  });
+
+  test("a challenger_policy that cannot open is a 400 naming it, checked before the trainer is touched", async () => {
+    const before = { state: (await status()).state, runs: (await runs()).length };
+    const encoder = ensureModel(ctx.dataDir, DEFAULT_ENCODER);
+    mkdirSync(join(ctx.dataDir, "half-model"), { recursive: true });
+    writeFileSync(join(ctx.dataDir, "half-model", "config.json"), JSON.stringify({ model_type: "gpt2" }));
+    const cases: [string, RegExp][] = [
+      ["/etc", /must lie in the data dir/],
+      ["/no/such/folder", /must lie in the data dir/],
+      ["no-such-folder", /no backend takes it|no such folder/],
+      ["file:///etc", /no backend takes it/],
+      ["http://", /not a valid URL|no host/],
+      ["half-model", /no tokenizer\.json/],
+      [encoder, /not a causal language model/],
+      ["../../etc", /must lie in the data dir/],
+    ];
+    for (const [spec, why] of cases) {
+      const errors = await errorsOf(
+        await post("/v1/trainer/start", { ...CONFIG, new_run: true, challenger_policy: spec }),
+      );
+      expect(errors).toEqual([{ field: "challenger_policy", message: expect.stringMatching(why) }]);
+    }
+    // A real model folder outside the data dir is refused over HTTP (the CLI's own config files may name one).
+    const elsewhere = ensureModel(outside.dir, DEFAULT_LM);
+    const far = await errorsOf(await post("/v1/trainer/start", { ...CONFIG, challenger_policy: elsewhere }));
+    expect(far[0]!.message).toContain("must lie in the data dir");
+    expect(await status()).toMatchObject({ state: before.state });
+    expect(await runs()).toHaveLength(before.runs);
   });
 
   test("metrics of an unknown run are a 404 problem", async () => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { closedObject } from "../../src/http/openapi.ts";
 import { ANSWER_TYPES } from "../../src/verify/index.ts";
 import { VerifyRowSchema } from "../../src/verify/rows.ts";
 
@@ -9,18 +10,16 @@ import { VerifyRowSchema } from "../../src/verify/rows.ts";
 export const MAX_VERIFY_ITEMS = 1_000;
 
 // Rebuilt from the shared shape: `.openapi()` exists only on schemas built after @hono/zod-openapi loaded.
-export const VerifyItem = z.object(VerifyRowSchema.shape).openapi("VerifyItem", {
+export const VerifyItem = closedObject(VerifyRowSchema.shape).openapi("VerifyItem", {
   description: `A reasoner response and the gold answer. answer_type: ${ANSWER_TYPES.join(" | ")} (any case). options: MCQ option texts {A,B,C,D}.`,
   example: { id: "q1", response: "So the answer is \\boxed{\\frac{1}{2}}.", answer: "0.5", answer_type: "Expression" },
 });
 
-export const VerifyBatch = z
-  .object({
-    items: z.array(z.unknown()).openapi({
-      description: `VerifyItem objects, at most ${MAX_VERIFY_ITEMS}; a bad item gets an error row in its place`,
-    }),
-  })
-  .openapi("VerifyBatch");
+export const VerifyBatch = closedObject({
+  items: z.array(z.unknown()).openapi({
+    description: `VerifyItem objects, at most ${MAX_VERIFY_ITEMS}; a bad item (unknown keys included) gets an error row in its place`,
+  }),
+}).openapi("VerifyBatch");
 
 export const VerifyRequest = z.union([VerifyBatch, VerifyItem]).openapi("VerifyRequest");
 
@@ -41,7 +40,11 @@ export const Verdict = z
 export const VerifyErrorRow = z
   .object({
     id: Id,
-    line: z.number().int().openapi({ description: "0-based index of the bad item" }),
+    index: z.number().int().openapi({ description: "0-based position of the bad item in `items`" }),
+    line: z
+      .number()
+      .int()
+      .openapi({ description: "1-based number of the bad item (index + 1), as `spice verify` numbers lines" }),
     error: z.string(),
   })
   .openapi("VerifyErrorRow");

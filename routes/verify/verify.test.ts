@@ -52,10 +52,11 @@ describe("POST /v1/verify", () => {
     const { items } = (await res.json()) as { items: Record<string, unknown>[] };
     expect(items).toHaveLength(4);
     expect(items[0]).toMatchObject({ id: 0, correct: true, reward: 1 });
-    expect(items[1]).toMatchObject({ id: 1, line: 1 });
+    // Error rows: `index` from 0 (the position in items), `line` from 1 like `spice verify`'s line numbers.
+    expect(items[1]).toMatchObject({ id: 1, index: 1, line: 2 });
     expect(String(items[1]!.error)).toContain("answer");
     expect(items[2]).toMatchObject({ id: 7, correct: true });
-    expect(items[3]).toMatchObject({ id: 3, line: 3 });
+    expect(items[3]).toMatchObject({ id: 3, index: 3, line: 4 });
   });
 
   test("MCQ options travel with the item (M3)", async () => {
@@ -81,6 +82,36 @@ describe("POST /v1/verify", () => {
       const problem = (await res.json()) as { status: number; title: string };
       expect(problem.status).toBe(400);
     }
+  });
+
+  test("a single item with a wrong type names the field and what was expected (not `(body): Invalid input`)", async () => {
+    const res = await post({ response: 5, answer: "1", answer_type: "Integer" });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { detail: string; errors: { field: string; message: string }[] };
+    expect(body.errors).toEqual([
+      { field: "response", message: "expected the reasoner response as a string, got number" },
+    ]);
+    expect(body.detail).not.toContain("Invalid input;");
+    const missing = (await (await post({ response: "\\boxed{1}", answer_type: "Integer" })).json()) as typeof body;
+    expect(missing.errors).toEqual([{ field: "answer", message: expect.stringContaining("required") }]);
+    const batch = (await (await post({ items: "nope" })).json()) as typeof body;
+    expect(batch.errors).toEqual([{ field: "items", message: expect.stringContaining("expected array") }]);
+  });
+
+  test("unknown keys are refused, each named: on the item, on the batch, and on a batch item", async () => {
+    const item = { response: "\\boxed{1}", answer: "1", answer_type: "Integer" };
+    const one = await post({ ...item, answer_typ: "Integer", max_new_tokens: 1e9 });
+    expect(one.status).toBe(400);
+    const body = (await one.json()) as { errors: { field: string; message: string }[] };
+    expect(body.errors.map((e) => e.field).sort()).toEqual(["answer_typ", "max_new_tokens"]);
+    expect(body.errors[0]!.message).toContain("unknown field");
+    const top = (await (await post({ items: [item], strict: true })).json()) as typeof body;
+    expect(top.errors).toEqual([{ field: "strict", message: expect.stringContaining("unknown field") }]);
+    const inner = await post({ items: [item, { ...item, extra: 1 }] });
+    expect(inner.status).toBe(200);
+    const rows = ((await inner.json()) as { items: Record<string, unknown>[] }).items;
+    expect(rows[0]).toMatchObject({ correct: true });
+    expect(rows[1]).toMatchObject({ index: 1, line: 2, error: expect.stringContaining("extra: unknown field") });
   });
 
   test(`more than ${MAX_VERIFY_ITEMS} items is 413 problem+json`, async () => {

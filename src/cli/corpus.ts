@@ -7,6 +7,7 @@ import type { IngestProgress } from "../corpus/ingest.ts";
 import { SEARCH_MODES, type SearchMode } from "../corpus/search.ts";
 import { CorpusSettingsError, loadCorpusSettings } from "../corpus/settings.ts";
 import { SourceError } from "../corpus/sources.ts";
+import { Progress } from "./progress.ts";
 import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
 
 type SettingsFlags = {
@@ -18,6 +19,9 @@ type SettingsFlags = {
   blocklist?: string;
   encoder?: string;
 };
+
+/** Rejections that mean a row or file could not be read at all (not curation outcomes): `--strict` counts them. */
+const UNREADABLE = new Set(["malformed_row", "invalid_utf8", "binary"]);
 
 /** `spice corpus …`: ingest, search, sample, stats, manifest. */
 export function registerCorpus(program: Command): Command {
@@ -31,41 +35,65 @@ export function registerCorpus(program: Command): Command {
     )
     .argument("<paths...>", "files, folders, or - for stdin")
     .option("--no-wait", "fail at once if another ingest holds the lock (default: wait for it)")
+    .option("--strict", "exit 1 when any row or file cannot be read (the rest are still ingested)", false)
     .option("--json", "print the summary as JSON")
-    .action(async (paths: string[], flags: SettingsFlags & { wait: boolean; json?: boolean }, cmd: Command) => {
-      const c = await open(cmd, flags);
-      const bar = progressBar();
-      try {
-        const summary = await ingestPaths(c, paths, {
-          lockTimeoutMs: flags.wait ? 24 * 3600_000 : 0,
-          onWait: (e) => process.stderr.write(`spice: waiting: ${e.message}\n`),
-          onProgress: bar.update,
-          onRejection: (r) => {
-            if (r.level === "document")
-              bar.note(`spice: ${r.source}${r.line ? `:${r.line}` : ""}: ${r.reason}: ${r.detail}`);
-          },
-        });
-        bar.done();
-        if (flags.json) printJson(summary);
-        else {
-          const rej =
-            Object.entries(summary.rejected)
-              .map(([k, v]) => `${k} ${v}`)
-              .join(", ") || "none";
-          process.stdout.write(
-            `${summary.committed ? `corpus version ${summary.corpus_version}` : "nothing new"}: ${summary.documents_added} documents, ${summary.segments_added} segments added; ${summary.unchanged} unchanged; rejected: ${rej}\n`,
-          );
+    .addHelpText(
+      "after",
+      "\nExit 2 when no document at all could be read (every row malformed, say); with --strict, exit 1 when\n" +
+        "any could not. Curation rejections (duplicates, too short, ...) are outcomes, not bad rows.",
+    )
+    .action(
+      async (
+        paths: string[],
+        flags: SettingsFlags & { wait: boolean; json?: boolean; strict: boolean },
+        cmd: Command,
+      ) => {
+        const c = await open(cmd, flags);
+        const bar = progressBar();
+        let unreadable = 0;
+        try {
+          const summary = await ingestPaths(c, paths, {
+            lockTimeoutMs: flags.wait ? 24 * 3600_000 : 0,
+            onWait: (e) => process.stderr.write(`spice: waiting: ${e.message}\n`),
+            onProgress: bar.update,
+            onRejection: (r) => {
+              if (UNREADABLE.has(r.reason)) unreadable++;
+              if (r.level === "document")
+                bar.note(`spice: ${r.source}${r.line ? `:${r.line}` : ""}: ${r.reason}: ${r.detail}`);
+            },
+          });
+          bar.done();
+          if (flags.json) printJson(summary);
+          else {
+            const rej =
+              Object.entries(summary.rejected)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(", ") || "none";
+            process.stdout.write(
+              `${summary.committed ? `corpus version ${summary.corpus_version}` : "nothing new"}: ${summary.documents_added} documents, ${summary.segments_added} segments added; ${summary.unchanged} unchanged; rejected: ${rej}\n`,
+            );
+          }
+          for (const f of summary.skipped_files)
+            process.stderr.write(`spice: skipped ${f} (not .txt, .md or .jsonl)\n`);
+          if (summary.documents_read === 0 && unreadable > 0) {
+            await c.close();
+            fail(`no usable document: all ${unreadable} rows or files could not be read`);
+          }
+          if (flags.strict && unreadable > 0) {
+            await c.close();
+            process.stderr.write(`spice: --strict: ${unreadable} rows or files could not be read\n`);
+            process.exit(1);
+          }
+        } catch (e) {
+          bar.done();
+          if (e instanceof SourceError) fail(e.message);
+          // A busy lock (LockBusyError) reaches main(), which answers it from the error table (exit 1).
+          throw e;
+        } finally {
+          await c.close();
         }
-        for (const f of summary.skipped_files) process.stderr.write(`spice: skipped ${f} (not .txt, .md or .jsonl)\n`);
-      } catch (e) {
-        bar.done();
-        if (e instanceof SourceError) fail(e.message);
-        // A busy lock (LockBusyError) reaches main(), which answers it from the error table (exit 1).
-        throw e;
-      } finally {
-        await c.close();
-      }
-    });
+      },
+    );
 
   withSettings(corpus.command("search"))
     .description("top-k segments for a query")
@@ -230,37 +258,25 @@ function oneLine(s: string, max: number): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
-function bar(p: IngestProgress): string {
-  if (!p.total_bytes) return "";
-  const f = Math.min(1, p.bytes / p.total_bytes);
-  const w = 24;
-  return `[${"#".repeat(Math.round(f * w)).padEnd(w, ".")}] ${Math.floor(f * 100)}% `;
-}
-
-/** A progress line on stderr: redrawn in place on a terminal, a line every few seconds otherwise. */
+/** The ingest's progress on stderr: a bar with ETA over the input's bytes (counts only for stdin). */
 function progressBar() {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  let drawn = false;
-  const render = (p: IngestProgress) =>
-    `spice: ingest ${bar(p)}${p.documents} documents, ${p.segments} segments, ${p.rejected} rejected, ${(p.bytes / 1e6).toFixed(1)} MB read`;
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  let bar: Progress | null = null;
   return {
     update(p: IngestProgress) {
-      const now = Date.now();
-      if (now - last < (tty ? 100 : 5000)) return;
-      last = now;
-      if (tty) {
-        process.stderr.write(`\r\x1b[K${render(p)}`);
-        drawn = true;
-      } else process.stderr.write(`${render(p)}\n`);
+      bar ??= new Progress("ingest", p.total_bytes ?? null, { unit: mb });
+      bar.update(
+        p.bytes,
+        `${p.documents} documents, ${p.segments} segments, ${p.rejected} rejected`,
+        p.total_bytes ?? null,
+      );
     },
     note(line: string) {
-      process.stderr.write(`${drawn ? "\r\x1b[K" : ""}${line}\n`);
-      drawn = false;
+      if (bar) bar.log(line);
+      else process.stderr.write(`${line}\n`);
     },
     done() {
-      if (drawn) process.stderr.write("\n");
-      drawn = false;
+      bar?.finish();
     },
   };
 }

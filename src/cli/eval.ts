@@ -12,6 +12,7 @@ import { resultsFor, saveResult } from "../eval/store.ts";
 import { createPolicy } from "../policy/index.ts";
 import type { Policy } from "../policy/types.ts";
 import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
+import { Progress } from "./progress.ts";
 
 type EvalFlags = {
   dataset?: string;
@@ -89,6 +90,7 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
   const checkpoint = flags.checkpoint ?? basename(policy.info.model);
   process.stderr.write(`spice: evaluating ${checkpoint} on ${items.length} items, k=${flags.k} …\n`);
   let report: Awaited<ReturnType<typeof runEval>>;
+  const bar = new Progress("eval", items.length);
   // A failing policy server (PolicyError) reaches main(), which answers it from the error table.
   try {
     report = await runEval(policy, items, {
@@ -97,9 +99,10 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
       maxTokens: flags.maxTokens,
       seed: flags.seed,
       batchItems: flags.batchItems,
-      onProgress: (done, total) => process.stderr.write(`spice: ${done}/${total}\n`),
+      onProgress: (done, total) => bar.update(done, "items", total),
     });
   } finally {
+    bar.finish();
     await policy.close();
   }
   const { items: perItem, groups, by_answer_type, ci95, mcq_chance, ...summary } = report;

@@ -12,6 +12,7 @@ import { dbPath, openDb } from "../db/client.ts";
 import { lastIteration } from "../trainer/persist.ts";
 import { openContext } from "../server.ts";
 import { commandConfig, fail, printJson } from "./util.ts";
+import { formatDuration, Progress } from "./progress.ts";
 
 const CLI = join(import.meta.dir, "main.ts");
 
@@ -182,6 +183,7 @@ export function registerExperiment(program: Command): void {
         if (opts.pairOnly) {
           // Child mode: one (configuration, seed) pair in this process, then exit.
           const ctx = open(prepared.dataDir, prepared.warmModel);
+          const bar = new Progress(`experiment ${configs[0]} seed ${seeds[0]}`, null);
           try {
             const variant = variantOf(opts.variant);
             await runPair({
@@ -197,9 +199,11 @@ export function registerExperiment(program: Command): void {
               workDir,
               resultsDir,
               progressFile,
-              log,
+              log: (line) => bar.log(`experiment: ${line}`),
+              onIteration: (iteration, iterations) => bar.update(iteration, "iterations", iterations),
             });
           } finally {
+            bar.finish();
             await ctx.close();
           }
           process.exit(0);
@@ -210,6 +214,11 @@ export function registerExperiment(program: Command): void {
         // its last committed iteration by the next attempt.
         const results: PairResult[] = [];
         const missing: string[] = [];
+        // One line per finished pair, with the ETA of the rest at the pace of the pairs run so far.
+        const total = seeds.length * configs.length * variants.length;
+        let finished = 0;
+        let ranSeconds = 0;
+        let ran = 0;
         for (const seed of seeds) {
           for (const config of configs) {
             for (const v of variants) {
@@ -263,6 +272,13 @@ export function registerExperiment(program: Command): void {
                   log(`${name} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
               }
               results.push(done);
+              finished++;
+              if (done.seconds > 0) {
+                ranSeconds += done.seconds;
+                ran++;
+              }
+              const eta = ran ? ` · ETA ${formatDuration((total - finished) * (ranSeconds / ran))}` : "";
+              log(`${finished}/${total} pairs done (${name} seed ${seed})${eta}`);
             }
           }
         }

@@ -4,13 +4,14 @@ import { API_VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
 import { registerCorpus } from "./corpus.ts";
 import { registerModel } from "./model.ts";
-import { registerTrain } from "./train.ts";
+import { registerRuns, registerTrain } from "./train.ts";
 import { registerRoles } from "./roles.ts";
 import { registerVerify } from "./verify.ts";
 import { registerWorld } from "./world.ts";
 import { registerEval } from "./eval.ts";
 import { registerExperiment } from "./experiment.ts";
 import { registerGym } from "./gym.ts";
+import { deniedWrite } from "../paths.ts";
 import { addSettingsOptions, EXIT_USAGE, exitOnKnownError } from "./util.ts";
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCorpus(program);
   registerModel(program);
   registerTrain(program);
+  registerRuns(program);
   registerRoles(program);
   registerVerify(program);
   registerWorld(program);
@@ -35,8 +37,15 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `| head` closed our stdout: stop quietly with status 0, as Unix tools do. */
+const isClosedPipe = (err: unknown) => (err as { code?: unknown } | null)?.code === "EPIPE";
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  process.stdout.on("error", (err) => {
+    if (isClosedPipe(err)) process.exit(0);
+    throw err;
+  });
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -44,10 +53,14 @@ export async function main(argv: string[]): Promise<void> {
       // commander has already printed help, the version or the one-line error.
       process.exit(err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : EXIT_USAGE);
     }
+    if (isClosedPipe(err)) process.exit(0);
     // The stack only with SPICE_LOG_LEVEL=debug; otherwise one line.
     if (/^(debug|trace)$/.test(process.env.SPICE_LOG_LEVEL ?? "")) console.error(err);
     // The library's own errors (unknown segment, policy unavailable, ...) answer from the error table.
     exitOnKnownError(err);
+    // A write the data dir refused (EACCES inside it; EROFS is known anywhere): exit 2 naming the path.
+    const dataDir = (program.opts() as { dataDir?: string }).dataDir ?? process.env.SPICE_DATA_DIR ?? "data";
+    exitOnKnownError(deniedWrite(err, dataDir));
     // Any other failure (disk full, a bug) is not the caller's input: exit 1.
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`spice: error: ${message.split("\n")[0]}\n`);

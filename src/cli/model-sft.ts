@@ -2,10 +2,11 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import { sftModelFolder, type SftFolderOptions } from "../learner/sft-folder.ts";
+import { Progress } from "./progress.ts";
 import { commandConfig, fail, floatArg, intArg, printJson } from "./util.ts";
 
 /** The command's flags are the SFT options, less the model (the global --model) and the logger. */
-type SftFlags = Omit<SftFolderOptions, "model" | "log" | "keep"> & { keep: number; json?: boolean };
+type SftFlags = Omit<SftFolderOptions, "model" | "log" | "keep" | "onStep"> & { keep: number; json?: boolean };
 
 /** `spice model sft`: supervised warm start (cross-entropy) with the embedded jax-js learner. */
 export function registerModelSft(model: Command): void {
@@ -39,16 +40,20 @@ export function registerModelSft(model: Command): void {
       if (!existsSync(flags.data)) fail(`--data ${flags.data}: no such file`);
       if (flags.resume && !flags.checkpointDir) fail("--resume needs --checkpoint-dir");
       let summary: Awaited<ReturnType<typeof sftModelFolder>>;
+      const bar = new Progress("sft", flags.steps);
       try {
         summary = await sftModelFolder({
           ...flags,
           model: modelDir,
           checkpointEvery: flags.checkpointEvery ?? (flags.checkpointDir ? 100 : undefined),
-          log: (line) => process.stderr.write(`spice: ${line}\n`),
+          log: (line) => bar.log(`spice: ${line}`),
+          onStep: (step, steps, loss) => bar.update(step, `loss ${loss.toFixed(4)}`, steps),
         });
       } catch (err) {
+        bar.finish();
         fail((err as Error).message);
       }
+      bar.finish();
       if (flags.json) printJson(summary);
       else process.stdout.write(`${summary.out}\n`);
       // jax-js keeps a worker pool alive; the command is done.

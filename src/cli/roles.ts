@@ -4,7 +4,8 @@ import { challengeBody } from "../../routes/challenger/wire.ts";
 import { solveBody } from "../../routes/reasoner/wire.ts";
 import type { AppContext } from "../context.ts";
 import { challengeCall, solveCall, type DocumentChallenge } from "../roles/calls.ts";
-import type { DocumentSource } from "../roles/documents.ts";
+import type { DocumentSource } from "../roles/calls.ts";
+import { roleServices } from "../roles/services.ts";
 import type { SolveResult } from "../roles/solve.ts";
 import { openContext } from "../server.ts";
 import { TASK_TYPES } from "../spice/task-types.ts";
@@ -93,7 +94,7 @@ export function registerRoles(program: Command): void {
       if (document !== undefined) source = { kind: "inline", text: document };
       else if (o.docId !== undefined) source = { kind: "segment", id: o.docId };
       const r = await withContext(cmd, (ctx) =>
-        challengeCall(ctx, source, {
+        challengeCall(roleServices(ctx), source, {
           samples: o.n,
           maxAttempts: o.maxAttempts,
           taskTypes: o.taskType ? [o.taskType] : undefined,
@@ -131,7 +132,7 @@ export function registerRoles(program: Command): void {
         : undefined;
       const r = await withContext(cmd, (ctx) =>
         solveCall(
-          ctx,
+          roleServices(ctx),
           { question, options: o.options, answer: o.answer, answerType: o.answerType },
           { rollouts: o.k, temperature: o.temperature, topP: o.topP, maxTokens: o.maxTokens, seed: o.seed, onToken },
         ),

@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, SETTINGS, type Config, type ConfigFlags, type ConfigKey } from "../config.ts";
 import { errorAnswer } from "../error-table.ts";
 import { parseTrainerConfig, readTrainerConfig, TrainerConfigError, type TrainerConfig } from "../trainer/config.ts";
+import { checkTrainerSetup, TrainerSetupError } from "../trainer/setup.ts";
 
 /** Exit code for unusable input (bad flags, missing file, invalid config): docs/method.md §3.1. */
 export const EXIT_USAGE = 2;
@@ -68,12 +69,17 @@ export function floatArg(name: string, min = -Infinity, max = Infinity) {
   };
 }
 
-/** A trainer config file (defaults when none is given); an invalid one exits 2 naming the field. */
-export async function loadTrainerConfigOrFail(path: string | undefined): Promise<TrainerConfig> {
+/**
+ * A trainer config file (defaults when none is given), with the paths and policies it names checked
+ * (`rollout_path` inside `<data-dir>/rollouts/`, a `challenger_policy` that opens); an invalid one exits 2
+ * naming the field, before anything starts.
+ */
+export async function loadTrainerConfigOrFail(path: string | undefined, settings: Config): Promise<TrainerConfig> {
   try {
-    return path ? await readTrainerConfig(path) : parseTrainerConfig({});
+    const config = path ? await readTrainerConfig(path) : parseTrainerConfig({});
+    return checkTrainerSetup(config, settings);
   } catch (err) {
-    if (err instanceof TrainerConfigError) fail(err.message);
+    if (err instanceof TrainerConfigError || err instanceof TrainerSetupError) fail(err.message);
     throw err;
   }
 }

@@ -71,6 +71,34 @@ describe("spice verify", () => {
     expect(spice(["--no-such-flag"]).code).toBe(2);
   });
 
+  test("no usable row at all exits 2 saying so; --strict turns any bad row into exit 1", () => {
+    const none = spice([], "not json\n{}\n");
+    expect(none.code).toBe(2);
+    expect(parse(none.stdout)).toHaveLength(2);
+    expect(none.stderr).toContain("spice: no usable row: all 2 rows are bad");
+    expect(spice(["--strict"], input).code).toBe(1);
+    const good = `${JSON.stringify(rows[0])}\n`;
+    expect(spice(["--strict"], good).code).toBe(0);
+  });
+
+  test("a closed stdout (| head -1) ends it quietly with status 0", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spice-verify-pipe-"));
+    try {
+      const row = JSON.stringify(rows[0]);
+      writeFileSync(join(dir, "in.jsonl"), `${Array.from({ length: 50_000 }, () => row).join("\n")}\n`);
+      const p = Bun.spawnSync(["bash", "-c", `set -o pipefail; bun ${MAIN} verify < in.jsonl 2> err.txt | head -1`], {
+        cwd: dir,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(p.exitCode).toBe(0);
+      expect(JSON.parse(p.stdout.toString())).toMatchObject({ id: "q1", correct: true });
+      expect(readFileSync(join(dir, "err.txt"), "utf8")).not.toContain("EPIPE");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("--help documents the row shapes", () => {
     const p = Bun.spawnSync(["bun", MAIN, "verify", "--help"], { stdout: "pipe" });
     expect(p.exitCode).toBe(0);

@@ -8,6 +8,7 @@ import { fail } from "./util.ts";
 interface VerifyFlags {
   in?: string;
   out?: string;
+  strict?: boolean;
 }
 
 interface Tally {
@@ -84,15 +85,19 @@ export function registerVerify(program: Command): void {
     )
     .option("--in <file>", 'JSON Lines input (default stdin; "-" for stdin)')
     .option("--out <file>", "JSON Lines output (default stdout)")
+    .option("--strict", "exit 1 when any row is bad (they are still answered in place)", false)
     .addHelpText(
       "after",
-      "\nStreaming, order kept. A malformed row is answered {id, line, error} and the rest go on (exit 0);\n" +
-        "exit 2 only for unusable input (missing --in file, bad flags). A summary goes to stderr.\n" +
-        "Rules: docs/verifier.md. Example:\n" +
+      "\nStreaming, order kept. A malformed row is answered {id, line, error} (line counts from 1) and the rest\n" +
+        "go on (exit 0; with --strict, exit 1). Exit 2 for unusable input: a missing --in file, bad flags, or\n" +
+        "rows none of which could be read. A summary goes to stderr. A closed stdout (`| head`) ends it\n" +
+        "quietly with exit 0. Rules: docs/verifier.md. Example:\n" +
         '  echo \'{"response":"\\\\boxed{4}","answer":"4","answer_type":"Integer"}\' | spice verify',
     )
     .action(async (flags: VerifyFlags) => {
       const tally = await run(flags);
       process.stderr.write(summary(tally));
+      if (tally.rows > 0 && tally.bad === tally.rows) fail(`no usable row: all ${tally.rows} rows are bad`);
+      if (flags.strict && tally.bad > 0) process.exit(1);
     });
 }

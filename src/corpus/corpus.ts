@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
+import type * as lancedb from "@lancedb/lancedb";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../../models/index.ts";
-import { loadBlocklist, MinHashIndex, type Blocklist } from "./curate.ts";
+import { bandKeys64, loadBlocklist, type Blocklist } from "./curate.ts";
 import { loadEncoder, loadTokenCounter, type Embedder, type NamedTokenCounter } from "./embed.ts";
 import { planIngest, type IngestCallbacks, type KnownCorpus } from "./ingest.ts";
+import { StorageReadOnly } from "../errors.ts";
 import { acquireLock, tryLock, LockBusyError } from "./lock.ts";
 import {
   computeManifest,
@@ -27,6 +29,9 @@ import {
 import { defaultCorpusSettings, type CorpusSettings } from "./settings.ts";
 import type { SourceItem } from "./sources.ts";
 import {
+  bandRows,
+  bandSchema,
+  ensureBandTable,
   ensureIndexes,
   ingestSchema,
   openTables,
@@ -81,7 +86,6 @@ export type Segment = Omit<SegmentRow, "doc_hash" | "ingest_id" | "metadata" | "
 interface Catalog {
   versions: string;
   segments: CatalogSegment[];
-  docHashes: Map<string, string>;
   rejections: { id: string; reason: string; source: string }[];
   ingests: CatalogIngest[];
 }
@@ -109,7 +113,12 @@ export class Corpus {
 
   static async open(opts: OpenCorpusOptions): Promise<Corpus> {
     const dir = corpusDir(opts.dataDir);
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      // A read-only data dir still serves reads (stats, search, sample); an ingest will say why it cannot write.
+      if (!StorageReadOnly.from(e, dir)) throw e;
+    }
     const corpus = new Corpus(
       opts.dataDir,
       opts.settings ?? defaultCorpusSettings(),
@@ -126,7 +135,9 @@ export class Corpus {
           lock.release();
         }
       } catch (e) {
-        if (!(e instanceof LockBusyError)) throw e;
+        // Busy: that ingest recovers when it commits. Read-only: recovery cannot write; rows a killed ingest
+        // left (if any) stay until the corpus is next opened writable.
+        if (!(e instanceof LockBusyError) && !(e instanceof StorageReadOnly)) throw e;
       }
     }
     return corpus;
@@ -165,10 +176,10 @@ export class Corpus {
         );
       }
       await recover(tables, this.settings);
-      const cat = await this.catalog();
-      const version = cat.ingests.reduce((m, i) => Math.max(m, i.corpus_version), 0) + 1;
+      const bands = await ensureBandTable(tables);
+      const version = (await committedVersion(tables)) + 1;
       const ingestId = `ing-${started.toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(4).toString("hex")}`;
-      const known = await this.knownCorpus(tables, cat);
+      const known = knownCorpus(tables, bands);
       const plan = await planIngest(
         items,
         {
@@ -189,6 +200,7 @@ export class Corpus {
         if (plan.segments.length) await tables.segments.add(toArrowTable(segmentSchema(tables.dim), plan.segments));
         opts.afterSegmentsCommitted?.();
         if (plan.rejections.length) await tables.rejections.add(toArrowTable(rejectionSchema, plan.rejections));
+        if (plan.segments.length) await bands.add(toArrowTable(bandSchema, bandRows(plan.segments)));
         const row: IngestRow = {
           ingest_id: ingestId,
           corpus_version: version,
@@ -203,7 +215,7 @@ export class Corpus {
           tokenizer: counter.id,
         };
         await tables.ingests.add(toArrowTable(ingestSchema, [row]));
-        await ensureIndexes(tables, this.settings.vector_index_min_rows, true);
+        await ensureIndexes(tables, this.settings.vector_index_min_rows, "when-due");
       }
       const rejected = plan.rejected as Record<string, number>;
       return {
@@ -310,38 +322,16 @@ export class Corpus {
     return this.blocklist;
   }
 
-  private async knownCorpus(tables: Tables, cat: Catalog): Promise<KnownCorpus> {
-    const near = this.settings.curation.near_duplicates;
-    let minhash: MinHashIndex | null = null;
-    if (near.enabled && near.method === "minhash") {
-      minhash = new MinHashIndex();
-      for (const r of await readColumns<{ id: string; minhash: Int32Array }>(tables.segments, ["id", "minhash"]))
-        minhash.add(r.id, r.minhash);
-    }
-    return {
-      docHashes: new Map(cat.docHashes),
-      segmentByHash: new Map(cat.segments.map((s) => [s.hash, s.id])),
-      rejectionIds: new Set(cat.rejections.map((r) => r.id)),
-      minhash,
-      nearestStored: async (vector) => {
-        if ((await tables.segments.countRows()) === 0) return null;
-        const [best] = await vectorSearch(tables, vector, 1);
-        return best ? { id: best.id, similarity: best.score } : null;
-      },
-    };
-  }
-
   /** The id/hash/provenance columns of every table, re-read only when a table version moved. */
   private async catalog(): Promise<Catalog> {
     this.tables ??= await openTables(join(corpusDir(this.dataDir), "lancedb"));
     const t = this.tables;
-    if (!t) return { versions: "", segments: [], docHashes: new Map(), rejections: [], ingests: [] };
+    if (!t) return { versions: "", segments: [], rejections: [], ingests: [] };
     const versions = `${await t.segments.version()}/${await t.rejections.version()}/${await t.ingests.version()}`;
     if (this.cached?.versions === versions) return this.cached;
-    const rows = await readColumns<CatalogSegment & { doc_hash: string }>(t.segments, [
+    const rows = await readColumns<CatalogSegment>(t.segments, [
       "id",
       "doc_id",
-      "doc_hash",
       "source",
       "hash",
       "tokens",
@@ -359,8 +349,7 @@ export class Corpus {
     }));
     this.cached = {
       versions,
-      segments: rows.map(({ doc_hash: _, ...s }) => s),
-      docHashes: new Map(rows.map((r) => [r.doc_id, r.doc_hash])),
+      segments: rows,
       rejections: await readColumns(t.rejections, ["id", "reason", "source"]),
       ingests,
     };
@@ -376,6 +365,65 @@ export function openCorpus(opts: OpenCorpusOptions): Promise<Corpus> {
   return Corpus.open(opts);
 }
 
+/** The corpus version of the last ingest run recorded (0 for none); the ingests table is one row per run. */
+async function committedVersion(tables: Tables): Promise<number> {
+  const runs = await readColumns<{ corpus_version: number }>(tables.ingests, ["corpus_version"]);
+  return runs.reduce((m, r) => Math.max(m, r.corpus_version), 0);
+}
+
+/** An IN list of SQL string literals. */
+const inList = (values: readonly string[]) => values.map(sqlString).join(", ");
+
+/**
+ * What curation asks of the stored corpus, one filtered scan per question and group of documents
+ * (never a read of every row): an ingest costs what its documents cost.
+ */
+function knownCorpus(tables: Tables, bands: lancedb.Table): KnownCorpus {
+  return {
+    async docHashes(ids) {
+      if (ids.length === 0) return new Map();
+      const rows = await readColumns<{ doc_id: string; doc_hash: string }>(
+        tables.segments,
+        ["doc_id", "doc_hash"],
+        `doc_id IN (${inList(ids)})`,
+      );
+      return new Map(rows.map((r) => [r.doc_id, r.doc_hash]));
+    },
+    async segmentsByHash(hashes) {
+      if (hashes.length === 0) return new Map();
+      const rows = await readColumns<{ hash: string; id: string }>(
+        tables.segments,
+        ["hash", "id"],
+        `hash IN (${inList(hashes)})`,
+      );
+      return new Map(rows.map((r) => [r.hash, r.id]));
+    },
+    async minhashCandidates(signatures) {
+      const keys = new Set<bigint>();
+      for (const sig of signatures) for (const k of bandKeys64(sig)) keys.add(k);
+      if (keys.size === 0) return [];
+      const hits = await readColumns<{ id: string }>(bands, ["id"], `band IN (${[...keys].join(", ")})`);
+      const ids = [...new Set(hits.map((h) => h.id))];
+      if (ids.length === 0) return [];
+      return readColumns<{ id: string; minhash: Int32Array }>(
+        tables.segments,
+        ["id", "minhash"],
+        `id IN (${inList(ids)})`,
+      );
+    },
+    async rejectionIds(ids) {
+      if (ids.length === 0) return new Set();
+      const rows = await readColumns<{ id: string }>(tables.rejections, ["id"], `id IN (${inList(ids)})`);
+      return new Set(rows.map((r) => r.id));
+    },
+    nearestStored: async (vector) => {
+      if ((await tables.segments.countRows()) === 0) return null;
+      const [best] = await vectorSearch(tables, vector, 1);
+      return best ? { id: best.id, similarity: best.score } : null;
+    },
+  };
+}
+
 /** Rows written by an ingest that never recorded its run (killed midway) are removed. Call under the ingest lock. */
 async function recover(tables: Tables, settings: CorpusSettings): Promise<void> {
   const runs = await readColumns<{ ingest_id: string; corpus_version: number }>(tables.ingests, [
@@ -387,6 +435,8 @@ async function recover(tables: Tables, settings: CorpusSettings): Promise<void> 
   if (orphanSegments > 0) await tables.segments.delete(`corpus_version > ${committed}`);
   const owned = runs.length ? `ingest_id NOT IN (${runs.map((r) => sqlString(r.ingest_id)).join(", ")})` : "true";
   if ((await tables.rejections.countRows(owned)) > 0) await tables.rejections.delete(owned);
+  if (tables.bands && (await tables.bands.countRows(`corpus_version > ${committed}`)) > 0)
+    await tables.bands.delete(`corpus_version > ${committed}`);
   // Also completes the indexes of a run killed after its commit.
-  await ensureIndexes(tables, settings.vector_index_min_rows, orphanSegments > 0);
+  await ensureIndexes(tables, settings.vector_index_min_rows, orphanSegments > 0 ? "always" : "never");
 }

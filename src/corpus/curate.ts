@@ -211,6 +211,29 @@ export class MinHashIndex {
   }
 }
 
+/** Bands of the MinHash LSH; a stored segment has one row per band in the corpus's band table. */
+export const MINHASH_BANDS = BANDS;
+
+/**
+ * The signature's LSH band keys as 64-bit integers (band index folded in), as the corpus stores them:
+ * two signatures share a key only if they agree on a whole band (up to a 2^-64 collision, which the
+ * estimated-Jaccard check that follows absorbs).
+ */
+export function bandKeys64(sig: Int32Array): BigInt64Array {
+  const keys = new BigInt64Array(BANDS);
+  for (let b = 0; b < BANDS; b++) {
+    let h1 = (0x9747b28c ^ b) >>> 0;
+    let h2 = (0x85ebca6b ^ Math.imul(b, 31)) >>> 0;
+    for (let k = 0; k < ROWS; k++) {
+      const v = sig[b * ROWS + k]!;
+      h1 = fmix32((h1 ^ v) >>> 0);
+      h2 = fmix32((h2 + Math.imul(v, 0x27d4eb2d)) >>> 0);
+    }
+    keys[b] = BigInt.asIntN(64, (BigInt(h1) << 32n) | BigInt(h2));
+  }
+  return keys;
+}
+
 function bandKeys(sig: Int32Array): string[] {
   const keys: string[] = [];
   for (let b = 0; b < BANDS; b++)

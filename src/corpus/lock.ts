@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { SpiceError } from "../errors.ts";
+import { SpiceError, StorageReadOnly } from "../errors.ts";
 
 export class LockBusyError extends SpiceError {
   constructor(
@@ -31,6 +31,15 @@ let counter = 0;
  * by a dead process (an ingest killed midway) is taken over; the same process can't take it twice.
  */
 export function tryLock(path: string): Lock {
+  try {
+    return takeLock(path);
+  } catch (e) {
+    // A data dir that refuses the lock file refuses the ingest: say which file and why (503 / exit 2).
+    throw StorageReadOnly.from(e, path) ?? e;
+  }
+}
+
+function takeLock(path: string): Lock {
   mkdirSync(dirname(path), { recursive: true });
   const holder: LockHolder = {
     pid: process.pid,

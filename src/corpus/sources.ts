@@ -31,6 +31,14 @@ export const DocumentRowSchema = z.object({
   source: z.string().min(1).max(2048).optional(),
 });
 
+/** The same row with unknown keys refused: what HTTP clients post (files may carry more columns, ignored). */
+export const ClosedDocumentRowSchema = z.strictObject(DocumentRowSchema.shape, {
+  error: (i) =>
+    i.code === "unrecognized_keys"
+      ? `unknown field (expected only: ${Object.keys(DocumentRowSchema.shape).join(", ")})`
+      : undefined,
+});
+
 export class SourceError extends Error {}
 
 /** Files to ingest under the given paths (folders recursively, sorted); `-` stays as stdin. */
@@ -181,7 +189,13 @@ function docItem(doc: RawDocument, maxChars: number, bytes: number): SourceItem 
 }
 
 /** One JSON Lines row (already split, bytes without the newline) → a document or a rejection naming the line. */
-export function parseJsonLine(bytes: Uint8Array, source: string, line: number, maxChars: number): SourceItem | null {
+export function parseJsonLine(
+  bytes: Uint8Array,
+  source: string,
+  line: number,
+  maxChars: number,
+  closed = false,
+): SourceItem | null {
   let str: string;
   try {
     str = fatalDecoder.decode(bytes);
@@ -209,15 +223,14 @@ export function parseJsonLine(bytes: Uint8Array, source: string, line: number, m
       bytes: bytes.length,
     };
   }
-  const row = DocumentRowSchema.safeParse(value);
+  const row = (closed ? ClosedDocumentRowSchema : DocumentRowSchema).safeParse(value);
   if (!row.success) {
-    const issue = row.error.issues[0]!;
     return {
       kind: "reject",
       reason: "malformed_row",
       source,
       line,
-      detail: `line ${line}: ${issue.path.join(".") || "row"}: ${issue.message}`,
+      detail: `line ${line}: ${describeRowIssues(row.error)}`,
       bytes: bytes.length,
     };
   }
@@ -286,18 +299,28 @@ export async function* readJsonLines(
   }
 }
 
-/** Documents posted over HTTP, already parsed: validated one by one, numbered from 1. */
+/** Each failing field of a row and what it expects, e.g. `text: Invalid input: expected string, received number`. */
+function describeRowIssues(error: z.ZodError): string {
+  return error.issues
+    .flatMap((i) =>
+      i.code === "unrecognized_keys"
+        ? i.keys.map((k) => `${[...i.path, k].join(".")}: ${i.message}`)
+        : [`${i.path.join(".") || "row"}: ${i.message}`],
+    )
+    .join("; ");
+}
+
+/** Documents posted over HTTP, already parsed: validated one by one (unknown keys refused), numbered from 1. */
 export function* readPostedDocuments(rows: unknown[], maxChars: number): Generator<SourceItem> {
   for (let i = 0; i < rows.length; i++) {
-    const row = DocumentRowSchema.safeParse(rows[i]);
+    const row = ClosedDocumentRowSchema.safeParse(rows[i]);
     if (!row.success) {
-      const issue = row.error.issues[0]!;
       yield {
         kind: "reject",
         reason: "malformed_row",
         source: "http",
         line: i + 1,
-        detail: `item ${i + 1}: ${issue.path.join(".") || "row"}: ${issue.message}`,
+        detail: `item ${i + 1} (index ${i}): ${describeRowIssues(row.error)}`,
         bytes: 0,
       };
       continue;

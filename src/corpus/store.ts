@@ -1,6 +1,6 @@
 import * as lancedb from "@lancedb/lancedb";
 import * as arrow from "apache-arrow";
-import { MINHASH_PERMUTATIONS } from "./curate.ts";
+import { bandKeys64, MINHASH_BANDS, MINHASH_PERMUTATIONS } from "./curate.ts";
 
 /** One stored segment, provenance included. */
 export interface SegmentRow {
@@ -106,6 +106,53 @@ export const ingestSchema = new arrow.Schema([
   field("tokenizer", utf8()),
 ]);
 
+/**
+ * The MinHash LSH of the stored segments, one row per (segment, band): a new segment's near-duplicate
+ * candidates are the rows sharing one of its band keys, found by a filtered scan, so an ingest never
+ * loads every signature (src/corpus/curate.ts).
+ */
+export const BANDS_TABLE = "minhash_bands";
+
+export interface BandRow {
+  band: bigint;
+  id: string;
+  corpus_version: number;
+}
+
+export const bandSchema = new arrow.Schema([
+  field("band", new arrow.Int64()),
+  field("id", utf8()),
+  field("corpus_version", i32()),
+]);
+
+/** The band rows of some segments. */
+export function bandRows(segments: readonly { id: string; minhash: Int32Array; corpus_version: number }[]): BandRow[] {
+  const rows: BandRow[] = [];
+  for (const s of segments)
+    for (const band of bandKeys64(s.minhash)) rows.push({ band, id: s.id, corpus_version: s.corpus_version });
+  return rows;
+}
+
+/**
+ * Makes the band table match the segments: created from them when absent (a corpus from before the
+ * table existed, once), rebuilt when its row count is not MINHASH_BANDS per segment (written by a
+ * version that did not keep it). Call under the ingest lock.
+ */
+export async function ensureBandTable(tables: Tables): Promise<lancedb.Table> {
+  const segments = await tables.segments.countRows();
+  if (tables.bands && (await tables.bands.countRows()) === segments * MINHASH_BANDS) return tables.bands;
+  const stored = await readColumns<{ id: string; minhash: Int32Array; corpus_version: number }>(tables.segments, [
+    "id",
+    "minhash",
+    "corpus_version",
+  ]);
+  // One commit either way: the table appears (or is replaced) whole.
+  tables.bands = await tables.db.createTable(BANDS_TABLE, toArrowTable(bandSchema, bandRows(stored)), {
+    mode: tables.bands ? "overwrite" : "create",
+  });
+  return tables.bands;
+}
+
 /** Builds one Arrow table straight from column arrays (faster than row objects, and exact types). */
 export function toArrowTable<R>(schema: arrow.Schema, rows: readonly R[]): arrow.Table {
   const n = rows.length;
@@ -134,6 +181,14 @@ function columnData(f: arrow.Field, values: unknown[]): arrow.Data {
     const childData = arrow.makeData({ type: child, length: flat.length, nullCount: 0, data: flat } as never);
     return arrow.makeData({ type: t, length: values.length, nullCount: 0, child: childData });
   }
+  if (t instanceof arrow.Int64 && !f.nullable) {
+    return arrow.makeData({
+      type: t,
+      length: values.length,
+      nullCount: 0,
+      data: BigInt64Array.from(values as bigint[]),
+    });
+  }
   return arrow.vectorFromArray(values as never[], t).data[0]!;
 }
 
@@ -142,6 +197,8 @@ export interface Tables {
   segments: lancedb.Table;
   rejections: lancedb.Table;
   ingests: lancedb.Table;
+  /** The MinHash band table; null until the first ingest creates it (`ensureBandTable`). */
+  bands: lancedb.Table | null;
   dim: number;
 }
 
@@ -173,6 +230,7 @@ export async function openTables(dir: string, dim?: number): Promise<Tables | nu
     segments,
     rejections: await open("rejections", rejectionSchema),
     ingests: await open("ingests", ingestSchema),
+    bands: names.has(BANDS_TABLE) ? await db.openTable(BANDS_TABLE) : null,
     dim: storedDim,
   };
 }
@@ -180,21 +238,43 @@ export async function openTables(dir: string, dim?: number): Promise<Tables | nu
 export class DimensionMismatchError extends Error {}
 
 /**
+ * When an ingest folds its rows into the indexes: once the rows no index holds yet reach this share of
+ * the corpus (or OPTIMIZE_MIN_ROWS, whichever is more). optimize() costs time in proportion to the
+ * whole corpus (it merges the full-text index), so running it after every ingest made an ingest's cost
+ * follow the corpus size; run at a fixed share, its cost per new row is constant, and searches scan at
+ * most that share of rows outside the indexes.
+ */
+export const OPTIMIZE_SHARE = 0.05;
+export const OPTIMIZE_MIN_ROWS = 1000;
+
+/**
  * Full-text index from the first row; an ANN index once the table reaches `vectorIndexMinRows`
  * (below that an exact scan is fast and exact); then optimize(), which folds new rows into the
- * indexes (unindexed rows are otherwise brute-forced on every query).
+ * indexes and compacts the small fragments each ingest adds (unindexed rows are brute-forced on every
+ * query): `always`, `never`, or `when-due` (past OPTIMIZE_SHARE of the rows, the ingests' choice).
  */
-export async function ensureIndexes(tables: Tables, vectorIndexMinRows: number, optimize: boolean): Promise<void> {
+export async function ensureIndexes(
+  tables: Tables,
+  vectorIndexMinRows: number,
+  optimize: "always" | "when-due" | "never",
+): Promise<void> {
   const rows = await tables.segments.countRows();
   if (rows === 0) return;
   const indices = await tables.segments.listIndices();
-  if (!indices.some((i) => i.columns.includes("text"))) {
+  const text = indices.find((i) => i.columns.includes("text"));
+  if (!text) {
     await tables.segments.createIndex("text", { config: lancedb.Index.fts({ withPosition: false }) });
   }
   if (rows >= vectorIndexMinRows && !indices.some((i) => i.columns.includes("vector"))) {
     await tables.segments.createIndex("vector", { config: lancedb.Index.ivfPq(vectorIndexOptions(rows, tables.dim)) });
   }
-  if (optimize) await tables.segments.optimize();
+  if (optimize === "never") return;
+  if (optimize === "when-due" && text) {
+    const unindexed = (await tables.segments.indexStats(text.name))?.numUnindexedRows ?? rows;
+    if (unindexed < Math.max(OPTIMIZE_MIN_ROWS, rows * OPTIMIZE_SHARE)) return;
+  }
+  await tables.segments.optimize();
+  await tables.bands?.optimize();
 }
 
 /** Explicit IVF_PQ sizing: lancedb 0.39's default builds 12 partitions on 100k rows (not √rows), so nprobes cannot trade recall for speed. */

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { foreignKey, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { PolicyVersionRecord } from "../spice/scored-group.ts";
 import { RUN_STATUSES } from "./run-states.ts";
 
 /**
@@ -90,6 +91,8 @@ export const tasks = sqliteTable(
     passRate: real("pass_rate"),
     reward: real("reward").notNull(),
     advantage: real("advantage").notNull(),
+    /** The weights that wrote the task (docs/openai.md#policy-versions); null when the backend cannot tell. */
+    policyVersion: text("policy_version", { mode: "json" }).$type<PolicyVersionRecord>(),
   },
   (t) => [
     uniqueIndex("tasks_slot_sample").on(t.runId, t.iteration, t.slot, t.sample),
@@ -111,6 +114,8 @@ export const rollouts = sqliteTable(
     correct: integer("correct", { mode: "boolean" }).notNull(),
     reward: real("reward").notNull(),
     advantage: real("advantage").notNull(),
+    /** The weights that produced the rollout (docs/openai.md#policy-versions); null when unknown. */
+    policyVersion: text("policy_version", { mode: "json" }).$type<PolicyVersionRecord>(),
   },
   (t) => [uniqueIndex("rollouts_task_sample").on(t.taskId, t.sample)],
 );
@@ -216,3 +221,28 @@ export const gymAssignments = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.key] })],
 );
+
+/** What another process may ask the trainer that holds the lock to do (picked up with its next heartbeat). */
+export const TRAINER_COMMANDS = ["pause", "resume", "stop"] as const;
+export type TrainerCommand = (typeof TRAINER_COMMANDS)[number];
+
+/**
+ * The one-trainer-per-data-dir lock (src/trainer/lock.ts): at most one row, written in an IMMEDIATE
+ * transaction. The holder is identified by pid, host, boot id and the process's start time (field 22
+ * of /proc/<pid>/stat), so a dead holder, or a new process that reused its pid, never keeps it; a
+ * holder on another machine (a shared data dir) keeps it only while its heartbeat is fresh.
+ */
+export const trainerLock = sqliteTable("trainer_lock", {
+  name: text("name").primaryKey(),
+  token: text("token").notNull(),
+  pid: integer("pid").notNull(),
+  host: text("host").notNull(),
+  bootId: text("boot_id"),
+  startTime: text("start_time"),
+  runId: text("run_id"),
+  acquiredAt: integer("acquired_at", { mode: "timestamp_ms" }).notNull(),
+  heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
+  command: text("command", { enum: TRAINER_COMMANDS }),
+});
+
+export type TrainerLockRow = typeof trainerLock.$inferSelect;

@@ -187,6 +187,8 @@ export interface PairArgs {
   resultsDir: string;
   progressFile: string;
   log: (line: string) => void;
+  /** After each committed iteration (a progress bar). */
+  onIteration?: (iteration: number, iterations: number) => void;
 }
 
 /**
@@ -239,6 +241,7 @@ export async function runPair(args: PairArgs): Promise<PairResult> {
   };
 
   const trainer = new Trainer(ctx, factory);
+  trainer.onCommit((s) => args.onIteration?.(s.iteration, config.iterations));
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const resumeRun = progress[key]?.run_id;

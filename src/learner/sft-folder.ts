@@ -25,6 +25,8 @@ export type SftFolderOptions = {
   keep?: number;
   resume?: boolean;
   log?: (line: string) => void;
+  /** After every step (a progress bar); without it, a log line every 10 steps. */
+  onStep?: (step: number, steps: number, loss: number) => void;
 };
 
 export type SftSummary = {
@@ -71,7 +73,8 @@ export async function sftModelFolder(o: SftFolderOptions): Promise<SftSummary> {
     batchSize: o.batchSize,
     seed: o.seed,
     onStep: async (step, loss) => {
-      if (step % 10 === 0 || step === o.steps) log(`step ${step}/${o.steps} loss ${loss.toFixed(4)}`);
+      if (o.onStep) o.onStep(step, o.steps, loss);
+      else if (step % 10 === 0 || step === o.steps) log(`step ${step}/${o.steps} loss ${loss.toFixed(4)}`);
       if (o.checkpointDir && o.checkpointEvery && step % o.checkpointEvery === 0) {
         saveCheckpoint(o.checkpointDir, await state.toCheckpoint({ seed: o.seed, data: o.data }), o.keep ?? 3);
       }

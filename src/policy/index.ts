@@ -3,22 +3,40 @@ import type { AppContext } from "../context.ts";
 import { DEFAULT_LM } from "../../models/index.ts";
 import { openPolicy } from "./registry.ts";
 import { modelFolder } from "./transformers.ts";
-import type { Policy } from "./types.ts";
+import type { Registry } from "prom-client";
+import type { Policy, RemotePolicyOptions } from "./types.ts";
 
 export type { Policy, GenerateOptions, GenerationResult, Completion, Prompt, ChatMessage } from "./types.ts";
 export { PolicyError } from "./types.ts";
 export { openPolicy } from "./registry.ts";
 
-type PolicySettings = Pick<Config, "dataDir" | "model" | "policyUrl" | "device">;
+type PolicySettings = Pick<
+  Config,
+  "dataDir" | "model" | "policyUrl" | "device" | "policyModel" | "policyEndpoint" | "policyApiKey"
+>;
 
 /** The spec the settings name: SPICE_POLICY_URL when set, else SPICE_MODEL (default: the built spice-lm-tiny). */
 export function policySpec(config: PolicySettings): string {
   return config.policyUrl ?? config.model ?? DEFAULT_LM;
 }
 
-/** The policy the settings ask for, opened through the backend registry. */
-export function createPolicy(config: PolicySettings): Promise<Policy> {
-  return openPolicy(policySpec(config), { dataDir: config.dataDir, device: config.device });
+/** SPICE_POLICY_MODEL / _ENDPOINT / _API_KEY: how to talk to the server(s) SPICE_POLICY_URL names. */
+export function remoteOptions(config: Partial<PolicySettings>): RemotePolicyOptions {
+  return {
+    ...(config.policyModel ? { model: config.policyModel } : {}),
+    ...(config.policyEndpoint ? { endpoint: config.policyEndpoint } : {}),
+    ...(config.policyApiKey ? { apiKey: config.policyApiKey } : {}),
+  };
+}
+
+/** The policy the settings ask for, opened through the backend registry; `registry` takes the pool's metrics. */
+export function createPolicy(config: PolicySettings, registry?: Registry): Promise<Policy> {
+  return openPolicy(policySpec(config), {
+    dataDir: config.dataDir,
+    device: config.device,
+    remote: remoteOptions(config),
+    ...(registry ? { registry } : {}),
+  });
 }
 
 /**
@@ -32,7 +50,7 @@ export function localModelFolder(config: PolicySettings): string | null {
 /** The process's one policy, shared by routes, CLI commands and the trainer. */
 export function getPolicy(ctx: AppContext): Promise<Policy> {
   return ctx.lazy("policy", async () => {
-    const policy = await createPolicy(ctx.config);
+    const policy = await createPolicy(ctx.config, ctx.registry);
     ctx.onClose(() => policy.close());
     return policy;
   });

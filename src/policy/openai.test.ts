@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { startFakeOpenAI } from "../../test/fakes/openai-server.ts";
+import { Cancelled } from "../errors.ts";
 import { OpenAIPolicy } from "./openai.ts";
 import { PolicyError } from "./types.ts";
 
@@ -121,5 +122,24 @@ describe("OpenAIPolicy against a fake server", () => {
       new OpenAIPolicy({ baseUrl: server.url, model: "m", retries: 1, backoffMs: 1, timeoutMs: 50 }).generate(["x"]),
     );
     expect(e.kind).toBe("timeout");
+  });
+
+  test("a cancelled call aborts its requests in flight and sends no more", async () => {
+    const policy = new OpenAIPolicy({ baseUrl: server.url, ...fast, concurrency: 1 });
+    await policy.generate(["warm"], { maxTokens: 2 }); // the model lookup, answered
+    const before = server.disconnects;
+    server.setMode({ kind: "slow", delayMs: 3000 });
+    const gone = new AbortController();
+    const t0 = performance.now();
+    const call = policy.generate(["a", "b", "c"], { maxTokens: 4, signal: gone.signal });
+    await Bun.sleep(100);
+    gone.abort();
+    expect(call).rejects.toBeInstanceOf(Cancelled);
+    await call.catch(() => {});
+    expect(performance.now() - t0).toBeLessThan(1500);
+    await Bun.sleep(50);
+    // One request was in flight (concurrency 1) and was hung up on; the two queued ones never left.
+    expect(server.disconnects - before).toBe(1);
+    expect(server.requests.filter((r) => r.path === "/v1/completions").length).toBe(2);
   });
 });

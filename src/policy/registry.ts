@@ -1,5 +1,5 @@
 import { PolicySpecError } from "../errors.ts";
-import { openaiBackend } from "./openai.ts";
+import { openaiBackend } from "./openai-backend.ts";
 import { transformersBackend } from "./transformers.ts";
 import type { OpenPolicyOptions, Policy, PolicyBackend } from "./types.ts";
 
@@ -15,10 +15,18 @@ export const POLICY_BACKENDS: readonly PolicyBackend[] = [openaiBackend, transfo
  * that takes it. A spec no backend takes is a PolicySpecError that lists what each one accepts.
  */
 export async function openPolicy(spec: string, options: OpenPolicyOptions = {}): Promise<Policy> {
+  const problem = policySpecProblem(spec, options);
+  if (problem) throw new PolicySpecError(problem);
+  return POLICY_BACKENDS.find((b) => b.matches(spec, options))!.open(spec, options);
+}
+
+/**
+ * Why no backend can open `spec`, or null when one can: the checks openPolicy makes, without loading anything,
+ * so a setting (SPICE_MODEL, a trainer's `challenger_policy`) is refused before a run or request starts.
+ */
+export function policySpecProblem(spec: string, options: OpenPolicyOptions = {}): string | null {
+  const accepted = POLICY_BACKENDS.map((b) => b.accepts).join("; or ");
   const backend = POLICY_BACKENDS.find((b) => b.matches(spec, options));
-  if (!backend) {
-    const accepted = POLICY_BACKENDS.map((b) => b.accepts).join("; or ");
-    throw new PolicySpecError(`cannot open a policy from "${spec}": expected ${accepted}`);
-  }
-  return backend.open(spec, options);
+  const why = backend ? (backend.check?.(spec, options) ?? null) : "no backend takes it";
+  return why === null ? null : `cannot open a policy from "${spec}": ${why} (expected ${accepted})`;
 }

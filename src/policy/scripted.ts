@@ -60,7 +60,8 @@ export class ScriptedPolicy implements Policy {
         }
         options.onToken?.({ prompt: promptIndex, sample, text });
         const tokenIds = Array.from(text, (ch) => ch.charCodeAt(0));
-        return { text, tokenIds, logprobs: tokenIds.map(() => -1), finishReason };
+        const version = { backend: this.info.backend, model: this.info.model };
+        return { text, tokenIds, logprobs: tokenIds.map(() => -1), finishReason, version };
       });
       return { prompt, promptTokenIds: null, completions };
     });

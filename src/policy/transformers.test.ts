@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AutoModelForCausalLM, Tensor } from "@huggingface/transformers";
 import { buildModel, DEFAULT_LM, ensureModel } from "../../models/index.ts";
+import { Cancelled } from "../errors.ts";
 import { TransformersPolicy } from "./transformers.ts";
 import { PolicyError } from "./types.ts";
 
@@ -142,5 +143,74 @@ describe("TransformersPolicy", () => {
     await policy.swapWeights(readFileSync(join(dir, "onnx", "model.onnx")));
     const [back] = await policy.generate([prompts[1]!], opts);
     expect(back!.completions[0]!.tokenIds).toEqual(before!.completions[0]!.tokenIds);
+  });
+});
+
+/** Resolves once the policy has run `more` forward passes beyond `from`. */
+async function stepsPast(p: TransformersPolicy, from: number, more: number): Promise<void> {
+  while (p.decodeSteps < from + more) await Bun.sleep(1);
+}
+
+describe("TransformersPolicy: cancellation", () => {
+  test("a cancelled call rejects with Cancelled and its rows stop decoding at the next step", async () => {
+    const gone = new AbortController();
+    const start = policy.decodeSteps;
+    const call = policy.generate([prompts[1]!], { n: 8, maxTokens: 400, seed: 1, signal: gone.signal });
+    await stepsPast(policy, start, 3);
+    gone.abort();
+    const atAbort = policy.decodeSteps;
+    expect(call).rejects.toBeInstanceOf(Cancelled);
+    await call.catch(() => {});
+    await Bun.sleep(150);
+    // At most the step that was running when the signal fired; without cancellation ~400 more follow.
+    expect(policy.decodeSteps - atAbort).toBeLessThanOrEqual(1);
+    expect(policy.generate(["x"], { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(Cancelled);
+  });
+
+  test("a cancelled request leaves its batch; its batch mate finishes as it would alone", async () => {
+    const opts = { temperature: 0, maxTokens: 60 };
+    const [alone] = await policy.generate([prompts[2]!], opts);
+    const gone = new AbortController();
+    const start = policy.decodeSteps;
+    const sizes = policy.batchSizes.length;
+    const cancelled = policy.generate([prompts[1]!], { ...opts, n: 4, maxTokens: 400, signal: gone.signal });
+    const kept = policy.generate([prompts[2]!], opts);
+    await stepsPast(policy, start, 5);
+    gone.abort();
+    expect(cancelled).rejects.toBeInstanceOf(Cancelled);
+    const [r] = await kept;
+    expect(policy.batchSizes.slice(sizes)).toEqual([5]); // one batch: 4 rows cancelled, 1 kept
+    expect(r!.completions[0]!.tokenIds).toEqual(alone!.completions[0]!.tokenIds);
+    // The kept row's 60 steps, not the cancelled rows' 400.
+    expect(policy.decodeSteps - start).toBeLessThanOrEqual(61);
+  });
+});
+
+describe("TransformersPolicy: prompt size", () => {
+  test("a prompt that cannot fit by its length alone is refused before tokenizing", async () => {
+    const huge = "word ".repeat(2_000_000); // 10 MB
+    const t0 = performance.now();
+    const err = await policy.generate([huge]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolicyError);
+    expect((err as PolicyError).message).toContain("characters cannot fit the model's context of 1024 tokens");
+    // Tokenizing 10 MB took seconds; the length check takes microseconds (a generous bound).
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  test("truncation tokenizes a prefix only, and keeps exactly what a full encoding would", async () => {
+    const doc = Array.from({ length: 6000 }, (_, i) => `Sentence ${i} says ${i % 7 === 0 ? "tea" : "coffee"}.`).join(
+      " ",
+    );
+    const { AutoTokenizer } = await import("@huggingface/transformers");
+    const tok = await AutoTokenizer.from_pretrained(dir);
+    const full = tok.encode(doc, { add_special_tokens: false });
+    for (const budget of [1, 50, 700]) {
+      expect(await policy.truncateToTokens(doc, budget)).toBe(tok.decode(full.slice(0, budget)));
+    }
+    expect(await policy.truncateToTokens(doc, full.length)).toBe(doc);
+    const huge = doc.repeat(40); // ~9 MB
+    const t0 = performance.now();
+    expect(await policy.truncateToTokens(huge, 300)).toBe(tok.decode(full.slice(0, 300)));
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });

@@ -4,9 +4,11 @@ import { join, resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
 import { ensureModel, MODEL_NAMES } from "../../models/index.ts";
+import { Cancelled } from "../errors.ts";
 import { createRng } from "../prng.ts";
 import { useLocalModelsOnly } from "../models/load.ts";
 import { BatchQueue } from "./batch-queue.ts";
+import { checkTokenLimit, leadingTokens, maxCharsPerToken } from "./bounded-tokens.ts";
 import { logSoftmax, mixSeed, sampleToken } from "./sampling.ts";
 import {
   DEFAULT_GENERATE,
@@ -22,6 +24,8 @@ import {
   type PolicyInfo,
   type PolicyVersion,
   type Prompt,
+  type TokenEvent,
+  type TopLogprob,
 } from "./types.ts";
 
 /**
@@ -51,14 +55,6 @@ export interface TransformersPolicyOptions {
   threads?: number;
 }
 
-const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
-
-/** The session options for a weights file: see `TransformersPolicyOptions.threads`. */
-function threadOptions(weightsPath: string, threads: number | undefined): ort.InferenceSession.SessionOptions {
-  const n = threads ?? (existsSync(weightsPath) && statSync(weightsPath).size < SMALL_MODEL_BYTES ? 1 : 0);
-  return n === 0 ? {} : { intraOpNumThreads: n, interOpNumThreads: 1 };
-}
-
 interface Row {
   promptIds: number[];
   maxTokens: number;
@@ -66,8 +62,15 @@ interface Row {
   topP: number;
   stop: string[];
   seed: number;
-  onText?: (text: string) => void;
+  /** Alternatives to report per token (0: none). */
+  topK: number;
+  onText?: (piece: StreamPiece) => void;
+  /** The caller's: when it fires, the row leaves the batch at the next step. */
+  signal?: AbortSignal;
 }
+
+/** What one streaming event of a row carries: new text, and the tokens generated since the previous event. */
+type StreamPiece = Pick<TokenEvent, "text" | "tokenIds" | "logprobs" | "topLogprobs">;
 
 type RawSession = ort.InferenceSession & {
   inputMetadata?: { name: string; shape?: (string | number)[]; type?: string }[];
@@ -78,6 +81,8 @@ interface Lease {
   session: RawSession;
   users: number;
   retired: boolean;
+  /** The swap count when this session was put in service: part of the version of what it generates. */
+  swaps: number;
 }
 
 const KV_INPUT = /^past_key_values\.(\d+)\.(key|value)$/;
@@ -107,8 +112,57 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** The bound on input characters per token of the folder's tokenizer.json; null without one, or when none holds. */
+function readMaxTokenChars(dir: string): number | null {
+  try {
+    return maxCharsPerToken(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")));
+  } catch {
+    return null;
+  }
+}
+
 const isModelFolder = (spec: string) => existsSync(join(spec, "config.json"));
 const BUILT_LMS = Object.keys(MODEL_NAMES).filter((name) => MODEL_NAMES[name]!.kind === "causal-lm");
+/** A spec written as a filesystem path (no URL scheme): it can only mean a model folder. */
+const looksLikePath = (spec: string) =>
+  !/^[a-z][a-z0-9+.-]*:/i.test(spec) && (/[\\/]/.test(spec) || spec.startsWith(".") || existsSync(spec));
+
+function readJson(path: string): Record<string, unknown> | string {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, "utf8"));
+    return value && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : "not a JSON object";
+  } catch (err) {
+    return (err as Error).message.split("\n")[0]!;
+  }
+}
+
+/**
+ * Why `dir` is not a folder transformers.js can load as a causal LM, or null: the files it reads (config.json,
+ * tokenizer.json, tokenizer_config.json, the ONNX weights) must be there and parse, and the architecture, when
+ * named, must be a causal LM. Nothing is loaded.
+ */
+export function modelFolderProblem(dir: string): string | null {
+  if (!existsSync(dir)) return "no such folder";
+  if (!statSync(dir).isDirectory()) return "not a folder";
+  if (!existsSync(join(dir, "config.json"))) return "not a model folder (no config.json)";
+  const config = readJson(join(dir, "config.json"));
+  if (typeof config === "string") return `config.json cannot be read: ${config}`;
+  for (const file of ["tokenizer.json", "tokenizer_config.json"]) {
+    if (!existsSync(join(dir, file)))
+      return `no ${file} (transformers.js needs tokenizer.json and tokenizer_config.json)`;
+    const parsed = readJson(join(dir, file));
+    if (typeof parsed === "string") return `${file} cannot be read: ${parsed}`;
+  }
+  const weights = weightsFile(dir, config, undefined);
+  if (!existsSync(weights)) return `no ONNX weights at ${weights}`;
+  const archs = config.architectures;
+  if (Array.isArray(archs) && archs.length && !archs.some((a) => /(CausalLM|LMHeadModel)$/.test(String(a)))) {
+    return `a ${archs.join("/")} model, not a causal language model`;
+  }
+  return null;
+}
 
 /** A model folder as given, or a model this project builds, by name, under `<dataDir>/models/`; null for neither. */
 export function modelFolder(spec: string, dataDir?: string): string | null {
@@ -121,7 +175,9 @@ export function modelFolder(spec: string, dataDir?: string): string | null {
 export const transformersBackend: PolicyBackend = {
   name: "transformers",
   accepts: `a transformers.js model folder, or a built model name (${BUILT_LMS.join(", ")})`,
-  matches: (spec, o) => isModelFolder(spec) || (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
+  matches: (spec, o) =>
+    isModelFolder(spec) || looksLikePath(spec) || (o.dataDir !== undefined && BUILT_LMS.includes(spec)),
+  check: (spec, o) => (o.dataDir !== undefined && BUILT_LMS.includes(spec) ? null : modelFolderProblem(spec)),
   open: (spec, o) => TransformersPolicy.load(modelFolder(spec, o.dataDir)!, { device: o.device }),
 };
 
@@ -135,16 +191,12 @@ function floatData(t: ort.Tensor): Float32Array {
   throw new PolicyError("bad_response", `unsupported logits type ${t.type}`);
 }
 
-/** Rows `index` (batch positions, repeats allowed) of a [B, ...] tensor: the KV cache of the next batch's rows. */
-function gatherBatchRows(t: ort.Tensor, index: readonly number[]): ort.Tensor {
-  const dims = t.dims as number[];
-  const per = dims.slice(1).reduce((a, b) => a * b, 1);
-  const src = t.data as Float32Array | Uint16Array;
-  const dst = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(index.length * per);
-  index.forEach((p, q) => {
-    dst.set(src.subarray(p * per, (p + 1) * per), q * per);
-  });
-  return new ort.Tensor(t.type as "float32", dst as Float32Array, [index.length, ...dims.slice(1)]);
+const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
+
+/** The session options for a weights file: see `TransformersPolicyOptions.threads`. */
+function threadOptions(weightsPath: string, threads: number | undefined): ort.InferenceSession.SessionOptions {
+  const n = threads ?? (existsSync(weightsPath) && statSync(weightsPath).size < SMALL_MODEL_BYTES ? 1 : 0);
+  return n === 0 ? {} : { intraOpNumThreads: n, interOpNumThreads: 1 };
 }
 
 export class TransformersPolicy implements Policy {
@@ -158,6 +210,9 @@ export class TransformersPolicy implements Policy {
   private readonly weightsPath: string;
   private hash: Promise<string> | null = null;
   private swaps = 0;
+  private steps = 0;
+  /** Most input characters one token covers (from tokenizer.json); null when no cheap bound holds. */
+  private readonly maxTokenChars: number | null;
 
   private constructor(
     dir: string,
@@ -168,7 +223,7 @@ export class TransformersPolicy implements Policy {
   ) {
     const ctx = Number(config.n_positions ?? config.max_position_embeddings ?? NaN);
     this.info = { backend: "transformers", model: dir, contextLength: Number.isFinite(ctx) ? ctx : null };
-    this.current = { session, users: 0, retired: false };
+    this.current = { session, users: 0, retired: false, swaps: 0 };
     this.inputNames = [...session.inputNames];
     const eos = [config.eos_token_id, tokenizer.eos_token_id].flat().filter((v): v is number => typeof v === "number");
     this.eosIds = new Set(eos);
@@ -179,6 +234,7 @@ export class TransformersPolicy implements Policy {
       executionProviders: [device === "auto" ? "cpu" : device],
       ...threadOptions(this.weightsPath, options.threads),
     };
+    this.maxTokenChars = readMaxTokenChars(dir);
     this.queue = new BatchQueue({ maxBatch: options.maxBatch ?? 32, maxWaitMs: options.maxWaitMs ?? 10 }, (rows) =>
       this.runBatch(rows),
     );
@@ -220,6 +276,11 @@ export class TransformersPolicy implements Policy {
     return this.queue.batchSizes;
   }
 
+  /** Forward passes (prefill or one decoding step of a batch) run so far; tests of cancellation read it. */
+  get decodeSteps(): number {
+    return this.steps;
+  }
+
   render(prompt: Prompt): string {
     if (typeof prompt === "string") return prompt;
     if (this.tokenizer.chat_template) {
@@ -232,6 +293,11 @@ export class TransformersPolicy implements Policy {
     return this.tokenizer.encode(text, { add_special_tokens: !templated });
   }
 
+  /** Each id decoded alone (special tokens included), as OpenAI-style log-prob listings show tokens. */
+  tokenTexts(ids: number[]): string[] {
+    return ids.map((id) => this.tokenizer.decode([id], { skip_special_tokens: false }));
+  }
+
   private decode(ids: number[]): string {
     const kept = ids.filter((id) => !this.eosIds.has(id));
     // The tokenizer throws on an empty list, which a completion that starts with EOS leaves.
@@ -242,44 +308,89 @@ export class TransformersPolicy implements Policy {
     return this.encode(text, false).length;
   }
 
+  maxPromptChars(): number | null {
+    const ctx = this.info.contextLength;
+    return ctx === null || this.maxTokenChars === null ? null : (ctx - 1) * this.maxTokenChars;
+  }
+
+  /** Tokenizes only a prefix of a long text (bounded-tokens.ts): the cost follows the part kept. */
   async truncateToTokens(text: string, maxTokens: number): Promise<string> {
-    const ids = this.encode(text, false);
-    if (ids.length <= maxTokens) return text;
+    const ids = await leadingTokens(text, (prefix) => this.encode(prefix, false), Math.max(0, maxTokens));
+    if (ids === null) return text;
     // A cut inside a multi-byte character decodes to U+FFFD: drop it.
-    return this.decode(ids.slice(0, Math.max(0, maxTokens))).replace(/\uFFFD+$/, "");
+    return this.decode(ids).replace(/\uFFFD+$/, "");
+  }
+
+  /**
+   * A prompt's ids, refused before it is tokenized in full when it cannot fit the context: by its length
+   * in characters, then by a count in slices that leaves the event loop free (bounded-tokens.ts).
+   */
+  private async encodePrompt(text: string, templated: boolean): Promise<number[]> {
+    const ctx = this.info.contextLength;
+    if (ctx !== null) {
+      // The bound by characters is the one maxPromptChars() reports.
+      const v = await checkTokenLimit(text, (slice) => this.encode(slice, true).length, ctx - 1, this.maxTokenChars);
+      if (!v.fits)
+        throw new PolicyError(
+          "invalid_request",
+          v.atLeast === null
+            ? `prompt of ${v.chars} characters cannot fit the model's context of ${ctx} tokens (a token covers at most ${this.maxTokenChars} characters)`
+            : `prompt of more than ${v.atLeast} tokens does not fit the model's context of ${ctx}`,
+        );
+    }
+    const ids = this.encode(text, templated);
+    if (ids.length === 0) throw new PolicyError("invalid_request", "empty prompt");
+    if (ctx !== null && ids.length >= ctx)
+      throw new PolicyError(
+        "invalid_request",
+        `prompt of ${ids.length} tokens does not fit the model's context of ${ctx}`,
+      );
+    return ids;
   }
 
   async generate(prompts: Prompt[], options: GenerateOptions = {}): Promise<GenerationResult[]> {
     const n = options.n ?? DEFAULT_GENERATE.n;
     const baseSeed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     const ctx = this.info.contextLength;
-    const encoded = prompts.map((p) => {
+    const { signal } = options;
+    const encoded: { text: string; ids: number[] }[] = [];
+    for (const p of prompts) {
+      if (signal?.aborted) throw new Cancelled();
       const text = this.render(p);
-      const ids = this.encode(text, typeof p !== "string" && !!this.tokenizer.chat_template);
-      if (ids.length === 0) throw new PolicyError("invalid_request", "empty prompt");
-      if (ctx !== null && ids.length >= ctx)
-        throw new PolicyError(
-          "invalid_request",
-          `prompt of ${ids.length} tokens does not fit the model's context of ${ctx}`,
-        );
-      return { text, ids };
-    });
+      encoded.push({
+        text,
+        ids: await this.encodePrompt(text, typeof p !== "string" && !!this.tokenizer.chat_template),
+      });
+    }
+    if (signal?.aborted) throw new Cancelled();
     const pending = encoded.flatMap(({ ids }, prompt) =>
       Array.from({ length: n }, (_, sample) => {
         const wanted = options.maxTokens ?? DEFAULT_GENERATE.maxTokens;
-        return this.queue.push({
-          promptIds: ids,
-          // Positions past the context would read outside the position table.
-          maxTokens: ctx === null ? wanted : Math.min(wanted, ctx - ids.length),
-          temperature: options.temperature ?? DEFAULT_GENERATE.temperature,
-          topP: options.topP ?? DEFAULT_GENERATE.topP,
-          stop: options.stop ?? [],
-          seed: mixSeed(baseSeed, prompt, sample),
-          onText: options.onToken ? (text) => options.onToken!({ prompt, sample, text }) : undefined,
-        });
+        return this.queue.push(
+          {
+            promptIds: ids,
+            // Positions past the context would read outside the position table.
+            maxTokens: ctx === null ? wanted : Math.min(wanted, ctx - ids.length),
+            temperature: options.temperature ?? DEFAULT_GENERATE.temperature,
+            topP: options.topP ?? DEFAULT_GENERATE.topP,
+            stop: options.stop ?? [],
+            seed: mixSeed(baseSeed, prompt, sample),
+            topK: Math.max(0, Math.min(options.topLogprobs ?? 0, 20)),
+            onText: options.onToken ? (piece) => options.onToken!({ prompt, sample, ...piece }) : undefined,
+            signal,
+          },
+          signal,
+        );
       }),
     );
-    const done = await Promise.all(pending);
+    let done: Completion[];
+    try {
+      done = await Promise.all(pending);
+    } catch (err) {
+      // Rows still queued leave at once; rows being decoded leave their batch at its next step.
+      if (signal?.aborted) throw new Cancelled();
+      throw err;
+    }
     return encoded.map(({ text, ids }, i) => ({
       prompt: text,
       promptTokenIds: ids,
@@ -305,8 +416,8 @@ export class TransformersPolicy implements Policy {
       );
     }
     const old = this.current;
-    this.current = { session: next, users: 0, retired: false };
     this.swaps++;
+    this.current = { session: next, users: 0, retired: false, swaps: this.swaps };
     old.retired = true;
     if (old.users === 0) await old.session.release();
   }
@@ -332,7 +443,13 @@ export class TransformersPolicy implements Policy {
     const lease = this.current;
     lease.users++;
     try {
-      return await this.decodeBatch(lease.session, rows);
+      const version: PolicyVersion = {
+        backend: this.info.backend,
+        model: this.info.model,
+        weightsHash: await this.weightsHash(),
+        swaps: lease.swaps,
+      };
+      return (await this.decodeBatch(lease.session, rows)).map((c) => ({ ...c, version }));
     } finally {
       lease.users--;
       if (lease.retired && lease.users === 0) await lease.session.release();
@@ -341,56 +458,50 @@ export class TransformersPolicy implements Policy {
 
   /**
    * Left-padded batched decoding with the KV cache; each row stops at its own EOS, stop string or length.
-   * Rows with the same prompt (a question's K samples) share one prefill, whose cache is copied to
-   * each; rows that finish leave the batch. A batch's cost is then its distinct prompts plus its
-   * unfinished rows, not rows × its longest row.
+   * A row whose signal fired leaves the batch before the next step (its cache rows are dropped), so a
+   * gone caller costs nothing more; the loop ends when no row is left.
    */
   private async decodeBatch(session: RawSession, rows: Row[]): Promise<Completion[]> {
-    const distinct = new Map<string, number>();
-    const firstRow: number[] = [];
-    // posOf[b]: row b's position in the batch of the coming session.run (the prefill's: its prompt's).
-    let posOf = rows.map((r, b) => {
-      const key = r.promptIds.join(",");
-      let u = distinct.get(key);
-      if (u === undefined) {
-        u = firstRow.length;
-        distinct.set(key, u);
-        firstRow.push(b);
-      }
-      return u;
-    });
-    const U = firstRow.length;
+    const B = rows.length;
     const L = Math.max(...rows.map((r) => r.promptIds.length));
-    const ids = new Array<number>(U * L).fill(this.padId);
-    let mask = new BigInt64Array(U * L);
-    const pos = new Array<number>(U * L).fill(1);
-    firstRow.forEach((b, u) => {
-      const r = rows[b]!;
+    const capacity = L + Math.max(...rows.map((r) => r.maxTokens)) + 1;
+    // Per row: its padded prompt, positions and attention mask (grown by one each step).
+    const padded = rows.map((r) => {
       const off = L - r.promptIds.length;
+      const ids = new Array<number>(L).fill(this.padId);
+      const pos = new Array<number>(L).fill(1);
+      const mask = new BigInt64Array(capacity);
       r.promptIds.forEach((id, j) => {
-        ids[u * L + off + j] = id;
-        mask[u * L + off + j] = 1n;
-        pos[u * L + off + j] = j;
+        ids[off + j] = id;
+        pos[off + j] = j;
+        mask[off + j] = 1n;
       });
+      return { ids, pos, mask };
     });
     const nextPos = rows.map((r) => r.promptIds.length);
-    const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids, [U, L]) };
+    const last = new Array<number>(B).fill(this.padId);
     const wants = (name: string) => this.inputNames.includes(name);
-    for (const meta of session.inputMetadata ?? []) {
-      if (!KV_INPUT.test(meta.name)) continue;
-      const dims = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : d === "batch_size" ? U : 0));
-      feeds[meta.name] = new ort.Tensor(
-        (meta.type ?? "float32") as "float32",
-        meta.type === "float16" ? new Uint16Array(0) : new Float32Array(0),
-        dims,
-      );
-    }
+    const emptyCache = (batch: number) => {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const meta of session.inputMetadata ?? []) {
+        if (!KV_INPUT.test(meta.name)) continue;
+        const dims = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : d === "batch_size" ? batch : 0));
+        feeds[meta.name] = new ort.Tensor(
+          (meta.type ?? "float32") as "float32",
+          meta.type === "float16" ? new Uint16Array(0) : new Float32Array(0),
+          dims,
+        );
+      }
+      return feeds;
+    };
     const rngs = rows.map((r) => createRng(r.seed));
-    const out = rows.map(() => ({
-      tokens: [] as number[],
-      logprobs: [] as number[],
-      finish: null as FinishReason | null,
+    const out: DecodeState[] = rows.map((r) => ({
+      tokens: [],
+      logprobs: [],
+      top: r.topK > 0 ? [] : null,
+      finish: null,
       emitted: 0,
+      sent: 0,
     }));
     const stopWindow = rows.map((r) =>
       r.stop.length ? Math.max(...r.stop.map((s) => new TextEncoder().encode(s).length)) + 1 : 0,
@@ -398,24 +509,60 @@ export class TransformersPolicy implements Policy {
     let lp = new Float64Array(0);
     let scratch = new Float64Array(0);
     let width = L;
-    let step = 0;
-    let batchRows: number[] = []; // after the prefill: the rows in batch order
-    const chosen = new Array<number>(rows.length).fill(this.padId);
-    for (;;) {
-      const B = step === 0 ? U : batchRows.length;
-      feeds.attention_mask = new ort.Tensor("int64", mask, [B, width]);
+    // Batch position -> row; rows leave it when their caller goes away.
+    let active = rows.map((_, b) => b);
+    let past: Record<string, ort.Tensor> = {};
+    for (let step = 0; ; step++) {
+      // Rows whose caller went away, and rows that finished, leave the batch (and its cache): a batch
+      // then costs what its unfinished rows cost, not rows × its longest row.
+      const staying = active.filter((b) => !rows[b]!.signal?.aborted && !out[b]!.finish);
+      if (staying.length < active.length) {
+        const kept = dropRows(past, active, staying);
+        if (kept) {
+          past = kept;
+          active = staying;
+        } else {
+          // A cache whose first axis is not the batch cannot shrink: the gone rows just stop sampling.
+          for (const b of active) if (rows[b]!.signal?.aborted) out[b]!.finish ??= "stop";
+        }
+      }
+      if (active.length === 0 || active.every((b) => out[b]!.finish)) break;
+      const A = active.length;
+      const feeds: Record<string, ort.Tensor> =
+        step === 0
+          ? {
+              ...emptyCache(A),
+              input_ids: int64(
+                active.flatMap((b) => padded[b]!.ids),
+                [A, L],
+              ),
+            }
+          : {
+              ...past,
+              input_ids: int64(
+                active.map((b) => last[b]!),
+                [A, 1],
+              ),
+            };
+      const mask = new BigInt64Array(A * width);
+      for (const [i, b] of active.entries()) mask.set(padded[b]!.mask.subarray(0, width), i * width);
+      feeds.attention_mask = new ort.Tensor("int64", mask, [A, width]);
       if (wants("position_ids"))
         feeds.position_ids =
           step === 0
-            ? int64(pos, [U, L])
+            ? int64(
+                active.flatMap((b) => padded[b]!.pos),
+                [A, L],
+              )
             : int64(
-                batchRows.map((b) => nextPos[b]! - 1),
-                [B, 1],
+                active.map((b) => nextPos[b]! - 1),
+                [A, 1],
               );
       if (wants("num_logits_to_keep")) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(1n), []);
       if (wants("use_cache_branch"))
         feeds.use_cache_branch = new ort.Tensor("bool", Uint8Array.of(step > 0 ? 1 : 0), [1]);
       const result = await session.run(feeds);
+      this.steps++;
       const logits = result.logits;
       if (!logits) throw new PolicyError("bad_response", "the model has no `logits` output");
       const [, S, V] = logits.dims as number[];
@@ -424,47 +571,33 @@ export class TransformersPolicy implements Policy {
         lp = new Float64Array(V!);
         scratch = new Float64Array(V!);
       }
-      rows.forEach((r, b) => {
+      active.forEach((b, i) => {
+        const r = rows[b]!;
         const o = out[b]!;
+        last[b] = this.padId;
         if (o.finish) return;
-        logSoftmax(data, (posOf[b]! * S! + S! - 1) * V!, V!, lp);
+        logSoftmax(data, (i * S! + S! - 1) * V!, V!, lp);
         const token = sampleToken(lp, r, () => rngs[b]!.next(), scratch);
-        chosen[b] = token;
+        last[b] = token;
         o.tokens.push(token);
         o.logprobs.push(lp[token]!);
+        o.top?.push(topOf(lp, r.topK));
         if (this.eosIds.has(token)) o.finish = "stop";
         else if (stopWindow[b]! > 0 && r.stop.some((s) => this.decode(o.tokens.slice(-stopWindow[b]! - 1)).includes(s)))
           o.finish = "stop";
         else if (o.tokens.length >= r.maxTokens) o.finish = "length";
         if (r.onText && !o.finish) this.stream(r, o);
       });
-      step++;
-      if (out.every((o) => o.finish)) break;
-      // The next batch: the unfinished rows, each gathering its cache row from this call's batch.
-      batchRows = rows.flatMap((_, b) => (out[b]!.finish ? [] : [b]));
-      const gather = batchRows.map((b) => posOf[b]!);
-      const same = gather.length === B && gather.every((p, q) => p === q);
+      if (active.every((b) => out[b]!.finish)) break;
+      past = {};
       for (const name of session.outputNames) {
-        if (!name.startsWith("present")) continue;
-        const t = result[name]!;
-        feeds[name.replace(/^present/, "past_key_values")] = same ? t : gatherBatchRows(t, gather);
+        if (name.startsWith("present")) past[name.replace(/^present/, "past_key_values")] = result[name]!;
       }
-      const grown = new BigInt64Array(gather.length * (width + 1));
-      gather.forEach((p, q) => {
-        grown.set(mask.subarray(p * width, (p + 1) * width), q * (width + 1));
-        grown[q * (width + 1) + width] = 1n;
-      });
-      feeds.input_ids = int64(
-        batchRows.map((b) => chosen[b]!),
-        [gather.length, 1],
-      );
-      posOf = rows.map(() => -1);
-      batchRows.forEach((b, q) => {
-        posOf[b] = q;
-      });
-      mask = grown;
+      for (const b of active) {
+        padded[b]!.mask[width] = 1n;
+        nextPos[b]!++;
+      }
       width++;
-      for (let b = 0; b < rows.length; b++) nextPos[b]!++;
     }
     return rows.map((r, b) => {
       const o = out[b]!;
@@ -473,19 +606,89 @@ export class TransformersPolicy implements Policy {
         const at = text.indexOf(s);
         if (at !== -1) text = text.slice(0, at);
       }
-      if (r.onText && text.length > o.emitted) r.onText(text.slice(o.emitted));
-      return { text, tokenIds: o.tokens, logprobs: o.logprobs, finishReason: o.finish! };
+      if (r.onText && !r.signal?.aborted && (text.length > o.emitted || o.tokens.length > o.sent))
+        r.onText(piece(o, text.slice(o.emitted)));
+      return {
+        text,
+        tokenIds: o.tokens,
+        logprobs: o.logprobs,
+        finishReason: o.finish!,
+        ...(o.top ? { topLogprobs: o.top } : {}),
+      };
     });
   }
 
   /** Emits newly decoded text, holding back an unfinished character and a possible stop-string prefix. */
-  private stream(r: Row, o: { tokens: number[]; emitted: number }): void {
+  private stream(r: Row, o: DecodeState): void {
     const text = this.decode(o.tokens).replace(/\uFFFD+$/, "");
     const holdBack = r.stop.length ? Math.max(...r.stop.map((s) => s.length)) - 1 : 0;
     const upTo = text.length - holdBack;
     if (upTo > o.emitted) {
-      r.onText!(text.slice(o.emitted, upTo));
+      const at = o.emitted;
       o.emitted = upTo;
+      r.onText!(piece(o, text.slice(at, upTo)));
     }
   }
+}
+
+/**
+ * The KV cache with only the rows that stay (batch positions `from` -> `to`, a subset in order); null
+ * when a tensor's first axis is not the batch. An empty cache (before the first step) needs nothing.
+ */
+function dropRows(
+  past: Record<string, ort.Tensor>,
+  from: readonly number[],
+  to: readonly number[],
+): Record<string, ort.Tensor> | null {
+  const at = new Map(from.map((b, i) => [b, i]));
+  const kept: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(past)) {
+    const [batch, ...rest] = t.dims as number[];
+    if (batch !== from.length) return null;
+    const stride = rest.reduce((a, d) => a * d, 1);
+    const src = t.data as Float32Array | Uint16Array;
+    const data = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(to.length * stride);
+    to.forEach((b, i) => {
+      const j = at.get(b)!;
+      data.set(src.subarray(j * stride, (j + 1) * stride), i * stride);
+    });
+    kept[name] = new ort.Tensor(t.type as "float32", data as Float32Array, [to.length, ...rest]);
+  }
+  return kept;
+}
+
+/** One row's decoding so far; `emitted` counts streamed characters, `sent` streamed tokens. */
+interface DecodeState {
+  tokens: number[];
+  logprobs: number[];
+  top: TopLogprob[][] | null;
+  finish: FinishReason | null;
+  emitted: number;
+  sent: number;
+}
+
+/** A streaming event's payload: `text`, and the tokens not yet sent with an earlier event. */
+function piece(o: DecodeState, text: string): StreamPiece {
+  const from = o.sent;
+  o.sent = o.tokens.length;
+  return {
+    text,
+    tokenIds: o.tokens.slice(from),
+    logprobs: o.logprobs.slice(from),
+    ...(o.top ? { topLogprobs: o.top.slice(from) } : {}),
+  };
+}
+
+/** The k most likely tokens of a log-prob row, most likely first (ties: lower id first). */
+export function topOf(lp: Float64Array, k: number): TopLogprob[] {
+  const best: TopLogprob[] = [];
+  for (let v = 0; v < lp.length; v++) {
+    const x = lp[v]!;
+    if (best.length === k && x <= best[k - 1]!.logprob) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1]!.logprob < x) at--;
+    best.splice(at, 0, { id: v, logprob: x });
+    if (best.length > k) best.pop();
+  }
+  return best;
 }

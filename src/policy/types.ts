@@ -1,5 +1,6 @@
 import { SpiceError, type PolicyErrorKind } from "../errors.ts";
 import type { ChatMessage } from "../spice/chat.ts";
+import type { Registry } from "prom-client";
 
 /** The chat turn is defined with the method's prompts, which are written in it; policies render it. */
 export type { ChatMessage };
@@ -15,8 +16,15 @@ export interface GenerateOptions {
   maxTokens?: number;
   stop?: string[];
   seed?: number;
+  /** Alternatives to report per generated token (OpenAI's `top_logprobs`, at most 20); 0 or absent: none. */
+  topLogprobs?: number;
   /** Called with each piece of decoded text as it is generated (streaming). */
   onToken?: (event: TokenEvent) => void;
+  /**
+   * Cancels the call (an HTTP client that disconnected, a trainer stop): queued rows leave the queue,
+   * rows being decoded leave their batch at the next step, requests to a policy server are aborted;
+   * the call rejects with `Cancelled` (src/errors.ts).
+   */
   signal?: AbortSignal;
 }
 
@@ -24,6 +32,20 @@ export interface TokenEvent {
   prompt: number;
   sample: number;
   text: string;
+  /**
+   * The tokens generated since the row's previous event, where the backend can tell (the text of an
+   * event may lag its tokens by a held-back character or stop-string prefix; all of a row's events
+   * together carry all of its tokens).
+   */
+  tokenIds?: number[];
+  logprobs?: number[];
+  topLogprobs?: TopLogprob[][];
+}
+
+/** One alternative at a generated position: a token id and its log-prob under the model. */
+export interface TopLogprob {
+  id: number;
+  logprob: number;
 }
 
 /** Why a completion ended: `stop` = end-of-sequence token or a stop string, `length` = maxTokens reached. */
@@ -36,6 +58,10 @@ export interface Completion {
   /** log π(token) under the model's own distribution (before temperature and top-p), aligned with tokenIds. */
   logprobs: number[] | null;
   finishReason: FinishReason;
+  /** Per generated token, the `topLogprobs` most likely tokens (most likely first), when asked and available. */
+  topLogprobs?: TopLogprob[][] | null;
+  /** Which weights produced this completion (docs/openai.md#policy-versions); absent when the backend cannot tell. */
+  version?: PolicyVersion;
 }
 
 export interface GenerationResult {
@@ -72,6 +98,13 @@ export interface Policy {
   weightsHash?(): Promise<string>;
   /** What is being served, for logs and run records. */
   version?(): Promise<PolicyVersion>;
+  /**
+   * A cheap bound: no rendered prompt longer than this many characters fits the context (null when
+   * none is known). An edge can refuse a body too large to hold a fitting prompt before reading it.
+   */
+  maxPromptChars?(): number | null;
+  /** The text of each token id alone (for OpenAI-style log-prob listings); a backend with a tokenizer has it. */
+  tokenTexts?(ids: number[]): string[];
 }
 
 export interface PolicyVersion {
@@ -81,7 +114,21 @@ export interface PolicyVersion {
   weightsHash?: string;
   /** Weight swaps since the policy was opened. */
   swaps?: number;
+  /** What a remote server reports about its weights (an OpenAI-style `system_fingerprint`), when it reports one. */
+  revision?: string;
 }
+
+/** How to reach an OpenAI-compatible server beyond its URL (SPICE_POLICY_MODEL / _ENDPOINT / _API_KEY). */
+export interface RemotePolicyOptions {
+  /** The served model's name; without it, the only model the server lists. */
+  model?: string;
+  /** `completions` renders prompts here; `chat` sends messages and lets the server apply its chat template. */
+  endpoint?: PolicyEndpoint;
+  apiKey?: string;
+}
+
+export const POLICY_ENDPOINTS = ["completions", "chat"] as const;
+export type PolicyEndpoint = (typeof POLICY_ENDPOINTS)[number];
 
 export type Device = "cpu" | "cuda" | "webgpu" | "auto";
 
@@ -90,6 +137,10 @@ export interface OpenPolicyOptions {
   /** Where built models live (`<dataDir>/models/<name>`); a built model name needs it. */
   dataDir?: string;
   device?: Device;
+  /** For a server URL: the model name, the endpoint and the key. */
+  remote?: RemotePolicyOptions;
+  /** Where a backend registers its Prometheus metrics (the pool's per-replica counters). */
+  registry?: Registry;
 }
 
 /** One entry of the policy registry (src/policy/registry.ts): which specs a backend opens, and how. */
@@ -98,6 +149,11 @@ export interface PolicyBackend {
   /** The specs it opens, in words, for the error that lists what is accepted. */
   accepts: string;
   matches(spec: string, options: OpenPolicyOptions): boolean;
+  /**
+   * Why a spec it matches cannot be opened (a folder without a tokenizer, a URL without a host), or null. Cheap:
+   * no model is loaded, so callers check settings with it before any work starts.
+   */
+  check?(spec: string, options: OpenPolicyOptions): string | null;
   open(spec: string, options: OpenPolicyOptions): Promise<Policy>;
 }
 

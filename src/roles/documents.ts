@@ -1,21 +1,15 @@
 import type { AppContext } from "../context.ts";
 import { getCorpus, type Corpus } from "../corpus/index.ts";
 import { CorpusEmpty, CorpusUnavailable, DocumentNotFound } from "../errors.ts";
+import type { DocumentSource, RoleDocument } from "./calls.ts";
 
-/** Where the challenger's document comes from: given inline, a corpus segment by id, or a seeded draw. */
-export type DocumentSource =
-  | { kind: "inline"; text: string }
-  | { kind: "segment"; id: string }
-  | { kind: "draw"; seed?: number };
+export type { DocumentSource };
 
 /**
  * The challenger's document. A draw is pure: it does not move the trainer's sampler.
  * The id returned is the segment's, or null for an inline document.
  */
-export async function readDocument(
-  ctx: AppContext,
-  source: DocumentSource,
-): Promise<{ id: string | null; text: string }> {
+export async function readDocument(ctx: AppContext, source: DocumentSource): Promise<RoleDocument> {
   if (source.kind === "inline") return { id: null, text: source.text };
   let corpus: Corpus;
   try {

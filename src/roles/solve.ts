@@ -21,6 +21,8 @@ export interface SolveOptions {
   maxTokens?: number;
   seed?: number;
   onToken?: GenerateOptions["onToken"];
+  /** Cancels the call (an HTTP client gone, a trainer stop): it rejects with `Cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface Rollout extends RolloutScore {
@@ -46,6 +48,7 @@ export async function solveMany(policy: Policy, questions: Question[], options: 
       maxTokens: options.maxTokens ?? 512,
       seed: options.seed,
       onToken: options.onToken,
+      ...(options.signal ? { signal: options.signal } : {}),
     },
   );
   return results.map((r, i) => {

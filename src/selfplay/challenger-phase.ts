@@ -1,12 +1,13 @@
 import { mixSeed } from "../policy/sampling.ts";
 import type { Policy } from "../policy/types.ts";
-import { challenge, type ChallengeResult } from "../roles/challenge.ts";
+import { type ChallengeResult, challengeMany } from "../roles/challenge.ts";
 import { guardTask } from "../spice/guard.ts";
 import type { Document, SelfPlaySettings, TaskOracle } from "./settings.ts";
 
 /**
- * Step 2: the challenger's G samples per document, in rounds up to max_attempts. One document
- * at a time, so each call's batch composition (and so its seeded output) is fixed.
+ * Step 2: the challenger's G samples per document, in rounds up to max_attempts. Every document's
+ * round is submitted at once (so a pool of inference servers is kept busy), each document with its own
+ * seed; the rows reach the batching queue in a fixed order, so a seeded phase repeats exactly.
  */
 export async function runChallengerPhase(
   policy: Policy,
@@ -14,22 +15,20 @@ export async function runChallengerPhase(
   s: SelfPlaySettings,
   args: { seed: number; signal?: AbortSignal },
 ): Promise<ChallengeResult[]> {
-  const challenges: ChallengeResult[] = [];
-  for (const [slot, doc] of docs.entries()) {
-    args.signal?.throwIfAborted();
-    challenges.push(
-      await challenge(policy, doc?.text ?? null, {
-        samples: s.challengerSamples,
-        maxAttempts: s.maxAttempts,
-        taskTypes: s.taskTypes,
-        temperature: s.temperature,
-        topP: s.topP,
-        maxTokens: s.maxNewTokens,
-        seed: mixSeed(args.seed, 1, slot),
-      }),
-    );
-  }
-  return challenges;
+  args.signal?.throwIfAborted();
+  return challengeMany(
+    policy,
+    docs.map((doc, slot) => ({ document: doc?.text ?? null, seed: mixSeed(args.seed, 1, slot) })),
+    {
+      samples: s.challengerSamples,
+      maxAttempts: s.maxAttempts,
+      taskTypes: s.taskTypes,
+      temperature: s.temperature,
+      topP: s.topP,
+      maxTokens: s.maxNewTokens,
+      ...(args.signal ? { signal: args.signal } : {}),
+    },
+  );
 }
 
 /** The oracle baseline's "challenger": G gold tasks of each drawn document, as one round with no policy steps. */

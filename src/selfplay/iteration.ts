@@ -34,7 +34,9 @@ export async function runSelfPlayIteration(
   const challenges = s.taskGuard ? drawn.map(guardChallenge) : drawn;
   checkAbort();
   const tasks = validTasks(challenges);
-  const solved = tasks.length ? await t.phase("reasoner", () => solveTasks(deps.policy, tasks, s, args.seed)) : [];
+  const solved = tasks.length
+    ? await t.phase("reasoner", () => solveTasks(deps.policy, tasks, s, args.seed, args.signal))
+    : [];
   checkAbort();
   const rollouts = await t.phase("verify", async () => verifyRollouts(challenges, tasks, solved));
 

@@ -12,6 +12,7 @@ const rollout = (correct: boolean): RolloutRecord => ({
   correct,
   reward: correct ? 1 : 0,
   advantage: 0,
+  policyVersion: null,
 });
 
 function task(over: Partial<TaskRecord>): TaskRecord {
@@ -24,7 +25,7 @@ function task(over: Partial<TaskRecord>): TaskRecord {
     reward: -0.1,
     rollouts: [],
   };
-  return { sample: 0, raw: "", parsed: null, advantage: 0, ...invalid, ...over };
+  return { sample: 0, raw: "", parsed: null, advantage: 0, policyVersion: null, ...invalid, ...over };
 }
 
 /** K rollouts, the first `correct` of them right. */
@@ -73,6 +74,8 @@ describe("iteration metrics (pure)", () => {
       "reasoner.rollouts": 8,
       "reasoner.accuracy": 6 / 8,
       "pass_rate.mean": 0.75,
+      "advantage.challenger_std": 0,
+      "advantage.reasoner_std": 0,
       "tokens.generated": 123,
       "mix.free_form.Integer": 1,
       "mix.mcq": 1,
@@ -83,6 +86,27 @@ describe("iteration metrics (pure)", () => {
       invalid_reasons: { "question is empty": 2, [LONG.slice(0, 120)]: 1 },
     });
     expect(m["challenger.mean_reward"]).toBeCloseTo(0.14, 12);
+  });
+
+  test("advantage spread: the standard deviation of the challenger's and the reasoner's advantages", () => {
+    const adv = (a: number) => ({ ...rollout(a > 0), advantage: a });
+    const m = iterationMetrics(
+      [
+        {
+          slot: 0,
+          docId: "a",
+          attempts: 2,
+          skipped: false,
+          tasks: [
+            task({ valid: true, passRate: 0.5, advantage: 0.3, rollouts: [adv(0.5), adv(-0.5)] }),
+            task({ advantage: -0.3 }),
+          ],
+        },
+      ],
+      { reasonerRollouts: 2, tokens: 0, seconds: {} },
+    );
+    expect(m["advantage.challenger_std"]).toBeCloseTo(0.3, 12);
+    expect(m["advantage.reasoner_std"]).toBeCloseTo(0.5, 12);
   });
 
   test("an iteration with nothing valid has zero rates, not NaN", () => {

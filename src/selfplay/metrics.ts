@@ -19,6 +19,11 @@ export function generatedTokens(slots: readonly SlotDraw[]): number {
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+/** Population standard deviation: the spread of the advantages the learner receives. */
+const std = (xs: readonly number[]) => {
+  const m = mean(xs);
+  return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
+};
 
 /** Tallies keys in first-seen order. */
 function count(keys: readonly string[]): Record<string, number> {
@@ -54,6 +59,8 @@ export function iterationMetrics(
     "reasoner.rollouts": rollouts.length,
     "reasoner.accuracy": rollouts.length ? rollouts.filter((r) => r.correct).length / rollouts.length : 0,
     "pass_rate.mean": mean(passRates),
+    "advantage.challenger_std": std(tasks.map((t) => t.advantage)),
+    "advantage.reasoner_std": std(rollouts.map((r) => r.advantage)),
     "tokens.generated": o.tokens,
     ...Object.fromEntries(Object.entries(mix).map(([k, v]) => [`mix.${k}`, v])),
     ...Object.fromEntries(Object.entries(o.seconds).map(([k, v]) => [`seconds.${k}`, v])),

@@ -32,6 +32,7 @@ export async function solveTasks(
   tasks: readonly ValidTask[],
   s: SelfPlaySettings,
   seed: number,
+  signal?: AbortSignal,
 ): Promise<SolveResult[]> {
   if (tasks.length === 0) return [];
   return solveMany(
@@ -43,6 +44,7 @@ export async function solveTasks(
       topP: s.topP,
       maxTokens: s.maxNewTokens,
       seed: mixSeed(seed, 2),
+      ...(signal ? { signal } : {}),
     },
   );
 }

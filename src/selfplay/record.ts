@@ -1,4 +1,4 @@
-import type { ScoredGroup } from "../spice/scored-group.ts";
+import type { PolicyVersionRecord, ScoredGroup } from "../spice/scored-group.ts";
 import type { TaskType } from "../spice/task-types.ts";
 import type { AnswerType } from "../verify/types.ts";
 
@@ -14,6 +14,8 @@ export interface RolloutRecord {
   correct: boolean;
   reward: number;
   advantage: number;
+  /** The weights that produced the rollout; null when the backend cannot tell. */
+  policyVersion: PolicyVersionRecord | null;
 }
 
 export interface TaskRecord {
@@ -27,6 +29,8 @@ export interface TaskRecord {
   passRate: number | null;
   reward: number;
   advantage: number;
+  /** The weights that wrote the task (its task step, else its type selection); null when unknown. */
+  policyVersion: PolicyVersionRecord | null;
   rollouts: RolloutRecord[];
 }
 

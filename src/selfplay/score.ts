@@ -1,8 +1,9 @@
 import type { ChallengeResult, Step } from "../roles/challenge.ts";
 import { passRate, type RolloutScore } from "../spice/reasoner.ts";
 import { challengerOutputReward, drGrpoAdvantages, reasonerReward, type RewardFunction } from "../spice/rewards.ts";
+import type { PolicyVersion } from "../policy/types.ts";
 import { guardRewards } from "../spice/guard.ts";
-import type { ScoredGroup } from "../spice/scored-group.ts";
+import type { PolicyVersionRecord, ScoredGroup } from "../spice/scored-group.ts";
 import type { RolloutRecord, SegmentRecord, TaskRecord } from "./record.ts";
 
 /**
@@ -38,6 +39,18 @@ export interface ScoreSettings {
   guard?: boolean;
 }
 
+/** A completion's policy version as records and exports carry it (snake_case); null when the backend gave none. */
+export function versionRecord(v: PolicyVersion | undefined): PolicyVersionRecord | null {
+  if (!v) return null;
+  return {
+    backend: v.backend,
+    model: v.model,
+    ...(v.weightsHash !== undefined ? { weights_hash: v.weightsHash } : {}),
+    ...(v.swaps !== undefined ? { swaps: v.swaps } : {}),
+    ...(v.revision !== undefined ? { revision: v.revision } : {}),
+  };
+}
+
 type UnnumberedGroup = Omit<ScoredGroup, "group">;
 type Base = Pick<ScoredGroup, "run" | "iteration">;
 
@@ -66,6 +79,7 @@ export function stepGroups(
       advantages: list.map((s) => s.advantage),
       token_ids: withIds ? list.map((s) => s.step.completion.tokenIds!) : null,
       logprobs: withLp ? list.map((s) => s.step.completion.logprobs!) : null,
+      policy_versions: list.map((s) => versionRecord(s.step.completion.version)),
       meta: { ...meta, group_size: groupSize },
     };
   });
@@ -87,6 +101,7 @@ function scoreRollouts(
     correct: ro.verdict.correct === true,
     reward: rewards[j]!,
     advantage: advantages[j]!,
+    policyVersion: versionRecord(ro.step.completion.version),
   }));
   const steps = rollouts.map((ro, j) => ({ step: ro.step, reward: rewards[j]!, advantage: advantages[j]! }));
   return { records, groups: stepGroups({ ...base, role: "reasoner" }, steps, groupSize, meta) };
@@ -136,6 +151,7 @@ function scoreSlot(
       passRate: passRates[i]!,
       reward: rewards[i]!,
       advantage: advantages[i]!,
+      policyVersion: versionRecord((sample.task ?? sample.selection)?.completion.version),
       rollouts: records,
     };
   });

@@ -11,6 +11,23 @@ export const ROLES = ["challenger", "reasoner"] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
+/**
+ * Which weights produced a completion (docs/openai.md#policy-versions): the in-process model's folder,
+ * weights hash and swap counter, or a remote server's model name and, when it reports one, its revision
+ * (`system_fingerprint`). Stored with every rollout and challenger output and exported per completion,
+ * so that an external trainer can tell on-policy samples from stale ones.
+ */
+export const PolicyVersionSchema = z.object({
+  backend: z.string(),
+  model: z.string(),
+  /** sha256 of the weights the in-process policy was opened with. */
+  weights_hash: z.string().optional(),
+  /** Hot swaps of the in-process weights before this completion (0: the opened weights). */
+  swaps: z.number().int().min(0).optional(),
+  revision: z.string().optional(),
+});
+export type PolicyVersionRecord = z.infer<typeof PolicyVersionSchema>;
+
 export const ScoredGroupSchema = z
   .object({
     run: z.string(),
@@ -30,6 +47,8 @@ export const ScoredGroupSchema = z
     logprobs: z.array(z.array(z.number())).nullable(),
     /** Token ids of the rendered prompt (an addition to docs/method.md §3.3); null when unavailable. */
     prompt_token_ids: z.array(z.number().int()).nullable().optional(),
+    /** Per completion, the policy version that sampled it (an addition to docs/method.md §3.3); null where unknown. */
+    policy_versions: z.array(PolicyVersionSchema.nullable()).optional(),
     meta: z.record(z.string(), z.unknown()).optional(),
   })
   .refine(
@@ -39,6 +58,10 @@ export const ScoredGroupSchema = z
   .refine(
     (g) => g.token_ids === null || g.token_ids.length === g.completions.length,
     "token_ids align with completions",
+  )
+  .refine(
+    (g) => g.policy_versions === undefined || g.policy_versions.length === g.completions.length,
+    "policy_versions align with completions",
   );
 
 export type ScoredGroup = z.infer<typeof ScoredGroupSchema>;

@@ -1,29 +1,54 @@
 import { join } from "node:path";
 import type { AppContext } from "../context.ts";
 import { getCorpus } from "../corpus/index.ts";
-import { PolicySpecError, SpiceError } from "../errors.ts";
+import { PolicySpecError } from "../errors.ts";
 import { getPolicy, localModelFolder, openPolicy, type Policy } from "../policy/index.ts";
 import { runSelfPlayIteration, type DocumentSource, type SelfPlaySettings } from "../selfplay/iteration.ts";
 import type { TrainerConfig } from "./config.ts";
 import { EmbeddedSink } from "./embedded-sink.ts";
 import type { RunFactory } from "./runner.ts";
 import { loadOracle } from "./oracle.ts";
+import { resolveRolloutPath, TrainerSetupError } from "./setup.ts";
 import { RolloutFileSink, type LearnerSink } from "./sink.ts";
 
-export class TrainerSetupError extends SpiceError {
-  constructor(message: string) {
-    super("trainer_setup", message);
-  }
-}
+export { TrainerSetupError } from "./setup.ts";
 
 export function runDir(dataDir: string, runId: string): string {
   return join(dataDir, "runs", runId);
 }
 
-/** A fixed challenger (docs/method.md §3.5 `challenger_policy`): any spec the policy registry opens; one it cannot is a setup error. */
-async function fixedChallenger(spec: string, { dataDir, device }: AppContext["config"]): Promise<Policy> {
-  return openPolicy(spec, { dataDir, device }).catch((err: unknown) => {
-    throw err instanceof PolicySpecError ? new TrainerSetupError(`challenger_policy: ${err.message}`) : err;
+/**
+ * A fixed challenger (docs/method.md §3.5 `challenger_policy`): any spec the policy registry opens, or a
+ * server object with its own model, endpoint and key (docs/openai.md#per-role-policies). One it cannot
+ * open, or whose model fails to load, is a setup error naming the setting, never an internal one.
+ */
+async function fixedChallenger(
+  spec: NonNullable<TrainerConfig["challenger_policy"]>,
+  ctx: AppContext,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Policy> {
+  const { dataDir, device } = ctx.config;
+  let opened: Promise<Policy>;
+  if (typeof spec === "string") opened = openPolicy(spec, { dataDir, device, registry: ctx.registry });
+  else {
+    const apiKey = spec.api_key_env === undefined ? undefined : env[spec.api_key_env];
+    if (spec.api_key_env !== undefined && !apiKey)
+      throw TrainerSetupError.of(
+        "challenger_policy.api_key_env",
+        `challenger_policy.api_key_env: the environment variable ${spec.api_key_env} is not set`,
+      );
+    const remote = {
+      ...(spec.model ? { model: spec.model } : {}),
+      ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+      ...(apiKey ? { apiKey } : {}),
+    };
+    opened = openPolicy(spec.url, { dataDir, device, remote, registry: ctx.registry });
+  }
+  const named = typeof spec === "string" ? spec : spec.url;
+  return opened.catch((err: unknown) => {
+    const why =
+      err instanceof PolicySpecError ? err.message : `could not load "${named}": ${(err as Error)?.message ?? err}`;
+    throw new TrainerSetupError(`challenger_policy: ${why}`, [{ field: "challenger_policy", message: why }]);
   });
 }
 
@@ -35,7 +60,8 @@ async function corpusSource(
 ): Promise<{ source: DocumentSource; hash: string }> {
   const corpus = await getCorpus(ctx);
   if ((await corpus.stats()).segments === 0) {
-    throw new TrainerSetupError(
+    throw TrainerSetupError.of(
+      "use_corpus",
       "the corpus is empty: ingest documents first (spice corpus ingest), or set use_corpus to false",
     );
   }
@@ -61,14 +87,13 @@ async function corpusSource(
 export function createRunFactory(ctx: AppContext): RunFactory {
   return async ({ runId, config, resume }) => {
     if (config.learner === "embedded" && ctx.config.policyUrl) {
-      throw new TrainerSetupError(
+      throw TrainerSetupError.of(
+        "learner",
         'learner "embedded" updates a local model: unset SPICE_POLICY_URL, or use learner "rollout-only"',
       );
     }
     const policy = await getPolicy(ctx);
-    const challenger = config.challenger_policy
-      ? await fixedChallenger(config.challenger_policy, ctx.config)
-      : undefined;
+    const challenger = config.challenger_policy ? await fixedChallenger(config.challenger_policy, ctx) : undefined;
     const docs = config.use_corpus ? await corpusSource(ctx, config, resume?.samplerState ?? null) : null;
     if (config.oracle_tasks && !docs) throw new TrainerSetupError("oracle_tasks needs the corpus (use_corpus true)");
     const oracle = config.oracle_tasks ? await loadOracle(config.oracle_tasks) : undefined;
@@ -77,7 +102,8 @@ export function createRunFactory(ctx: AppContext): RunFactory {
     let sink: LearnerSink;
     if (config.learner === "embedded") {
       const modelDir = localModelFolder(ctx.config);
-      if (!modelDir) throw new TrainerSetupError('learner "embedded" needs a local model folder (SPICE_MODEL)');
+      if (!modelDir)
+        throw TrainerSetupError.of("learner", 'learner "embedded" needs a local model folder (SPICE_MODEL)');
       const swap = policy.swapWeights?.bind(policy);
       sink = new EmbeddedSink({
         modelDir,
@@ -90,7 +116,12 @@ export function createRunFactory(ctx: AppContext): RunFactory {
         swap,
       });
     } else {
-      sink = new RolloutFileSink(config.rollout_path ?? join(dir, "groups.jsonl"));
+      // A configured path is confined to <data-dir>/rollouts/ (checked again here: a resumed run's stored config too).
+      const path =
+        config.rollout_path === null
+          ? join(dir, "groups.jsonl")
+          : resolveRolloutPath(ctx.config.dataDir, config.rollout_path);
+      sink = new RolloutFileSink(path, runId);
     }
     // The serving policy may hold another run's weights (hot-swapped): an embedded run always
     // starts by swapping in its own (the base model's, or the committed state's). A rollout file

@@ -80,65 +80,73 @@ export function lastIteration(db: Db, runId: string) {
  * is the commit marker; its primary key makes a second commit of the same iteration fail rather
  * than duplicate rows.
  */
-export function commitIteration(db: Db, rec: IterationRecord): void {
-  db.transaction((tx) => {
-    tx.insert(iterations)
-      .values({
-        runId: rec.runId,
-        iteration: rec.iteration,
-        startedAt: rec.startedAt,
-        finishedAt: rec.finishedAt,
-        samplerState: rec.samplerState ?? null,
-        learnerStep: rec.learnerStep,
-        learnerState: rec.learnerState,
-        metrics: rec.metrics,
-      })
-      .run();
-    for (const seg of rec.segments) {
-      tx.insert(segmentsUsed)
+export function commitIteration(db: Db, rec: IterationRecord & { guard?: (tx: Pick<Db, "select">) => void }): void {
+  db.transaction(
+    (tx) => {
+      // E.g. the trainer lock's check: a trainer that lost its lock writes nothing.
+      rec.guard?.(tx);
+      tx.insert(iterations)
         .values({
           runId: rec.runId,
           iteration: rec.iteration,
-          slot: seg.slot,
-          docId: seg.docId,
-          attempts: seg.attempts,
-          skipped: seg.skipped,
+          startedAt: rec.startedAt,
+          finishedAt: rec.finishedAt,
+          samplerState: rec.samplerState ?? null,
+          learnerStep: rec.learnerStep,
+          learnerState: rec.learnerState,
+          metrics: rec.metrics,
         })
         .run();
-      for (const t of seg.tasks) {
-        const { id } = tx
-          .insert(tasks)
+      for (const seg of rec.segments) {
+        tx.insert(segmentsUsed)
           .values({
             runId: rec.runId,
             iteration: rec.iteration,
             slot: seg.slot,
-            sample: t.sample,
-            raw: t.raw,
-            parsed: t.parsed ?? null,
-            valid: t.valid,
-            reason: t.reason,
-            taskType: t.taskType,
-            answerType: t.answerType,
-            passRate: t.passRate,
-            reward: t.reward,
-            advantage: t.advantage,
+            docId: seg.docId,
+            attempts: seg.attempts,
+            skipped: seg.skipped,
           })
-          .returning({ id: tasks.id })
-          .get();
-        if (t.rollouts.length)
-          tx.insert(rollouts)
-            .values(t.rollouts.map((r) => ({ ...r, taskId: id })))
-            .run();
+          .run();
+        for (const t of seg.tasks) {
+          const { id } = tx
+            .insert(tasks)
+            .values({
+              runId: rec.runId,
+              iteration: rec.iteration,
+              slot: seg.slot,
+              sample: t.sample,
+              raw: t.raw,
+              parsed: t.parsed ?? null,
+              valid: t.valid,
+              reason: t.reason,
+              taskType: t.taskType,
+              answerType: t.answerType,
+              passRate: t.passRate,
+              reward: t.reward,
+              advantage: t.advantage,
+              policyVersion: t.policyVersion,
+            })
+            .returning({ id: tasks.id })
+            .get();
+          if (t.rollouts.length)
+            tx.insert(rollouts)
+              .values(t.rollouts.map((r) => ({ ...r, taskId: id })))
+              .run();
+        }
       }
-    }
-    const scalars = Object.entries(scalarMetrics(rec.metrics));
-    if (scalars.length) {
-      tx.insert(metrics)
-        .values(scalars.map(([name, value]) => ({ runId: rec.runId, iteration: rec.iteration, name, value })))
-        .run();
-    }
-    tx.update(runs).set({ updatedAt: rec.finishedAt }).where(eq(runs.id, rec.runId)).run();
-  });
+      const scalars = Object.entries(scalarMetrics(rec.metrics));
+      if (scalars.length) {
+        tx.insert(metrics)
+          .values(scalars.map(([name, value]) => ({ runId: rec.runId, iteration: rec.iteration, name, value })))
+          .run();
+      }
+      tx.update(runs).set({ updatedAt: rec.finishedAt }).where(eq(runs.id, rec.runId)).run();
+      // IMMEDIATE: the write lock is taken at BEGIN, where SQLite's busy timeout waits for another process's
+      // writer; a deferred transaction that reads first (the guard) and then writes would fail at once instead.
+    },
+    { behavior: "immediate" },
+  );
 }
 
 /** One scalar metric of a committed iteration (e.g. the commit's own duration). */

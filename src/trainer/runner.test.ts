@@ -2,9 +2,11 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { count, eq } from "drizzle-orm";
-import { iterations, rollouts, runs, segmentsUsed, tasks } from "../db/schema.ts";
+import { iterations, rollouts, runs, segmentsUsed, tasks, trainerLock } from "../db/schema.ts";
 import { parseTrainerConfig, TrainerConfigError } from "./config.ts";
+import { currentHolder } from "./lock.ts";
 import { runMetrics } from "./persist.ts";
+import { TrainerConfigConflict } from "./plan.ts";
 import { Trainer } from "./runner.ts";
 import { ScoredGroupSchema } from "../spice/scored-group.ts";
 import { testContext } from "../../test/helpers.ts";
@@ -143,6 +145,43 @@ describe("trainer loop", () => {
     expect(c.db.select().from(runs).where(eq(runs.id, first.run_id!)).get()!.status).toBe("stopped");
   });
 
+  test("a start whose configuration differs from the unfinished run's is refused; that run is left as it was", async () => {
+    const c = ctx();
+    const path = join(c.dataDir, "g.jsonl");
+    const a = new Trainer(c, scriptedFactory(path, { delayMs: 20 }));
+    const first = await a.start(testTrainerConfig({ iterations: 5 }));
+    await a.stop();
+    const stoppedAt = a.status().iteration;
+    const b = new Trainer(c, scriptedFactory(path));
+    expect(b.start(testTrainerConfig({ iterations: 9 }))).rejects.toThrow(TrainerConfigConflict);
+    await Bun.sleep(10);
+    expect(b.status()).toMatchObject({ state: "idle", run_id: null, holder: null });
+    expect(currentHolder(c.db)).toBeNull();
+    expect(c.db.select().from(runs).where(eq(runs.id, first.run_id!)).get()!.status).toBe("stopped");
+    // resume: the stored configuration wins, from where it stopped.
+    const resumed = await b.start(testTrainerConfig({ iterations: 9 }), { resume: true });
+    expect(resumed).toMatchObject({ run_id: first.run_id, resumed: true, iteration: stoppedAt, iterations: 5 });
+    await b.done();
+    expect(b.status()).toMatchObject({ state: "finished", iteration: 5 });
+  });
+
+  test("a trainer whose lock is taken over stops without writing again and without failing the run", async () => {
+    const c = ctx();
+    const trainer = new Trainer(c, scriptedFactory(join(c.dataDir, "g.jsonl"), { delayMs: 40 }));
+    const { run_id } = await trainer.start(testTrainerConfig({ iterations: 50 }));
+    while (trainer.status().iteration < 1) await Bun.sleep(5);
+    expect(trainer.status().holder).toMatchObject({ pid: process.pid, run_id, this_process: true });
+    // Another process presumed this one dead and took the lock.
+    c.db.update(trainerLock).set({ token: "usurper" }).run();
+    await trainer.done();
+    const committed = rowCounts(c, run_id!).iterations;
+    expect(trainer.status()).toMatchObject({ state: "stopped" });
+    expect(trainer.status().error).toContain("taken over");
+    await Bun.sleep(100);
+    expect(rowCounts(c, run_id!).iterations).toBe(committed);
+    expect(c.db.select().from(runs).where(eq(runs.id, run_id!)).get()!.status).toBe("running");
+  });
+
   test("a second start while running is refused", async () => {
     const c = ctx();
     const trainer = new Trainer(c, scriptedFactory(join(c.dataDir, "g.jsonl"), { delayMs: 20 }));
@@ -164,5 +203,29 @@ describe("trainer config", () => {
     expect(() => parseTrainerConfig({ task_types: ["essay"] })).toThrow(/task_types\.0/);
     expect(() => parseTrainerConfig({ learning_rat: 1 })).toThrow(/learning_rat/);
     expect(() => parseTrainerConfig({ temperature: "hot" })).toThrow(TrainerConfigError);
+  });
+
+  test("challenger_policy: a spec string, or a server object with its own model, endpoint and key variable", () => {
+    expect(parseTrainerConfig({ challenger_policy: "http://big:8000" }).challenger_policy).toBe("http://big:8000");
+    const server = {
+      url: ["http://a:8000", " http://b:8000/v1"],
+      model: "Qwen/Qwen3-32B",
+      endpoint: "chat" as const,
+      api_key_env: "CHALLENGER_KEY",
+    };
+    expect(parseTrainerConfig({ challenger_policy: server }).challenger_policy).toEqual({
+      ...server,
+      url: "http://a:8000,http://b:8000/v1",
+    });
+    expect(() => parseTrainerConfig({ challenger_policy: { url: "ftp://x" } })).toThrow(/challenger_policy/);
+    expect(() => parseTrainerConfig({ challenger_policy: { url: "http://a", endpoint: "x" } })).toThrow(
+      /challenger_policy/,
+    );
+    expect(() => parseTrainerConfig({ challenger_policy: { url: "http://a", api_key: "secret" } })).toThrow(
+      /challenger_policy/,
+    );
+    expect(() => parseTrainerConfig({ challenger_policy: { url: "http://a", api_key_env: "no spaces" } })).toThrow(
+      /api_key_env/,
+    );
   });
 });

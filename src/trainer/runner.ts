@@ -1,17 +1,15 @@
 import { rmSync } from "node:fs";
 import type { AppContext } from "../context.ts";
-import { SpiceError } from "../errors.ts";
+import type { TrainerCommand } from "../db/schema.ts";
 import type { TrainerState } from "../db/run-states.ts";
 import type { IterationOutput } from "../selfplay/record.ts";
 import type { TrainerConfig } from "./config.ts";
 import {
   commitIteration,
   createRun,
-  getRun,
   recordMetric,
   tieRun,
   lastIteration,
-  latestOpenRun,
   stopOpenRuns,
   pruneCheckpoints,
   recordCheckpoint,
@@ -19,6 +17,16 @@ import {
 } from "./persist.ts";
 import { scalarMetrics } from "./record.ts";
 import { exportRunGauges } from "../metrics.ts";
+import {
+  acquireTrainerLock,
+  currentHolder,
+  HEARTBEAT_MS,
+  TrainerBusyError,
+  TrainerLockLost,
+  type TrainerHolder,
+  type TrainerLock,
+} from "./lock.ts";
+import { planStart, TrainerStateError, type StartOptions, type StartPlan } from "./plan.ts";
 import type { LearnerSink } from "./sink.ts";
 
 /** The self-play engine of one run: built for a run (fresh or resumed), then driven iteration by iteration. */
@@ -51,6 +59,8 @@ export interface TrainerStatus {
   resumed: boolean;
   last_metrics: Record<string, unknown> | null;
   error: string | null;
+  /** Who holds the data dir's trainer lock: this process while its run is active, another one, or nobody. */
+  holder: TrainerHolder | null;
 }
 
 /** Per-iteration seed: a run's iterations never share a stream, and a resumed iteration gets the same one. */
@@ -82,6 +92,10 @@ export class Trainer {
   private starting = false;
   private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
   private loop: Promise<void> | null = null;
+  private lock: TrainerLock | null = null;
+  private lockLost = false;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private readonly listeners = new Set<(status: TrainerStatus) => void>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -97,7 +111,25 @@ export class Trainer {
       resumed: this.resumed,
       last_metrics: this.lastMetrics,
       error: this.error,
+      holder: this.lock ? currentHolder(this.ctx.db) : null,
     };
+  }
+
+  /** Call `fn` with the status after every committed iteration and when the loop ends; returns the unsubscribe. */
+  onCommit(fn: (status: TrainerStatus) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private notify(): void {
+    const s = this.status();
+    for (const fn of this.listeners) {
+      try {
+        fn(s);
+      } catch (err) {
+        this.ctx.logger.warn({ err }, "trainer listener failed");
+      }
+    }
   }
 
   get running(): boolean {
@@ -105,50 +137,51 @@ export class Trainer {
   }
 
   /**
-   * Start a run: resume the newest unfinished run unless `newRun`, else create one. Returns once
-   * the run is set up; the loop goes on in the background (`done()` waits for it).
+   * Start a run as `planStart` decides (resume the newest unfinished run, or create one; a given
+   * configuration that differs from that run's is refused). Takes the data dir's trainer lock first,
+   * so a trainer in any other process makes this throw TrainerBusyError naming it. Returns once the
+   * run is set up; the loop goes on in the background (`done()` waits for it).
    */
-  async start(config: TrainerConfig, opts: { newRun?: boolean; resumeRun?: string } = {}): Promise<TrainerStatus> {
-    if (this.running) throw new TrainerBusyError(`a run is already ${this.state} (${this.runId})`);
+  async start(config: TrainerConfig | null, opts: StartOptions = {}): Promise<TrainerStatus> {
+    if (this.running) throw new TrainerBusyError(`a run is already ${this.state} (${this.runId}) in this process`);
     const { db, logger } = this.ctx;
-    const wanted = opts.resumeRun ? getRun(db, opts.resumeRun) : undefined;
-    if (opts.resumeRun && (!wanted || wanted.status === "finished" || wanted.status === "failed")) {
-      throw new TrainerStateError(`run ${opts.resumeRun} cannot be resumed (${wanted?.status ?? "no such run"})`);
-    }
-    if (wanted && wanted.kind !== "embedded") {
-      throw new TrainerStateError(`run ${wanted.id} is an ${wanted.kind} run: \`spice gym serve\` records it`);
-    }
-    const open = opts.newRun ? undefined : (wanted ?? latestOpenRun(db));
-    let resume: { samplerState: unknown; learnerState: string | null } | null = null;
-    if (open) {
-      const last = lastIteration(db, open.id);
-      this.runId = open.id;
-      this.config = open.config as TrainerConfig;
-      this.iteration = last?.iteration ?? 0;
-      this.resumed = true;
-      resume = { samplerState: last?.samplerState ?? null, learnerState: last?.learnerState ?? null };
-      if (JSON.stringify(open.config) !== JSON.stringify(config)) {
-        logger.warn(
-          { run: open.id },
-          "resuming an unfinished run with its stored configuration (use --new-run to start afresh)",
-        );
-      }
-    } else {
-      this.runId = crypto.randomUUID();
-      this.config = config;
-      this.iteration = 0;
-      this.resumed = false;
-    }
-    this.error = null;
-    this.lastMetrics = null;
-    // Nothing is written until the run's resources exist: a setup that cannot run leaves no run behind.
+    // A run writes every iteration: on a read-only data dir, refuse before anything starts.
+    if (db.readOnly) throw db.readOnly;
     this.starting = true;
+    let lock: TrainerLock | null = null;
     let resources: RunResources;
+    let plan: StartPlan;
+    let settingUp = false;
     try {
-      resources = await this.factory({ runId: this.runId, config: this.config!, resume });
+      lock = acquireTrainerLock(db);
+      // Planned under the lock: no other trainer can change the open runs meanwhile.
+      plan = planStart(db, config, opts);
+      let resume: { samplerState: unknown; learnerState: string | null } | null = null;
+      if (plan.run) {
+        const last = lastIteration(db, plan.run.id);
+        this.runId = plan.run.id;
+        this.iteration = last?.iteration ?? 0;
+        this.resumed = true;
+        resume = { samplerState: last?.samplerState ?? null, learnerState: last?.learnerState ?? null };
+      } else {
+        this.runId = crypto.randomUUID();
+        this.iteration = 0;
+        this.resumed = false;
+      }
+      this.config = plan.config;
+      this.error = null;
+      this.lastMetrics = null;
+      lock.setRun(this.runId);
+      // Nothing is written until the run's resources exist: a setup that cannot run leaves no run behind.
+      settingUp = true;
+      resources = await this.factory({ runId: this.runId, config: this.config, resume });
     } catch (err) {
-      this.state = "failed";
-      this.error = String((err as Error)?.message ?? err);
+      lock?.release();
+      // A refusal (busy, conflicting configuration) leaves this trainer as it was; a setup failure marks it failed.
+      if (settingUp) {
+        this.state = "failed";
+        this.error = String((err as Error)?.message ?? err);
+      }
       throw err;
     } finally {
       this.starting = false;
@@ -157,16 +190,47 @@ export class Trainer {
       setRunStatus(db, this.runId, "running");
     } else {
       stopOpenRuns(db);
-      createRun(db, this.runId, this.config!);
+      createRun(db, this.runId, this.config);
       if (resources.tied) tieRun(db, this.runId, resources.tied);
     }
+    this.lock = lock;
+    this.lockLost = false;
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref?.();
     this.state = "running";
     logger.info(
-      { run: this.runId, resumed: this.resumed, from: this.iteration, iterations: this.config!.iterations },
+      { run: this.runId, resumed: this.resumed, from: this.iteration, iterations: this.config.iterations },
       "trainer started",
     );
     this.loop = this.runLoop(resources);
     return this.status();
+  }
+
+  /** The lock's heartbeat: keeps the lease and carries out what another process asked (pause, resume, stop). */
+  private beat(): void {
+    if (!this.lock) return;
+    let command: TrainerCommand | null;
+    try {
+      command = this.lock.heartbeat();
+    } catch (err) {
+      if (!(err instanceof TrainerLockLost)) {
+        this.ctx.logger.warn({ err }, "trainer heartbeat failed");
+        return;
+      }
+      this.ctx.logger.error({ run: this.runId }, err.message);
+      this.lockLost = true;
+      void this.stop();
+      return;
+    }
+    if (!command) return;
+    this.ctx.logger.info({ run: this.runId, command }, "trainer command from another process");
+    try {
+      if (command === "pause" && this.state === "running") this.pause();
+      else if (command === "resume" && this.state === "paused") this.resume();
+      else if (command === "stop") void this.stop();
+    } catch (err) {
+      this.ctx.logger.warn({ err, command }, "trainer command not carried out");
+    }
   }
 
   pause(): TrainerStatus {
@@ -207,6 +271,7 @@ export class Trainer {
     const { db, logger } = this.ctx;
     const config = this.config!;
     const runId = this.runId!;
+    const lock = this.lock!;
     try {
       while (this.iteration < config.iterations) {
         if (this.pauseGate) await this.pauseGate.promise;
@@ -234,6 +299,7 @@ export class Trainer {
         const metrics: Record<string, unknown> = { ...out.metrics, "seconds.learner": (performance.now() - t0) / 1000 };
         if (applied.stats.loss !== undefined) metrics["learner.loss"] = applied.stats.loss;
         if (applied.stats.steps !== undefined) metrics["learner.steps"] = applied.stats.steps;
+        if (applied.stats.gradNorm !== undefined) metrics["learner.grad_norm"] = applied.stats.gradNorm;
         const t1 = performance.now();
         commitIteration(db, {
           runId,
@@ -245,6 +311,7 @@ export class Trainer {
           learnerState: applied.state,
           metrics,
           segments: out.segments,
+          guard: (tx) => lock.assertHeld(tx),
         });
         // The commit cannot contain its own duration: it is recorded just after it.
         metrics["seconds.database"] = (performance.now() - t1) / 1000;
@@ -252,7 +319,7 @@ export class Trainer {
         this.committing = false;
         this.iteration = iteration;
         this.lastMetrics = metrics;
-        this.exportGauges(runId, metrics);
+        exportRunGauges(this.ctx.registry, runId, iteration, metrics);
         if (iteration % config.checkpoint_every === 0 || iteration === config.iterations) {
           const path = await res.sink.checkpoint(iteration);
           if (path) {
@@ -263,11 +330,20 @@ export class Trainer {
         }
         await res.afterCommit?.(iteration);
         logger.info({ run: runId, iteration, ...scalarMetrics(metrics) }, "iteration committed");
+        this.notify();
       }
       const finished = this.iteration >= config.iterations;
       this.state = finished ? "finished" : "stopped";
-      setRunStatus(db, runId, finished ? "finished" : "stopped");
+      // A trainer whose lock was taken over writes nothing more: the run belongs to the new holder.
+      if (this.lockLost) this.error = new TrainerLockLost().message;
+      else setRunStatus(db, runId, finished ? "finished" : "stopped");
     } catch (err) {
+      if (err instanceof TrainerLockLost) {
+        this.state = "stopped";
+        this.error = err.message;
+        logger.error({ run: runId }, err.message);
+        return;
+      }
       this.state = "failed";
       this.error = String((err as Error)?.message ?? err);
       logger.error({ run: runId, err }, "trainer failed");
@@ -276,21 +352,13 @@ export class Trainer {
       this.committing = false;
       await res.engine.close().catch(() => {});
       await res.sink.close().catch(() => {});
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = null;
+      lock.release();
+      this.lock = null;
+      this.notify();
     }
   }
-
-  private exportGauges(runId: string, metrics: Record<string, unknown>) {
-    exportRunGauges(this.ctx.registry, runId, this.iteration, metrics);
-  }
 }
 
-export class TrainerBusyError extends SpiceError {
-  constructor(message: string) {
-    super("trainer_busy", message);
-  }
-}
-export class TrainerStateError extends SpiceError {
-  constructor(message: string) {
-    super("trainer_state", message);
-  }
-}
+export { TrainerBusyError, TrainerStateError };

@@ -1,4 +1,16 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import type { UpdateStats } from "../learner/types.ts";
 import type { ScoredGroup } from "../spice/scored-group.ts";
@@ -21,10 +33,17 @@ export interface LearnerSink {
   close(): Promise<void>;
 }
 
-/** Rollout-only mode: append each iteration's groups to a JSON Lines file, fsynced before commit. */
+/**
+ * Rollout-only mode: append each iteration's groups to a JSON Lines file, fsynced before commit. With `runId`,
+ * the file may be shared by runs (a `rollout_path` several configurations name): restoring cuts back only this
+ * run's uncommitted lines and keeps every other run's.
+ */
 export class RolloutFileSink implements LearnerSink {
   readonly kind = "rollout-only" as const;
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    readonly runId?: string,
+  ) {
     mkdirSync(dirname(path), { recursive: true });
   }
 
@@ -46,8 +65,30 @@ export class RolloutFileSink implements LearnerSink {
 
   async restore(state: string | null) {
     const size = state === null ? 0 : Number(state);
-    if (!existsSync(this.path)) return;
-    if (statSync(this.path).size > size) truncateSync(this.path, size);
+    if (!existsSync(this.path) || statSync(this.path).size <= size) return;
+    // Past the committed length: this run's uncommitted groups, and (in a shared file) other runs' groups,
+    // which stay. The common case, a file of this run alone, is a plain truncation.
+    const tail = readFileSync(this.path).subarray(size).toString("utf8");
+    const keep = this.runId === undefined ? [] : tail.split("\n").filter((line) => line && !this.ownLine(line));
+    if (keep.length === 0) {
+      truncateSync(this.path, size);
+      return;
+    }
+    const head = readFileSync(this.path).subarray(0, size);
+    const tmp = `${this.path}.restore-${process.pid}`;
+    writeFileSync(tmp, Buffer.concat([head, Buffer.from(`${keep.join("\n")}\n`)]));
+    const fd = openSync(tmp, "r");
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.path);
+  }
+
+  private ownLine(line: string): boolean {
+    try {
+      return (JSON.parse(line) as { run?: unknown }).run === this.runId;
+    } catch {
+      return true; // a torn last line of an interrupted append is ours to cut
+    }
   }
 
   async checkpoint() {

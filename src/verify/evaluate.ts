@@ -1,7 +1,8 @@
 import * as Cx from "./complex.ts";
 import type { Complex } from "./complex.ts";
+import { MAX_SUM_DENOMINATOR_BITS, MAX_SUM_NODES, MAX_SUM_TERMS, MAX_SUM_WORK_BITS } from "./limits.ts";
 import { type MathJson, args, head, isNumberNode } from "./mathjson.ts";
-import { BudgetExceeded, Rational, UndefinedValue, binomial, factorial } from "./rational.ts";
+import { BudgetExceeded, Rational, UndefinedValue, binomial, exactWork, factorial } from "./rational.ts";
 
 /** Raised for trees the evaluator cannot give a value: parse errors, unknown functions, text (R6). */
 export class Unsupported extends Error {}
@@ -19,15 +20,90 @@ const CONSTANTS = new Set([
   "Nothing",
 ]);
 
+/** N1: `["Sum"|"Product", body, ["Tuple", index, lo, hi]]`, as the LaTeX parser writes `\sum_{k=1}^{4}`. */
+interface SumLimits {
+  body: MathJson;
+  index: string;
+  lo: MathJson;
+  hi: MathJson;
+}
+
+function sumLimits(x: MathJson): SumLimits | null {
+  const h = head(x);
+  if (h !== "Sum" && h !== "Product") return null;
+  const [body, limits, extra] = args(x);
+  if (body === undefined || limits === undefined || extra !== undefined || head(limits) !== "Tuple") return null;
+  const [index, lo, hi, more] = args(limits);
+  if (typeof index !== "string" || lo === undefined || hi === undefined || more !== undefined) return null;
+  return { body, index, lo, hi };
+}
+
 /** Free variables of a tree: symbols that are not constants (`e` and `i` are constants, X1). */
 export function freeSymbols(x: MathJson, out: Set<string> = new Set()): Set<string> {
   if (typeof x === "string") {
     if (!CONSTANTS.has(x) && !x.startsWith("'")) out.add(x);
   } else if (Array.isArray(x) && x[0] !== "InverseFunction") {
+    const sum = sumLimits(x);
+    if (sum) {
+      // The index of a sum is bound inside it.
+      const inner = freeSymbols(sum.body);
+      inner.delete(sum.index);
+      for (const v of inner) out.add(v);
+      freeSymbols(sum.lo, out);
+      freeSymbols(sum.hi, out);
+      return out;
+    }
     for (let k = 1; k < x.length; k++) freeSymbols(x[k]!, out);
   }
   return out;
 }
+
+/** A value as a tree node; parenthesised so that `2k` with k = 3 stays a product, not `2 3`. */
+export function valueNode(r: Rational): MathJson {
+  const num: MathJson = { num: r.abs().n.toString() };
+  const magnitude: MathJson = r.isInteger() ? num : ["Divide", num, { num: r.d.toString() }];
+  return ["Delimiter", r.sign() < 0 ? ["Negate", magnitude] : magnitude];
+}
+
+/** `x` with every free occurrence of the symbol `name` replaced by `value` (a sum's own index is left alone). */
+export function substitute(x: MathJson, name: string, value: MathJson): MathJson {
+  if (x === name) return value;
+  if (!Array.isArray(x)) return x;
+  const sum = sumLimits(x);
+  if (sum && sum.index === name) {
+    return [x[0]!, sum.body, ["Tuple", name, substitute(sum.lo, name, value), substitute(sum.hi, name, value)]];
+  }
+  return x.map((c, k) => (k === 0 ? c : substitute(c, name, value)));
+}
+
+/** Sum and product terms, and term nodes, left to the current top-level evaluation (N1, R4). */
+let termsLeft = MAX_SUM_TERMS;
+let nodesLeft = MAX_SUM_NODES;
+
+function resetSumBudget(): void {
+  termsLeft = MAX_SUM_TERMS;
+  nodesLeft = MAX_SUM_NODES;
+}
+
+/** Nodes of a tree, counting stops past `cap`. */
+function treeSize(x: MathJson, cap: number): number {
+  if (!Array.isArray(x)) return 1;
+  let n = 1;
+  for (let k = 1; k < x.length && n <= cap; k++) n += treeSize(x[k]!, cap - n);
+  return n;
+}
+
+/** Charges `count` terms of `body` to the budget, before any is evaluated. */
+function spendTerms(count: bigint, body: MathJson): void {
+  if (count <= 0n) return;
+  if (count > BigInt(termsLeft)) throw new BudgetExceeded(`a sum or product of more than ${MAX_SUM_TERMS} terms`);
+  const nodes = Number(count) * treeSize(body, nodesLeft + 1);
+  if (nodes > nodesLeft) throw new BudgetExceeded("a sum or product too long to evaluate");
+  termsLeft -= Number(count);
+  nodesLeft -= nodes;
+}
+
+const DENOMINATOR_LIMIT = 1n << BigInt(MAX_SUM_DENOMINATOR_BITS);
 
 /** Number literal; the parser writes repeating decimals as `0.(12)` (N6). */
 function numberLiteral(x: number | { num: string }): Rational | null {
@@ -109,6 +185,34 @@ function delimited(x: MathJson[]): MathJson {
  * UndefinedValue (X3) and Unsupported (R6).
  */
 export function evalExact(x: MathJson): Rational | null {
+  resetSumBudget();
+  return exact(x);
+}
+
+/** N1: a finite sum or product with integer bounds, term by term; null when a term is not rational. */
+function exactSum(sum: SumLimits, product: boolean): Rational | null {
+  const lo = exact(sum.lo);
+  const hi = exact(sum.hi);
+  if (lo === null || hi === null) return null;
+  if (!lo.isInteger() || !hi.isInteger()) throw new Unsupported("sum bounds that are not integers");
+  spendTerms(hi.n - lo.n + 1n, sum.body);
+  let acc = product ? Rational.ONE : Rational.ZERO;
+  let work = 0;
+  for (let k = lo.n; k <= hi.n; k++) {
+    const before = exactWork();
+    const v = exact(substitute(sum.body, sum.index, valueNode(Rational.of(k))));
+    // The terms' own work (big values made), not the running total's, which grows linearly.
+    work += exactWork() - before;
+    if (work > MAX_SUM_WORK_BITS) throw new BudgetExceeded("a sum or product of terms too large to evaluate");
+    if (v === null) return null;
+    acc = product ? acc.mul(v) : acc.add(v);
+    // A huge denominator would make every further term cost a gcd of huge numbers: go numeric.
+    if (acc.d > DENOMINATOR_LIMIT) return null;
+  }
+  return acc;
+}
+
+function exact(x: MathJson): Rational | null {
   if (isNumberNode(x)) return numberLiteral(x);
   if (typeof x === "string") return null;
   if (!Array.isArray(x)) throw new Unsupported("text where a value was expected");
@@ -120,7 +224,7 @@ export function evalExact(x: MathJson): Rational | null {
     case "Multiply": {
       let acc: Rational | null = null;
       for (let k = 0; k < a.length; k++) {
-        const v = evalExact(a[k]!);
+        const v = exact(a[k]!);
         if (v === null) return null;
         if (acc === null) acc = v;
         else if (h === "Multiply") acc = acc.mul(v);
@@ -130,27 +234,27 @@ export function evalExact(x: MathJson): Rational | null {
       return acc;
     }
     case "Negate": {
-      const v = evalExact(a[0]!);
+      const v = exact(a[0]!);
       return v === null ? null : v.neg();
     }
     case "Divide":
     case "Rational": {
       if (a.length !== 2) throw new Unsupported("malformed fraction");
-      const n = evalExact(a[0]!);
-      const d = evalExact(a[1]!);
+      const n = exact(a[0]!);
+      const d = exact(a[1]!);
       if (d?.isZero()) throw new UndefinedValue("division by zero");
       return n === null || d === null ? null : n.div(d);
     }
     case "Power": {
-      const base = evalExact(a[0]!);
-      const e = evalExact(a[1]!);
+      const base = exact(a[0]!);
+      const e = exact(a[1]!);
       if (base === null || e === null) return null;
       return rationalPower(base, e);
     }
     case "Sqrt":
     case "Root": {
-      const base = evalExact(a[0]!);
-      const n = h === "Sqrt" ? Rational.of(2n) : evalExact(a[1]!);
+      const base = exact(a[0]!);
+      const n = h === "Sqrt" ? Rational.of(2n) : exact(a[1]!);
       if (base === null || n === null || !n.isInteger() || n.n < 1n) return null;
       if (base.sign() < 0 && n.n % 2n === 1n) {
         const r = rationalPower(base.neg(), Rational.of(1n, n.n));
@@ -159,19 +263,19 @@ export function evalExact(x: MathJson): Rational | null {
       return rationalPower(base, Rational.of(1n, n.n));
     }
     case "Factorial": {
-      const v = evalExact(a[0]!);
+      const v = exact(a[0]!);
       return v === null ? null : Rational.of(factorial(toInteger(v, "factorial")));
     }
     case "Binomial": {
-      const n = evalExact(a[0]!);
-      const k = evalExact(a[1]!);
+      const n = exact(a[0]!);
+      const k = exact(a[1]!);
       if (n === null || k === null) return null;
       const nn = toInteger(n, "binomial");
       if (nn < 0n) return null;
       return Rational.of(binomial(nn, toInteger(k, "binomial")));
     }
     case "Abs": {
-      const v = evalExact(a[0]!);
+      const v = exact(a[0]!);
       return v === null ? null : v.abs();
     }
     case "RepeatingDecimal":
@@ -180,13 +284,19 @@ export function evalExact(x: MathJson): Rational | null {
       const mixed = mixedNumber(a);
       if (mixed) return mixed;
       if (a.length >= 2 && a.every(isNumberNode)) throw new Unsupported("two numbers side by side");
-      return evalExact(["Multiply", ...a]);
+      return exact(["Multiply", ...a]);
     }
     case "Delimiter":
-      return evalExact(delimited(a));
+      return exact(delimited(a));
     case "Sequence":
-      if (a.length === 1) return evalExact(a[0]!);
+      if (a.length === 1) return exact(a[0]!);
       throw new Unsupported("sequence where a value was expected");
+    case "Sum":
+    case "Product": {
+      const sum = sumLimits(x);
+      if (!sum) throw new Unsupported("a sum or product without integer bounds");
+      return exactSum(sum, h === "Product");
+    }
     case "Error":
       throw new Unsupported("malformed LaTeX");
     default:
@@ -286,6 +396,31 @@ function isMinusOne(x: MathJson | undefined): boolean {
 
 /** Floating value of a tree with its free variables bound in `env` (numeric sampling, X1). */
 export function evalNumeric(x: MathJson, env: Map<string, Complex>): Complex {
+  resetSumBudget();
+  return numeric(x, env);
+}
+
+function numericBound(x: MathJson, env: Map<string, Complex>): bigint {
+  const v = numeric(x, env);
+  if (v.im !== 0 || !Number.isSafeInteger(v.re)) throw new Unsupported("sum bounds that are not integers");
+  return BigInt(v.re);
+}
+
+function numericSum(sum: SumLimits, product: boolean, env: Map<string, Complex>): Complex {
+  const lo = numericBound(sum.lo, env);
+  const hi = numericBound(sum.hi, env);
+  spendTerms(hi - lo + 1n, sum.body);
+  const inner = new Map(env);
+  let acc = Cx.C(product ? 1 : 0);
+  for (let k = lo; k <= hi; k++) {
+    inner.set(sum.index, Cx.C(Number(k)));
+    const v = numeric(sum.body, inner);
+    acc = product ? Cx.mul(acc, v) : Cx.add(acc, v);
+  }
+  return acc;
+}
+
+function numeric(x: MathJson, env: Map<string, Complex>): Complex {
   if (isNumberNode(x)) {
     if (typeof x === "number") return Cx.C(x);
     const exact = numberLiteral(x);
@@ -298,7 +433,7 @@ export function evalNumeric(x: MathJson, env: Map<string, Complex>): Complex {
   const ev = (k: number): Complex => {
     const node = a[k];
     if (node === undefined) throw new Unsupported("missing argument");
-    return evalNumeric(node, env);
+    return numeric(node, env);
   };
   switch (h) {
     case "Add":
@@ -321,7 +456,7 @@ export function evalNumeric(x: MathJson, env: Map<string, Complex>): Complex {
         Array.isArray(base) && base.length === 2 && isMinusOne(a[1])
           ? FUNCTIONS1[`Arc${String(base[0]).toLowerCase()}`]
           : undefined;
-      if (inverse) return inverse(evalNumeric((base as MathJson[])[1]!, env));
+      if (inverse) return inverse(numeric((base as MathJson[])[1]!, env));
       return Cx.pow(ev(0), ev(1));
     }
     case "Root":
@@ -339,13 +474,19 @@ export function evalNumeric(x: MathJson, env: Map<string, Complex>): Complex {
       const mixed = mixedNumber(a);
       if (mixed) return Cx.C(mixed.toNumber());
       if (a.length >= 2 && a.every(isNumberNode)) throw new Unsupported("two numbers side by side");
-      return evalNumeric(["Multiply", ...a], env);
+      return numeric(["Multiply", ...a], env);
     }
     case "Delimiter":
-      return evalNumeric(delimited(a), env);
+      return numeric(delimited(a), env);
     case "Sequence":
       if (a.length === 1) return ev(0);
       throw new Unsupported("sequence where a value was expected");
+    case "Sum":
+    case "Product": {
+      const sum = sumLimits(x);
+      if (!sum) throw new Unsupported("a sum or product without integer bounds");
+      return numericSum(sum, h === "Product", env);
+    }
     case "Apply": {
       // \sin^{-1}x → ["Apply", ["InverseFunction", "Sin"], x]
       const f = a[0];

@@ -1,22 +1,50 @@
-import type { Complex } from "./complex.ts";
-import { freeSymbols } from "./evaluate.ts";
+import { shapeOf } from "./matrix.ts";
 import { BudgetExceeded } from "./rational.ts";
-import {
-  type Comparison,
-  type Scalar,
-  closeEnough,
-  compareScalars,
-  numericValue,
-  parseScalar,
-  samplePoints,
-} from "./scalar.ts";
+import { compareRelational, isRelational } from "./relation.ts";
+import { type Comparison, type Scalar, compareScalars, constantRatio, parseScalar } from "./scalar.ts";
 import type { Struct } from "./structure.ts";
 
-/** Structural comparison (S1–S6, X2) down to scalar leaves (N5, X1, X3). */
+/** Structural comparison (S1–S6, X2, X4) down to scalar leaves (N5, X1, X3). */
 
 const MAX_COLLECTION = 200;
 
 const SINGLE_VARIABLE = /^(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[A-Za-z0-9]+\}?)?(?:')*$/;
+
+/**
+ * X2's mirror case: labels that only name the quantity asked for. A variable; a function value
+ * `f(x)`, `g(2)`, `P(A)` (a one-letter name whose arguments are variables or numbers, none of
+ * them the name itself, so `x(x+1)` stays a product); a length `|AB|`, `\overline{AB}` or a
+ * segment `AB`; an angle `\angle ABC`; a ratio of names `A:B`; a tuple of variables `(p,q)`.
+ */
+const FUNCTION_VALUE = /^([A-Za-z])(?:_\{?[A-Za-z0-9]+\}?)?'*\(([^()]*)\)$/;
+const ARGUMENT = /^(?:[A-Za-z]|\\[A-Za-z]+|-?\d+(?:\.\d+)?)(?:_\{?[A-Za-z0-9]+\}?)?$/;
+const GEOMETRIC_NAME = /^(?:\|[A-Z]{2,3}'*\||\\overline\{[A-Z]{2,3}'*\}|[A-Z]{2,3}|(?:m)?\\angle[A-Z]{1,3})$/;
+const RATIO_NAME = /^(?:[A-Za-z]+|\\[A-Za-z]+)(?:_\{?[A-Za-z0-9]+\}?)?$/;
+
+function namesQuantity(label: Struct): boolean {
+  if (label.kind === "ratio") {
+    return label.items.every((x) => x.kind === "scalar" && RATIO_NAME.test(x.text.replace(/\s+/g, "")));
+  }
+  if (label.kind === "seq") {
+    return (
+      label.open === "(" &&
+      label.close === ")" &&
+      label.items.every((x) => x.kind === "scalar" && SINGLE_VARIABLE.test(x.text.replace(/\s+/g, "")))
+    );
+  }
+  if (label.kind !== "scalar") return false;
+  const text = label.text.replace(/\s+/g, "");
+  if (SINGLE_VARIABLE.test(text) || GEOMETRIC_NAME.test(text)) return true;
+  const f = FUNCTION_VALUE.exec(text);
+  if (!f) return false;
+  const argsList = f[2]!.split(",");
+  return argsList.every((a) => ARGUMENT.test(a) && a !== f[1]);
+}
+
+/** X2: the value a gold `label = v` asks for, when its label only names the quantity; else null. */
+export function labelledValue(gold: Struct): Struct | null {
+  return gold.kind === "equation" && namesQuantity(gold.sides[0]!) ? gold.sides[gold.sides.length - 1]! : null;
+}
 
 const no = (reason: string): Comparison => ({ equal: false, reason });
 
@@ -104,31 +132,30 @@ function sameEquation(answer: Struct[], gold: Struct[], leaf: LeafCompare): Comp
   const [al, ar, gl, gr] = parts as Scalar[];
   const fa: Scalar = { text: "", json: ["Subtract", al!.json, ar!.json], decimal: al!.decimal || ar!.decimal };
   const fg: Scalar = { text: "", json: ["Subtract", gl!.json, gr!.json], decimal: gl!.decimal || gr!.decimal };
-  const vars = freeSymbols(fa.json, freeSymbols(fg.json));
-  const rel = fa.decimal || fg.decimal ? 1e-6 : 1e-9;
-  let ratio: Complex | null = null;
-  for (const env of samplePoints(vars)) {
-    const va = numericValue(fa, env);
-    const vg = numericValue(fg, env);
-    if (!Number.isFinite(va.re) || !Number.isFinite(vg.re) || !Number.isFinite(va.im) || !Number.isFinite(vg.im))
-      continue;
-    const vgZero = Math.hypot(vg.re, vg.im) < 1e-12;
-    const vaZero = Math.hypot(va.re, va.im) < 1e-12;
-    if (vgZero || vaZero) {
-      if (vgZero !== vaZero) return no("different equation");
-      continue;
-    }
-    const d = vg.re * vg.re + vg.im * vg.im;
-    const r = { re: (va.re * vg.re + va.im * vg.im) / d, im: (va.im * vg.re - va.re * vg.im) / d };
-    if (ratio === null) ratio = r;
-    else if (!closeEnough(r, ratio, rel, 0)) return no("different equation");
-  }
-  if (ratio === null) return no("equations could not be compared");
+  const ratio = constantRatio(fa, fg);
+  if (ratio === "could not be compared") return no("equations could not be compared");
+  if (typeof ratio === "string") return no("different equation");
   return { equal: true, reason: "equivalent equation" };
+}
+
+/** A ratio `a:b:…` equals another with proportional terms: a_k·b_0 = a_0·b_k for every k. */
+function sameRatio(answer: Struct[], gold: Struct[], leaf: LeafCompare): Comparison {
+  if (answer.length !== gold.length) return no("different number of terms in the ratio");
+  if (![...answer, ...gold].every((x) => x.kind === "scalar")) return no("a term of the ratio is not a value");
+  const text = (x: Struct): string => (x as { text: string }).text;
+  for (let k = 1; k < gold.length; k++) {
+    const c = leaf(`(${text(answer[k]!)})\\cdot(${text(gold[0]!)})`, `(${text(answer[0]!)})\\cdot(${text(gold[k]!)})`);
+    if (!c.equal) return no("different ratio");
+  }
+  return { equal: true, reason: "same ratio" };
 }
 
 /** Compares an answer structure against the gold structure. */
 export function compareStruct(answer: Struct, gold: Struct, leaf: LeafCompare = defaultLeaf): Comparison {
+  // X4: relations against relations, intervals and unions.
+  if (isRelational(gold) || isRelational(answer)) {
+    return compareRelational(answer, gold, (a, g) => compareStruct(a, g, leaf));
+  }
   // X2: outside an equation context an answer equation stands for its right-most side.
   if (gold.kind === "seq" || gold.kind === "union" || gold.kind === "matrix") answer = rightMost(answer);
   switch (gold.kind) {
@@ -139,9 +166,17 @@ export function compareStruct(answer: Struct, gold: Struct, leaf: LeafCompare = 
     }
     case "equation": {
       if (answer.kind === "equation") return sameEquation(answer.sides, gold.sides, leaf);
-      // A bare value against `x = 5`: the gold's right-hand side is the value asked for.
-      if (isAssignment(gold)) return compareStruct(answer, gold.sides[1]!, leaf);
-      return no("gold is an equation");
+      // The mirror case: a bare value against `x = 5`, `f(x) = 1`, `(p,q) = (3,2)`.
+      const value = labelledValue(gold);
+      if (value) return compareStruct(answer, value, leaf);
+      return no("gold is an equation whose left side is an expression");
+    }
+    case "relation":
+      return no(`expected a relation, got a ${answer.kind}`);
+    case "ratio": {
+      const a = rightMost(answer);
+      if (a.kind !== "ratio") return no(`expected a ratio, got a ${a.kind}`);
+      return sameRatio(a.items, gold.items, leaf);
     }
     case "set": {
       if (gold.bare && gold.items.length > 0 && gold.items.every(isAssignment)) {
@@ -173,7 +208,7 @@ export function compareStruct(answer: Struct, gold: Struct, leaf: LeafCompare = 
     case "matrix": {
       if (answer.kind !== "matrix") return no("expected a matrix");
       if (answer.rows.length !== gold.rows.length || answer.rows.some((r, k) => r.length !== gold.rows[k]!.length)) {
-        return no("different matrix shape");
+        return no(`different matrix shape: answer ${shapeOf(answer.rows)}, gold ${shapeOf(gold.rows)}`);
       }
       for (let r = 0; r < gold.rows.length; r++) {
         const c = sameSequence(answer.rows[r]!, gold.rows[r]!, leaf);

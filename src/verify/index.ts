@@ -3,7 +3,7 @@
  * Pure TypeScript with no runtime-specific imports; it never throws and never hangs.
  */
 import { extractAnswer } from "./extract.ts";
-import { type LeafCompare, compareStruct, defaultLeaf } from "./expression.ts";
+import { type LeafCompare, compareStruct, defaultLeaf, labelledValue } from "./expression.ts";
 import { MAX_NESTING_DEPTH, MAX_RESPONSE_CHARS } from "./limits.ts";
 import { verifyMcq } from "./mcq.ts";
 import { identityKey, nestingDepth, normalizeAnswer } from "./normalize.ts";
@@ -81,7 +81,14 @@ function evalExactSafe(s: Scalar): Rational | null | undefined {
 function verifyMath(answerNorm: string, goldNorm: string, type: "Integer" | "Expression"): Comparison {
   const goldPct = splitPercent(goldNorm);
   const goldStruct = parseStruct(goldPct.text, true);
-  const goldIsNumber = goldStruct.kind === "scalar" && isSingleNumber(goldStruct.text);
+  // X2's mirror case: for a gold `x = 5` the value asked for is 5, so N2–N4 apply as for a gold 5.
+  const goldValue = labelledValue(goldStruct) ?? goldStruct;
+  // R5 for that value: identical to it after normalisation is correct without evaluation.
+  if (goldValue !== goldStruct && goldValue.kind === "scalar" && !goldPct.percent) {
+    if (identityKey(goldValue.text) === identityKey(answerNorm))
+      return { equal: true, reason: "identical to the gold's value" };
+  }
+  const goldIsNumber = goldValue.kind === "scalar" && isSingleNumber(goldValue.text);
   let answerText = answerNorm;
   let answerPct = false;
   if (goldIsNumber) {

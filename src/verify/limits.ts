@@ -17,3 +17,20 @@ export const MAX_EXACT_BITS = Math.ceil(MAX_EXACT_DIGITS * 3.3219280948873626) +
  * parsing cost grows with length. Plain number literals (up to the digit budget) bypass it.
  */
 export const MAX_PARSED_ANSWER_CHARS = 1_000;
+
+/** N1: a finite sum or product is evaluated term by term, at most this many terms in one value (else R4). */
+export const MAX_SUM_TERMS = 10_000;
+
+/**
+ * N1: the work one sum or product may spend on its terms, in bits of big values made (the
+ * exact meter of rational.ts), and in tree nodes evaluated (terms × size of the body).
+ * Past either, the value is refused (R4); about half a second at most on this machine.
+ */
+export const MAX_SUM_WORK_BITS = 4_000_000;
+export const MAX_SUM_NODES = 500_000;
+
+/**
+ * N1: an exact sum or product whose running denominator passes this many bits is finished
+ * numerically instead (harmonic-like sums), so that no sum costs a gcd of huge numbers per term.
+ */
+export const MAX_SUM_DENOMINATOR_BITS = 1_024;

@@ -22,6 +22,7 @@ const UNICODE_MATH: Record<string, string> = {
   "\u2264": "\\le ",
   "\u2265": "\\ge ",
   "\u2260": "\\ne ",
+  "\u2248": "\\approx ",
   "\u222A": "\\cup ",
   "\u2229": "\\cap ",
   "\u2208": "\\in ",
@@ -48,7 +49,9 @@ const UNWRAP_MACROS = new Set([
   "text",
   "textbf",
   "textit",
+  "textnormal",
   "textrm",
+  "textup",
   "textsf",
   "texttt",
   "mathrm",
@@ -194,9 +197,26 @@ export function squashSpaces(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
+/**
+ * N2: digits grouped with `,\!` (the MATH dataset's `10,\!000`) or `{,}`. These separators never
+ * separate list items, so a run of them is one number wherever it stands, in the answer and in
+ * the gold alike; only valid grouping joins (1–3 digits, then groups of exactly 3).
+ */
+const GROUPED_RUN = /(?<![\d.])\d+(?:(?:,\s*\\!|\{,\})\d+)+/g;
+const GROUP_SEPARATOR = /,\s*\\!|\{,\}/g;
+
+function joinDigitGroups(text: string): string {
+  if (!text.includes("\\!") && !text.includes("{,}")) return text;
+  return text.replace(GROUPED_RUN, (run) => {
+    const groups = run.split(GROUP_SEPARATOR);
+    const valid = groups[0]!.length <= 3 && groups.slice(1).every((g) => g.length === 3);
+    return valid ? groups.join("") : run;
+  });
+}
+
 /** E6 + E7 and whitespace collapse: the form every rule starts from. */
 export function normalizeAnswer(text: string): string {
-  return squashSpaces(unwrapLatex(normalizeUnicode(text)));
+  return squashSpaces(unwrapLatex(joinDigitGroups(normalizeUnicode(text))));
 }
 
 /** R5: the identity key; answers with equal keys are correct without evaluation. */

@@ -67,6 +67,25 @@ const latexPiece = fc.constantFrom(
   "\\def",
   "\\times",
   "10^{10^{12}}",
+  // issue 18: relations, sums, arrays, ratios, digit groups
+  "<",
+  ">=",
+  "\\le",
+  "\\geqslant",
+  "\\ne",
+  "\\approx",
+  ":",
+  ",\\!",
+  "{,}",
+  "\\sum_{k=1}^{",
+  "\\prod_{k=0}^{10000}",
+  "k",
+  "\\begin{array}{cc}",
+  "\\end{array}",
+  "\\left[",
+  "\\right]",
+  "\\textnormal{",
+  " and ",
 );
 const latexNoise = fc.array(latexPiece, { maxLength: 60 }).map((parts) => parts.join(""));
 const anyText = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 100 }), latexNoise);
@@ -173,5 +192,128 @@ describe("Expression equality is symmetric", () => {
     );
     // Only expressions undefined everywhere (a division by an expression that is 0) may fail.
     expect(equal).toBeGreaterThan(runs * 0.9);
+  });
+});
+
+// ---- X4: relations ---------------------------------------------------------------------------
+
+type Op = "<" | "<=" | ">" | ">=" | "!=";
+const NOTATIONS: Record<Op, string[]> = {
+  "<": ["<", "\\lt"],
+  "<=": ["\\le", "\\leq", "\\leqslant", "<="],
+  ">": [">", "\\gt"],
+  ">=": ["\\ge", "\\geq", "\\geqslant", ">="],
+  "!=": ["\\ne", "\\neq"],
+};
+const FLIPPED = { "<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!=" } as const satisfies Record<Op, Op>;
+const TOGGLED: Record<Exclude<Op, "!=">, Exclude<Op, "!=">> = { "<": "<=", "<=": "<", ">": ">=", ">=": ">" };
+const OPS = Object.keys(NOTATIONS) as Op[];
+const ORDER_OPS = OPS.filter((o): o is Exclude<Op, "!="> => o !== "!=");
+
+/** A relation symbol of `op`, in one of its notations (the index picks which). */
+const written = (op: Op, pick: number): string => NOTATIONS[op][pick % NOTATIONS[op].length]!;
+
+/** c0 + c1·x + c2·x² + c3·y, written as a model would. */
+function polynomial([c0, c1, c2, c3]: number[]): string {
+  const terms: [number, string][] = [
+    [c2!, "x^2"],
+    [c1!, "x"],
+    [c3!, "y"],
+    [c0!, ""],
+  ];
+  let out = "";
+  for (const [c, v] of terms) {
+    if (c === 0) continue;
+    const mag = Math.abs(c) === 1 && v !== "" ? "" : String(Math.abs(c));
+    out += `${c < 0 ? "-" : out === "" ? "" : "+"}${mag}${v}`;
+  }
+  return out === "" ? "0" : out;
+}
+
+const coeffs = fc.array(fc.integer({ min: -9, max: 9 }), { minLength: 4, maxLength: 4 });
+/** Two sides whose difference is not identically zero (so the relation says something). */
+const sides = fc
+  .tuple(coeffs, coeffs)
+  .filter(([l, r]) => l.some((c, k) => c !== r[k]))
+  .map(([l, r]) => [polynomial(l), polynomial(r)] as const);
+const positive = fc.oneof(
+  fc.integer({ min: 1, max: 12 }).map(String),
+  fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 2, max: 9 })).map(([p, q]) => `\\frac{${p}}{${q}}`),
+  fc.constantFrom("\\sqrt{2}", "\\pi", "0.5"),
+);
+const pick = fc.nat({ max: 3 });
+
+describe("X4: relations", () => {
+  test("a relation equals itself with the sides swapped and the direction flipped", () => {
+    fc.assert(
+      fc.property(sides, fc.constantFrom(...OPS), pick, pick, ([l, r], op, p1, p2) => {
+        const v = verify(
+          `\\boxed{${r} ${written(FLIPPED[op], p1)} ${l}}`,
+          `${l} ${written(op, p2)} ${r}`,
+          "Expression",
+        );
+        expect(v.correct).toBe(true);
+      }),
+      { seed: SEED + 5, numRuns: 200 },
+    );
+  });
+
+  test("scaling both sides' difference by a positive constant keeps the relation", () => {
+    fc.assert(
+      fc.property(sides, fc.constantFrom(...OPS), positive, pick, ([l, r], op, c, p) => {
+        const scaled = `${c}\\left((${l})-(${r})\\right) ${written(op, p)} 0`;
+        expect(verify(`\\boxed{${scaled}}`, `${l} ${written(op, 0)} ${r}`, "Expression").correct).toBe(true);
+      }),
+      { seed: SEED + 6, numRuns: 200 },
+    );
+  });
+
+  test("scaling by a negative constant flips the direction (and unflipped it is another relation)", () => {
+    fc.assert(
+      fc.property(sides, fc.constantFrom(...OPS), positive, pick, ([l, r], op, c, p) => {
+        const gold = `${l} ${written(op, 0)} ${r}`;
+        const negated = `-${c}\\left((${l})-(${r})\\right)`;
+        expect(verify(`\\boxed{${negated} ${written(FLIPPED[op], p)} 0}`, gold, "Expression").correct).toBe(true);
+        // ≠ is its own flip; every other relation changes when the sign changes alone.
+        expect(verify(`\\boxed{${negated} ${written(op, p)} 0}`, gold, "Expression").correct).toBe(op === "!=");
+      }),
+      { seed: SEED + 7, numRuns: 200 },
+    );
+  });
+
+  test("strictness must match", () => {
+    fc.assert(
+      fc.property(sides, fc.constantFrom(...ORDER_OPS), pick, ([l, r], op, p) => {
+        const v = verify(`\\boxed{${l} ${written(TOGGLED[op], p)} ${r}}`, `${l} ${written(op, 0)} ${r}`, "Expression");
+        expect(v.correct).toBe(false);
+      }),
+      { seed: SEED + 8, numRuns: 200 },
+    );
+  });
+
+  test("a linear inequality in one variable equals its interval, in both directions", () => {
+    const nonzero = fc.integer({ min: -9, max: 9 }).filter((a) => a !== 0);
+    const small = fc.integer({ min: -20, max: 20 });
+    fc.assert(
+      fc.property(nonzero, small, small, fc.constantFrom(...ORDER_OPS), pick, (a, b, c, op, p) => {
+        // a·x + b op c  ⇔  x op' (c − b)/a, op' flipped when a < 0.
+        const solved = a < 0 ? FLIPPED[op] : op;
+        const end = `\\frac{${c - b}}{${a}}`;
+        const interval = (o: Exclude<Op, "!=">): string =>
+          o === "<"
+            ? `(-\\infty, ${end})`
+            : o === "<="
+              ? `(-\\infty, ${end}]`
+              : o === ">"
+                ? `(${end}, \\infty)`
+                : `[${end}, \\infty)`;
+        const relation = `${a}x ${b < 0 ? "-" : "+"} ${Math.abs(b)} ${written(op, p)} ${c}`;
+        expect(verify(`\\boxed{${relation}}`, interval(solved), "Expression").correct).toBe(true);
+        expect(verify(`\\boxed{${interval(solved)}}`, relation, "Expression").correct).toBe(true);
+        // The other bracket at the finite end is another set.
+        expect(verify(`\\boxed{${interval(TOGGLED[solved])}}`, relation, "Expression").correct).toBe(false);
+      }),
+      { seed: SEED + 9, numRuns: 200 },
+    );
   });
 });

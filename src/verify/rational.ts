@@ -30,10 +30,38 @@ export function bitLength(a: bigint): number {
   return (hex.length - 1) * 4 + Math.floor(Math.log2(parseInt(hex[0]!, 16))) + 1;
 }
 
+/**
+ * Bits of the big values (≥ 2^1024) made so far, a deterministic measure of exact work that the
+ * sums of N1 budget per term. Only ever grows; callers compare two readings.
+ */
+let bigBitsMade = 0;
+
+/** The work meter's reading (see bigBitsMade). */
+export const exactWork = (): number => bigBitsMade;
+
+// Negated bounds are constants too: negating a big value in every call would copy it.
+const SMALL = 1n << 1024n;
+const NEG_SMALL = -SMALL;
+const LIMIT = 1n << BigInt(MAX_EXACT_BITS);
+const NEG_LIMIT = -LIMIT;
+/** 2^2048, 2^4096, …: bit lengths to within a factor of two by comparisons alone (no conversion). */
+const BUCKETS: [bigint, bigint, number][] = [];
+for (let bits = 2048; bits < 2 * MAX_EXACT_BITS; bits *= 2) {
+  const bound = 1n << BigInt(bits);
+  BUCKETS.push([bound, -bound, bits]);
+}
+
+/** An upper bound on the bit length of |a| (≥ 2^1024), within a factor of two; comparisons only. */
+function approxBits(a: bigint): number {
+  for (const [bound, negBound, bits] of BUCKETS) if (a < bound && a > negBound) return bits;
+  return 2 * MAX_EXACT_BITS;
+}
+
 function checkBudget(a: bigint, what: string): bigint {
-  // Cheap pre-check on small values avoids the hex conversion in the common case.
-  if (a > -(1n << 1024n) && a < 1n << 1024n) return a;
-  if (bitLength(a) > MAX_EXACT_BITS) throw new BudgetExceeded(what);
+  // Comparisons only: a big value is not converted to measure it.
+  if (a > NEG_SMALL && a < SMALL) return a;
+  if (a >= LIMIT || a <= NEG_LIMIT) throw new BudgetExceeded(what);
+  bigBitsMade += approxBits(a);
   return a;
 }
 
@@ -49,11 +77,17 @@ export class Rational {
 
   static of(n: bigint, d: bigint = 1n): Rational {
     if (d === 0n) throw new UndefinedValue("division by zero");
+    if (d === 1n) return new Rational(checkBudget(n, "numerator"), 1n);
     if (d < 0n) {
       n = -n;
       d = -d;
     }
     const g = gcd(n, d);
+    // Euclid on two big numbers is quadratic: the meter charges for it beyond the bits made.
+    if (d >= SMALL && (n >= SMALL || n <= NEG_SMALL)) {
+      const small = Math.min(approxBits(n), approxBits(d));
+      bigBitsMade += Math.floor((small * small) / 4096);
+    }
     if (g > 1n) {
       n /= g;
       d /= g;
@@ -156,6 +190,12 @@ export class Rational {
 
   toString(): string {
     return this.d === 1n ? this.n.toString() : `${this.n}/${this.d}`;
+  }
+
+  /** `-\frac{3}{2}`, `7`: LaTeX that the exact parser reads back to the same value. */
+  toLatex(): string {
+    const magnitude = this.d === 1n ? this.abs().n.toString() : `\\frac{${this.abs().n}}{${this.d}}`;
+    return this.n < 0n ? `-${magnitude}` : magnitude;
   }
 }
 

@@ -137,3 +137,29 @@ export function numericValue(s: Scalar, env: Map<string, Complex>): Complex {
     throw err;
   }
 }
+
+/**
+ * X2/X4: the constant c with fa = c·fg, checked at seeded points (1e-6 relative with a decimal
+ * literal, else 1e-9), or a reason when there is none. Points where both vanish say nothing.
+ */
+export function constantRatio(fa: Scalar, fg: Scalar): Complex | string {
+  const vars = freeSymbols(fa.json, freeSymbols(fg.json));
+  const rel = fa.decimal || fg.decimal ? 1e-6 : 1e-9;
+  let ratio: Complex | null = null;
+  for (const env of samplePoints(vars)) {
+    const va = numericValue(fa, env);
+    const vg = numericValue(fg, env);
+    if (!finite(va) || !finite(vg)) continue;
+    const vgZero = Math.hypot(vg.re, vg.im) < 1e-12;
+    const vaZero = Math.hypot(va.re, va.im) < 1e-12;
+    if (vgZero || vaZero) {
+      if (vgZero !== vaZero) return "not a constant multiple";
+      continue;
+    }
+    const d = vg.re * vg.re + vg.im * vg.im;
+    const r = { re: (va.re * vg.re + va.im * vg.im) / d, im: (va.im * vg.re - va.re * vg.im) / d };
+    if (ratio === null) ratio = r;
+    else if (!closeEnough(r, ratio, rel, 0)) return "not a constant multiple";
+  }
+  return ratio ?? "could not be compared";
+}

@@ -20,6 +20,7 @@ const RULES = [
   "X1",
   "X2",
   "X3",
+  "X4",
   "S1",
   "S2",
   "S3",
@@ -67,5 +68,54 @@ describe("case table coverage", () => {
         ).toBe(true);
       }
     }
+  });
+});
+
+describe("verdict reasons of the issue-18 rules", () => {
+  test("S6: a wrong-shape verdict names both shapes", () => {
+    const v = verify(
+      "\\boxed{\\begin{pmatrix}1&2&3\\\\4&5&6\\end{pmatrix}}",
+      "\\begin{pmatrix}1&2\\\\3&4\\\\5&6\\end{pmatrix}",
+      "Expression",
+    );
+    expect(v.correct).toBe(false);
+    expect(v.reason).toContain("answer 2×3, gold 3×2");
+  });
+
+  test("S6: a product of matrices whose inner sizes differ names their shapes", () => {
+    const v = verify(
+      "\\boxed{\\begin{pmatrix}1&2&3\\end{pmatrix}\\begin{pmatrix}1&2\\end{pmatrix}}",
+      "\\begin{pmatrix}1&2\\end{pmatrix}",
+      "Expression",
+    );
+    expect(v.correct).toBe(false);
+    expect(v.reason).toContain("1×3 and 1×2 cannot be multiplied");
+  });
+
+  test("N1: more than 10,000 terms is refused by the work budget (R4), nested sums counted together", () => {
+    for (const answer of [
+      "\\sum_{k=1}^{10001} k",
+      "\\sum_{i=1}^{101}\\sum_{j=1}^{100} 1",
+      "\\prod_{k=1}^{10^{12}} k",
+    ]) {
+      const v = verify(`\\boxed{${answer}}`, "1", "Integer");
+      expect(v.correct).toBe(false);
+      expect(v.reason).toContain("work budget");
+    }
+  });
+
+  test("N1: sums of huge terms are refused quickly instead of computed for seconds", () => {
+    for (const answer of ["\\sum_{k=1}^{10000} k!", "\\sum_{k=1}^{10000} k^{k}", "\\prod_{k=1}^{10000} k^{k}"]) {
+      const t0 = performance.now();
+      const v = verify(`\\boxed{${answer}}`, "1", "Integer");
+      expect(v.correct).toBe(false);
+      expect(v.reason).toContain("work budget");
+      expect(performance.now() - t0).toBeLessThan(2_000);
+    }
+  });
+
+  test("X4: a relation is not a value, and a value is not a relation", () => {
+    expect(verify("\\boxed{x > 2}", "2", "Expression").reason).toContain("relation");
+    expect(verify("\\boxed{2}", "x > 2", "Expression").correct).toBe(false);
   });
 });

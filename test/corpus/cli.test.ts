@@ -54,4 +54,16 @@ describe("spice corpus (CLI)", () => {
     expect(bad.code).toBe(2);
     expect(bad.err.trim().split("\n")).toHaveLength(1);
   });
+
+  test("no readable row at all exits 2 saying so; --strict turns any unreadable row into exit 1", () => {
+    const none = spice(["ingest", "-"], '{"id": oops}\n{"text": 5}\n');
+    expect(none.code).toBe(2);
+    expect(none.err).toContain("spice: no usable document: all 2 rows or files could not be read");
+    const mixed = `${JSON.stringify({ id: "s1", text: prose(610) })}\nnot json\n`;
+    const strict = spice(["ingest", "-", "--strict", "--json"], mixed);
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.out)).toMatchObject({ segments_added: 1, rejected: { malformed_row: 1 } });
+    const lenient = `${JSON.stringify({ id: "s2", text: prose(611) })}\nnot json\n`;
+    expect(spice(["ingest", "-"], lenient).code).toBe(0);
+  });
 });

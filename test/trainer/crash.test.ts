@@ -49,7 +49,19 @@ function setup() {
       db.close();
     }
   };
-  return { dir: t.dir, cleanup: t.cleanup, train, committed };
+  /** The pid holding the data dir's trainer lock (the trainer_lock row), or null. */
+  const holderPid = () => {
+    if (!existsSync(join(t.dir, "spice.sqlite"))) return null;
+    const db = new Database(join(t.dir, "spice.sqlite"), { readonly: true });
+    try {
+      return (db.query("select pid from trainer_lock").get() as { pid: number } | null)?.pid ?? null;
+    } catch {
+      return null;
+    } finally {
+      db.close();
+    }
+  };
+  return { dir: t.dir, cleanup: t.cleanup, train, committed, holderPid };
 }
 
 async function until(cond: () => boolean, ms = 30_000) {
@@ -137,13 +149,16 @@ describe("spice train as a process", () => {
   test("a second trainer on the same data dir is refused (exit 2)", async () => {
     const s = setup();
     try {
-      fake.setMode({ kind: "slow", delayMs: 300 });
+      // Slow enough that the first run is still going when the second starts (its phases submit requests
+      // concurrently, so a short delay per request no longer makes a long run).
+      fake.setMode({ kind: "slow", delayMs: 2000 });
       const p = s.train();
-      await until(() => existsSync(join(s.dir, "trainer.pid")));
+      await until(() => s.holderPid() === p.pid);
       const second = s.train();
       const err = await new Response(second.stderr).text();
       expect(await second.exited).toBe(2);
       expect(err).toContain("already running");
+      expect(err).toContain(`pid ${p.pid}`);
       p.kill("SIGTERM");
       expect(await p.exited).toBe(0);
     } finally {
@@ -210,6 +225,22 @@ describe("spice train as a process", () => {
       );
       expect(missing.exitCode).toBe(2);
       expect(missing.stderr.toString()).toContain("not found");
+      // Paths and policies it names are checked before anything starts: exit 2 naming the setting.
+      const victim = join(s.dir, "victim.txt");
+      writeFileSync(victim, "precious");
+      for (const [bad, setting] of [
+        [{ ...CONFIG, rollout_path: victim }, "rollout_path"],
+        [{ ...CONFIG, challenger_policy: "/etc" }, "challenger_policy"],
+      ] as const) {
+        writeFileSync(join(s.dir, "bad.json"), JSON.stringify(bad));
+        const p = Bun.spawnSync(
+          ["bun", join(REPO_ROOT, "src/cli/main.ts"), "train", "--config", join(s.dir, "bad.json")],
+          { env: { ...process.env, SPICE_DATA_DIR: s.dir, SPICE_POLICY_URL: fake.url } },
+        );
+        expect(p.exitCode).toBe(2);
+        expect(p.stderr.toString()).toContain(`${setting}: `);
+      }
+      expect(readFileSync(victim, "utf8")).toBe("precious");
     } finally {
       s.cleanup();
     }

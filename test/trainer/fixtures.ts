@@ -1,5 +1,6 @@
 import { createSampler } from "../../src/corpus/sampler.ts";
 import { ScriptedPolicy } from "../../src/policy/scripted.ts";
+import type { Policy } from "../../src/policy/types.ts";
 import { runSelfPlayIteration } from "../../src/selfplay/iteration.ts";
 import { parseTrainerConfig, type TrainerConfigInput } from "../../src/trainer/config.ts";
 import type { RunFactory } from "../../src/trainer/runner.ts";
@@ -34,10 +35,16 @@ export function testTrainerConfig(over: TrainerConfigInput = {}) {
   });
 }
 
-/** A run factory over in-memory documents with the real sampler and a real rollout file. */
-export function scriptedFactory(rolloutPath: string, hooks: { delayMs?: number } = {}): RunFactory {
+/**
+ * A run factory over in-memory documents with the real sampler and a real rollout file. The policy is
+ * the scripted one, or `hooks.policy()` (e.g. a pool of fake servers answering the same script).
+ */
+export function scriptedFactory(
+  rolloutPath: string,
+  hooks: { delayMs?: number; policy?: () => Policy } = {},
+): RunFactory {
   return async ({ config, resume }) => {
-    const policy = new ScriptedPolicy(arithmeticScript);
+    const policy = hooks.policy ? hooks.policy() : new ScriptedPolicy(arithmeticScript);
     const sampler = createSampler({
       ids: DOCS.map((d) => d.id),
       seed: config.seed,
@@ -60,7 +67,9 @@ export function scriptedFactory(rolloutPath: string, hooks: { delayMs?: number }
           args.signal.throwIfAborted();
           return runSelfPlayIteration({ policy, documents }, settings, args);
         },
-        close: async () => {},
+        close: async () => {
+          if (hooks.policy) await policy.close();
+        },
       },
     };
   };

@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { type Config, ConfigError, loadConfig, optionalString, SETTINGS } from "../config.ts";
+
+/**
+ * The edge build's settings, read from the platform's environment bindings with the names and rules of
+ * `spice serve` (docs/method.md §3.4): the shared ones through the one config schema (loadConfig), so a value
+ * valid for one is valid for the other. docs/edge.md.
+ */
+
+// The policy server's model, endpoint and key: spelled as the OpenAI backend's settings (SPICE_POLICY_*).
+// TODO(issue 14): once they are in ConfigSchema, read them through loadConfig with the others and drop this schema.
+const EdgePolicySchema = z.object({
+  policyModel: optionalString,
+  policyEndpoint: z.enum(["completions", "chat"]).default("completions"),
+  policyApiKey: optionalString,
+});
+
+/** Setting → environment name, for every setting the edge reads. */
+export const EDGE_ENV = {
+  policyUrl: SETTINGS.policyUrl.env,
+  policyModel: "SPICE_POLICY_MODEL",
+  policyEndpoint: "SPICE_POLICY_ENDPOINT",
+  policyApiKey: "SPICE_POLICY_API_KEY",
+  apiToken: SETTINGS.apiToken.env,
+  logLevel: SETTINGS.logLevel.env,
+  maxBody: SETTINGS.maxBody.env,
+} as const;
+
+const SHARED_KEYS = ["policyUrl", "apiToken", "logLevel", "maxBody"] as const satisfies readonly (keyof Config)[];
+
+export type EdgeSettings = Pick<Config, (typeof SHARED_KEYS)[number]> & z.infer<typeof EdgePolicySchema>;
+
+export type Bindings = Record<string, string | undefined>;
+
+/** The settings `bindings` (environment names → values) give; a bad value is a ConfigError naming it. */
+export function readEdgeSettings(bindings: Bindings): EdgeSettings {
+  let shared: Config;
+  try {
+    shared = loadConfig({}, Object.fromEntries(SHARED_KEYS.map((k) => [EDGE_ENV[k], bindings[EDGE_ENV[k]]])));
+  } catch (err) {
+    // The edge has no command line: name the binding only ("SPICE_MAX_BODY", not "SPICE_MAX_BODY / --max-body").
+    if (err instanceof ConfigError) throw new ConfigError(err.message.replace(/ \/ --[\w-]+/, ""));
+    throw err;
+  }
+  const extra = EdgePolicySchema.safeParse({
+    policyModel: bindings[EDGE_ENV.policyModel],
+    policyEndpoint: bindings[EDGE_ENV.policyEndpoint],
+    policyApiKey: bindings[EDGE_ENV.policyApiKey],
+  });
+  if (!extra.success) {
+    const issue = extra.error.issues[0]!;
+    const key = String(issue.path[0]) as keyof typeof EDGE_ENV;
+    throw new ConfigError(`invalid setting ${EDGE_ENV[key]}: ${issue.message}`);
+  }
+  return {
+    policyUrl: shared.policyUrl,
+    apiToken: shared.apiToken,
+    logLevel: shared.logLevel,
+    maxBody: shared.maxBody,
+    ...extra.data,
+  };
+}
+
+const NAMES: readonly string[] = Object.values(EDGE_ENV);
+
+/** The SPICE_* entries of a Workers `env` object (vars and secrets); null when it holds none (Deno's and Node's second argument). */
+export function bindingsOf(env: unknown): Bindings | null {
+  if (env === null || typeof env !== "object") return null;
+  const out: Bindings = {};
+  let found = false;
+  for (const name of NAMES) {
+    const value = (env as Record<string, unknown>)[name];
+    if (typeof value === "string") {
+      out[name] = value;
+      found = true;
+    }
+  }
+  return found ? out : null;
+}
+
+/**
+ * The environment a Deno run must let the module read: the settings, and the CE_* debug switches that
+ * @cortex-js/compute-engine (the verifier's LaTeX parser) reads when it loads. `deno serve --allow-env=…`.
+ */
+export const DENO_ALLOW_ENV = "SPICE_*,CE_*";
+
+interface RuntimeGlobals {
+  Deno?: { env: { get(name: string): string | undefined } };
+  process?: { env?: Record<string, string | undefined> };
+}
+
+/**
+ * The SPICE_* variables of the process environment: `Deno.env` under Deno, `process.env` under Node (and
+ * Workers with nodejs_compat). A Deno run without --allow-env is a ConfigError, not a silent default: a
+ * SPICE_API_TOKEN that cannot be read must not leave the routes open.
+ */
+export function processBindings(globals: RuntimeGlobals = globalThis as RuntimeGlobals): Bindings {
+  const out: Bindings = {};
+  for (const name of NAMES) {
+    let value: string | undefined;
+    try {
+      value = globals.Deno ? globals.Deno.env.get(name) : globals.process?.env?.[name];
+    } catch (err) {
+      throw new ConfigError(
+        `cannot read ${name}: ${(err as Error).message} (deno serve --allow-env=${DENO_ALLOW_ENV} ...)`,
+      );
+    }
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
