@@ -37,8 +37,8 @@ describe("TransformersPolicy", () => {
     expect(batched[0]!.promptTokenIds!.length).toBeGreaterThan(0);
   });
 
-  test("shared-prompt prefill and finished rows leaving the batch change no row's tokens", async () => {
-    // Rows of one prompt share one prefill; a stop string ends rows at different steps, so the batch
+  test("finished rows leaving the batch change no row's tokens", async () => {
+    // A stop string ends rows at different steps, so the batch
     // shrinks as it goes. Every row must decode exactly as it does in a batch of its own.
     const opts = { n: 4, temperature: 1, maxTokens: 24, seed: 9, stop: ["e"] };
     const batched = await policy.generate([prompts[1]!, prompts[2]!], opts);
