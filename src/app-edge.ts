@@ -6,7 +6,6 @@ import { createApiShell, installProblemHandling, serveOpenApi } from "./http/app
 import { requestLog } from "./http/middleware/request-log.ts";
 import type { LogSink } from "./log.ts";
 import { OpenAIPolicy } from "./policy/openai.ts";
-import type { Policy } from "./policy/types.ts";
 import { Readiness } from "./readiness.ts";
 import type { RoleServices } from "./roles/calls.ts";
 
@@ -23,14 +22,15 @@ const DESCRIPTION =
 
 /** The roles on the edge: the OpenAI backend at SPICE_POLICY_URL (opened on first use), inline documents only. */
 export function edgeRoleServices(settings: EdgeSettings): RoleServices {
-  let policy: Policy | null = null;
   return {
     async policy() {
       if (!settings.policyUrl)
         throw new PolicySpecError(
           `${EDGE_ENV.policyUrl} is not set: the edge build reaches its policy at an OpenAI-compatible URL`,
         );
-      policy ??= new OpenAIPolicy({
+      // One client per request: Workers forbid a request from awaiting I/O (the shared model lookup, a pool's
+      // in-flight fetch) that another request started.
+      return new OpenAIPolicy({
         baseUrl: settings.policyUrl,
         model: settings.policyModel,
         apiKey: settings.policyApiKey,
@@ -38,7 +38,6 @@ export function edgeRoleServices(settings: EdgeSettings): RoleServices {
         // No background timers on an edge runtime: a replica taken out is probed again on demand only.
         probeIntervalMs: 0,
       });
-      return policy;
     },
     async document(source) {
       if (source.kind === "inline") return { id: null, text: source.text };
