@@ -113,7 +113,20 @@ describe("spice eval", () => {
         pass_at_k: 0.75,
         bad_rows: 1,
         checkpoint: "step-0",
+        mcq_chance: 0.25,
       });
+      const first = JSON.parse(run.stdout) as {
+        ci95: { pass_at_1: [number, number] };
+        by_answer_type: Record<string, { n: number }>;
+      };
+      const [lo, hi] = first.ci95.pass_at_1;
+      expect(lo).toBeLessThanOrEqual(0.75);
+      expect(hi).toBe(1); // 3 of 4 right: some resamples hold only right items
+      expect(Object.values(first.by_answer_type).reduce((n, t) => n + t.n, 0)).toBe(4);
+      // A stratified sample of 2 of the 4 items.
+      const sampled = await spice("--policy-url", fake.url, "eval", "--dataset", dataset, "--k", "1", "--sample", "2");
+      expect(sampled.code).toBe(0);
+      expect(sampled.stdout).toContain("(n=2; 95% bootstrap intervals over items)");
       fake.setReply(null);
       const again = await spice(
         "--policy-url",

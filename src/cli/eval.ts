@@ -6,6 +6,7 @@ import { dbPath, openDb } from "../db/client.ts";
 import { compareTable } from "../eval/compare.ts";
 import { CONVERT_FORMATS, convertJsonl, type ConvertFormat } from "../eval/convert.ts";
 import { parseDataset, type BadRow } from "../eval/dataset.ts";
+import { stratifiedSample } from "../eval/stats.ts";
 import { runEval } from "../eval/run.ts";
 import { resultsFor, saveResult } from "../eval/store.ts";
 import { createPolicy } from "../policy/index.ts";
@@ -20,6 +21,7 @@ type EvalFlags = {
   maxTokens: number;
   seed: number;
   limit?: number;
+  sample?: number;
   batchItems: number;
   checkpoint?: string;
   compare?: boolean;
@@ -71,7 +73,12 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
 
   const { items: all, bad } = parseDataset(content);
   reportBad(flags.dataset, bad);
-  const items = flags.limit !== undefined ? all.slice(0, flags.limit) : all;
+  const limited = flags.limit !== undefined ? all.slice(0, flags.limit) : all;
+  // A stratified sample keeps each (answer type, difficulty) stratum's share of the set.
+  const items =
+    flags.sample !== undefined
+      ? stratifiedSample(limited, (it) => `${it.answerType}|${it.group ?? ""}`, flags.sample, flags.seed)
+      : limited;
   if (items.length === 0) fail(`--dataset ${flags.dataset}: no usable rows`);
 
   let policy: Policy;
@@ -98,7 +105,7 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
     bar.finish();
     await policy.close();
   }
-  const { items: perItem, groups, ...summary } = report;
+  const { items: perItem, groups, by_answer_type, ci95, mcq_chance, ...summary } = report;
   saveResult(db, {
     ...summary,
     groups,
@@ -111,13 +118,28 @@ async function evaluate(flags: EvalFlags, cmd: Command): Promise<void> {
     createdAt: new Date(),
   });
   if (flags.details) writeAtomic(flags.details, `${perItem.map((r) => JSON.stringify(r)).join("\n")}\n`);
-  if (flags.json) printJson({ ...summary, groups, checkpoint, dataset: flags.dataset, bad_rows: bad.length });
+  if (flags.json)
+    printJson({
+      ...summary,
+      ci95,
+      groups,
+      by_answer_type,
+      mcq_chance,
+      checkpoint,
+      dataset: flags.dataset,
+      bad_rows: bad.length,
+    });
   else {
+    const ci = (c: [number, number]) => `[${pct(c[0])}, ${pct(c[1])}]`;
     process.stdout.write(
-      `avg@${summary.k} ${pct(summary.avg_at_k)}  pass@1 ${pct(summary.pass_at_1)}  pass@${summary.k} ${pct(summary.pass_at_k)}  (n=${summary.n})\n`,
+      `avg@${summary.k} ${pct(summary.avg_at_k)} ${ci(ci95.avg_at_k)}  pass@1 ${pct(summary.pass_at_1)} ${ci(ci95.pass_at_1)}${summary.k > 1 ? `  pass@${summary.k} ${pct(summary.pass_at_k)}` : ""}  (n=${summary.n}; 95% bootstrap intervals over items)\n`,
     );
     for (const [g, s] of Object.entries(groups))
       process.stdout.write(`  ${g}: avg@${s.k} ${pct(s.avg_at_k)}  pass@1 ${pct(s.pass_at_1)}  (n=${s.n})\n`);
+    for (const [t, s] of Object.entries(by_answer_type))
+      process.stdout.write(
+        `  ${t}: avg@${s.k} ${pct(s.avg_at_k)}  pass@1 ${pct(s.pass_at_1)}  (n=${s.n})${t === "MCQ" ? `  chance ${pct(mcq_chance)}` : ""}\n`,
+      );
   }
 }
 
@@ -147,6 +169,11 @@ export function registerEval(program: Command): void {
     .option("--max-tokens <n>", "generation budget per answer", intArg("--max-tokens", 1, 1 << 20), 512)
     .option("--seed <n>", "sampling seed", intArg("--seed", 0, 2 ** 32 - 1), 1)
     .option("--limit <n>", "evaluate only the first n usable items", intArg("--limit", 1, Number.MAX_SAFE_INTEGER))
+    .option(
+      "--sample <n>",
+      "evaluate a stratified sample of n items (each answer type × difficulty keeps its share; seeded by --seed)",
+      intArg("--sample", 1, Number.MAX_SAFE_INTEGER),
+    )
     .option("--batch-items <n>", "items per generation batch", intArg("--batch-items", 1, 4096), 16)
     .option("--checkpoint <name>", "name the result is stored under [default: the model folder's name]")
     .option("--compare", "print the stored results of every checkpoint on this dataset (runs no model)")

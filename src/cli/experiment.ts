@@ -5,11 +5,9 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { EXPERIMENT_CONFIGS, type ExperimentConfigName } from "../experiment/configs.ts";
 import { prepareExperiment } from "../experiment/prepare.ts";
-import { PRESETS } from "../experiment/presets.ts";
-import { writeReport } from "../experiment/report.ts";
-import { tasks } from "../db/schema.ts";
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
-import { pairKey, readPairResult, runPair, type PairResult } from "../experiment/run.ts";
+import { PRESETS, type SweepVariant } from "../experiment/presets.ts";
+import { writeReport, writeSweepReport } from "../experiment/report.ts";
+import { pairKey, readPairResult, runPair, runTasks, type PairResult } from "../experiment/run.ts";
 import { dbPath, openDb } from "../db/client.ts";
 import { lastIteration } from "../trainer/persist.ts";
 import { openContext } from "../server.ts";
@@ -18,59 +16,46 @@ import { formatDuration, Progress } from "./progress.ts";
 
 const CLI = join(import.meta.dir, "main.ts");
 
-/** A few valid tasks from each configuration's first run, and how many valid tasks any rollout answered as the gold. */
+/**
+ * A few valid tasks from each configuration's first run, how many valid tasks any rollout answered
+ * as the gold, and the late runs' most frequent gold: from the result files (`tasks`), or from this
+ * work dir's database for results written before they carried it.
+ */
 function taskExamples(dataDir: string, results: PairResult[]): NonNullable<Parameters<typeof writeReport>[0]["tasks"]> {
   const db = openDb(dbPath(dataDir));
   try {
-    const runIds = results.map((r) => r.run_id);
-    const counts = db
-      .select({ valid: sql<number>`count(*)`, answered: sql<number>`sum(${tasks.passRate} > 0)` })
-      .from(tasks)
-      .where(and(inArray(tasks.runId, runIds), eq(tasks.valid, true)))
-      .get();
-    const examples = [...new Map(results.map((r) => [r.config, r])).values()].flatMap((r) =>
-      db
-        .select()
-        .from(tasks)
-        .where(and(eq(tasks.runId, r.run_id), eq(tasks.valid, true)))
-        .orderBy(desc(tasks.iteration), asc(tasks.id))
-        .limit(2)
-        .all()
-        .map((t) => {
-          const parsed = t.parsed as { question?: string; answer?: string };
-          return {
-            config: r.config,
-            iteration: t.iteration,
-            question: parsed.question ?? "",
-            answer: parsed.answer ?? "",
-            answer_type: t.answerType,
-            pass_rate: t.passRate,
-          };
-        }),
-    );
-    // Collapse check: how concentrated the gold answers of the last fifth of each run are.
-    const late = results.flatMap((r) => {
+    const withTasks = results.map((r) => {
+      if (r.tasks) return { r, t: r.tasks };
       const last = Math.max(0, ...r.metrics.map((m) => m.iteration ?? 0));
-      return db
-        .select({ parsed: tasks.parsed })
-        .from(tasks)
-        .where(and(eq(tasks.runId, r.run_id), eq(tasks.valid, true), gt(tasks.iteration, Math.floor(last * 0.8))))
-        .all()
-        .map((t) => String((t.parsed as { answer?: string }).answer ?? ""));
+      return { r, t: runTasks(db, r.run_id, last) };
     });
+    const firstOfConfig = [...new Map(withTasks.map((x) => [x.r.config, x])).values()];
+    const examples = firstOfConfig.flatMap(({ r, t }) => t.examples.map((e) => ({ config: r.config, ...e })));
+    const late = withTasks.flatMap(({ t }) => t.late_golds);
     const freq = [...Map.groupBy(late, (a) => a).entries()].sort((a, b) => b[1].length - a[1].length)[0];
     const topGold = freq ? { answer: freq[0], share: freq[1].length / late.length, tasks: late.length } : null;
-    return { examples, valid: Number(counts?.valid ?? 0), answeredOnce: Number(counts?.answered ?? 0), topGold };
+    return {
+      examples,
+      valid: withTasks.reduce((n, { t }) => n + t.valid, 0),
+      answeredOnce: withTasks.reduce((n, { t }) => n + t.answered_once, 0),
+      topGold,
+    };
   } finally {
     db.$client.close();
   }
 }
 
 /** The last committed iteration of a pair's run (0 before it has one). */
-function committedIteration(dataDir: string, progressFile: string, config: string, seed: number): number {
+function committedIteration(
+  dataDir: string,
+  progressFile: string,
+  config: string,
+  seed: number,
+  variant?: string,
+): number {
   if (!existsSync(progressFile)) return 0;
   const runId = (JSON.parse(readFileSync(progressFile, "utf8")) as Record<string, { run_id: string }>)[
-    pairKey(config, seed)
+    pairKey(config, seed, variant)
   ]?.run_id;
   if (!runId) return 0;
   const db = openDb(dbPath(dataDir));
@@ -113,7 +98,7 @@ export function registerExperiment(program: Command): void {
     .option("--preset <name>", `experiment preset: ${Object.keys(PRESETS).join(" | ")}`, "default")
     .option(
       "--configs <list>",
-      `comma-separated configurations (default: all): ${EXPERIMENT_CONFIGS.join(", ")}`,
+      `comma-separated configurations (default: the preset's): ${EXPERIMENT_CONFIGS.join(", ")}`,
       listArg("--configs", EXPERIMENT_CONFIGS),
     )
     .option("--seeds <list>", "comma-separated seeds (default: the preset's)", seedsArg)
@@ -126,7 +111,18 @@ export function registerExperiment(program: Command): void {
       "--warm-model <dir>",
       "use this model folder as the warm start instead of training it (it must come from this preset's world)",
     )
+    .option(
+      "--sweep",
+      "run the preset's update-size sweep (oracle_challenger with each variant's learning rate / minibatch / epochs) and write sweep.md",
+      false,
+    )
+    .option(
+      "--report-only",
+      "run nothing: write the report from the result files present, naming the pairs that have none",
+      false,
+    )
     .option("--json", "print the per-pair results as JSON at the end", false)
+    .option("--variant <label>", "with --sweep: run only this variant (its label in the preset's sweep)")
     .addOption(
       new Option(
         "--pair-only",
@@ -143,6 +139,9 @@ export function registerExperiment(program: Command): void {
           work?: string;
           warmModel?: string;
           json: boolean;
+          sweep: boolean;
+          reportOnly: boolean;
+          variant?: string;
           pairOnly?: boolean;
         },
         cmd: Command,
@@ -150,7 +149,18 @@ export function registerExperiment(program: Command): void {
         const settings = commandConfig(cmd);
         const preset = PRESETS[opts.preset];
         if (!preset) fail(`unknown --preset ${opts.preset}; choose from ${Object.keys(PRESETS).join(", ")}`);
-        const configs = opts.configs ?? [...EXPERIMENT_CONFIGS];
+        const configs: ExperimentConfigName[] = opts.sweep ? ["oracle_challenger"] : (opts.configs ?? preset.configs);
+        if (opts.sweep && preset.sweep.length === 0) fail(`--sweep: preset ${preset.name} has no sweep variants`);
+        // A pair is a configuration, or (with --sweep) a variant of oracle_challenger.
+        const variantOf = (label?: string) => preset.sweep.find((v) => v.label === label);
+        // --variant narrows a sweep to one variant (e.g. to run variants side by side in separate work dirs).
+        const variants: Array<SweepVariant | undefined> = opts.sweep
+          ? opts.variant
+            ? [variantOf(opts.variant)]
+            : preset.sweep
+          : [undefined];
+        if (opts.variant && !variantOf(opts.variant))
+          fail(`--variant ${opts.variant}: not a sweep variant of ${preset.name}`);
         const seeds = opts.seeds ?? preset.seeds;
         const workDir = resolve(opts.work ?? join(settings.dataDir, "experiments", preset.name));
         const outDir = resolve(opts.out ?? join("docs", "experiments", preset.name));
@@ -175,13 +185,18 @@ export function registerExperiment(program: Command): void {
           const ctx = open(prepared.dataDir, prepared.warmModel);
           const bar = new Progress(`experiment ${configs[0]} seed ${seeds[0]}`, null);
           try {
+            const variant = variantOf(opts.variant);
             await runPair({
               ctx,
               preset,
               config: configs[0]!,
+              ...(variant ? { variant } : {}),
               seed: seeds[0]!,
               warmModel: prepared.warmModel,
+              oracleTasks: prepared.oracleTasks,
+              reasonerPairs: prepared.reasonerPairs,
               evalItems: prepared.evalItems,
+              workDir,
               resultsDir,
               progressFile,
               log: (line) => bar.log(`experiment: ${line}`),
@@ -198,74 +213,95 @@ export function registerExperiment(program: Command): void {
         // keeps every run far from its 4 GiB ceiling, and a pair whose process dies is resumed from
         // its last committed iteration by the next attempt.
         const results: PairResult[] = [];
+        const missing: string[] = [];
         // One line per finished pair, with the ETA of the rest at the pace of the pairs run so far.
-        const total = seeds.length * configs.length;
+        const total = seeds.length * configs.length * variants.length;
         let finished = 0;
         let ranSeconds = 0;
         let ran = 0;
         for (const seed of seeds) {
           for (const config of configs) {
-            let done = readPairResult(resultsDir, config, seed);
-            if (done) log(`${config} seed ${seed}: done earlier, kept`);
-            // An attempt that committed new iterations resets the count: only attempts that make no progress give up.
-            let stalled = 0;
-            let reached = committedIteration(prepared.dataDir, progressFile, config, seed);
-            while (!done) {
-              if (stalled >= PAIR_ATTEMPTS)
-                fail(
-                  `${config} seed ${seed}: ${PAIR_ATTEMPTS} attempts in a row made no progress (see the log above); rerun to resume`,
+            for (const v of variants) {
+              const label = v?.label;
+              const name = label ? `${config}@${label}` : config;
+              let done = readPairResult(resultsDir, config, seed, label);
+              if (done) log(`${name} seed ${seed}: done earlier, kept`);
+              else if (opts.reportOnly) {
+                log(`${name} seed ${seed}: no result yet, left out of the report (--report-only)`);
+                missing.push(`${name} seed ${seed}`);
+                continue;
+              }
+              // An attempt that committed new iterations resets the count: only attempts that make no progress give up.
+              let stalled = 0;
+              let reached = committedIteration(prepared.dataDir, progressFile, config, seed, label);
+              while (!done) {
+                if (stalled >= PAIR_ATTEMPTS)
+                  fail(
+                    `${name} seed ${seed}: ${PAIR_ATTEMPTS} attempts in a row made no progress (see the log above); rerun to resume`,
+                  );
+                const child = Bun.spawnSync(
+                  [
+                    process.execPath,
+                    CLI,
+                    "--data-dir",
+                    settings.dataDir,
+                    "--log-level",
+                    settings.logLevel,
+                    "experiment",
+                    "--preset",
+                    preset.name,
+                    "--configs",
+                    config,
+                    "--seeds",
+                    String(seed),
+                    "--out",
+                    outDir,
+                    "--work",
+                    workDir,
+                    ...(opts.warmModel ? ["--warm-model", opts.warmModel] : []),
+                    ...(label ? ["--variant", label] : []),
+                    "--pair-only",
+                  ],
+                  { stdout: "inherit", stderr: "inherit" },
                 );
-              const child = Bun.spawnSync(
-                [
-                  process.execPath,
-                  CLI,
-                  "--data-dir",
-                  settings.dataDir,
-                  "--log-level",
-                  settings.logLevel,
-                  "experiment",
-                  "--preset",
-                  preset.name,
-                  "--configs",
-                  config,
-                  "--seeds",
-                  String(seed),
-                  "--out",
-                  outDir,
-                  "--work",
-                  workDir,
-                  ...(opts.warmModel ? ["--warm-model", opts.warmModel] : []),
-                  "--pair-only",
-                ],
-                { stdout: "inherit", stderr: "inherit" },
-              );
-              done = readPairResult(resultsDir, config, seed);
-              const now = committedIteration(prepared.dataDir, progressFile, config, seed);
-              stalled = now > reached ? 0 : stalled + 1;
-              reached = now;
-              if (!done)
-                log(`${config} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
+                done = readPairResult(resultsDir, config, seed, label);
+                const now = committedIteration(prepared.dataDir, progressFile, config, seed, label);
+                stalled = now > reached ? 0 : stalled + 1;
+                reached = now;
+                if (!done)
+                  log(`${name} seed ${seed}: process ended (exit ${child.exitCode}) at iteration ${now}; resuming`);
+              }
+              results.push(done);
+              finished++;
+              if (done.seconds > 0) {
+                ranSeconds += done.seconds;
+                ran++;
+              }
+              const eta = ran ? ` · ETA ${formatDuration((total - finished) * (ranSeconds / ran))}` : "";
+              log(`${finished}/${total} pairs done (${name} seed ${seed})${eta}`);
             }
-            results.push(done);
-            finished++;
-            if (done.seconds > 0) {
-              ranSeconds += done.seconds;
-              ran++;
-            }
-            const eta = ran ? ` · ETA ${formatDuration((total - finished) * (ranSeconds / ran))}` : "";
-            log(`${finished}/${total} pairs done (${config} seed ${seed})${eta}`);
           }
         }
-        const command = `bun run spice experiment --preset ${preset.name}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
-        await writeReport({
-          outDir,
-          preset,
-          prepared,
-          results,
-          command,
-          tasks: taskExamples(prepared.dataDir, results),
-        });
-        log(`report: ${join(outDir, "report.md")}`);
+        const command = `bun run spice experiment --preset ${preset.name}${opts.sweep ? " --sweep" : ""}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}${opts.reportOnly ? " --report-only" : ""}`;
+        if (opts.sweep) {
+          await writeSweepReport({ outDir, preset, prepared, results, command, missing });
+          log(`sweep table: ${join(outDir, "sweep.md")}`);
+        } else {
+          await writeReport({
+            outDir,
+            preset,
+            prepared,
+            results,
+            command,
+            missing,
+            // The challenger's tasks: self-play configurations only (the oracle's are the world's own).
+            tasks: taskExamples(
+              prepared.dataDir,
+              results.filter((r) => !["sft_more", "oracle_challenger", "no_update"].includes(r.config)),
+            ),
+          });
+          log(`report: ${join(outDir, "report.md")}`);
+        }
         if (opts.json) printJson(results.map(({ metrics: _m, pass_rate_histograms: _h, ...r }) => r));
         // jax-js keeps a worker pool alive: leave explicitly.
         process.exit(0);

@@ -11,6 +11,7 @@ export interface ItemOutcome {
   samples: boolean[];
   greedy: boolean;
   group?: string;
+  answerType?: string;
 }
 
 export interface Scores {
@@ -36,10 +37,14 @@ export function scores(items: readonly ItemOutcome[], k: number): Scores {
 }
 
 /** Scores per group (difficulty, subject), for items that carry one; groups in first-seen order. */
-export function scoresByGroup(items: readonly ItemOutcome[], k: number): Record<string, Scores> {
+export function scoresByGroup(
+  items: readonly ItemOutcome[],
+  k: number,
+  key: (it: ItemOutcome) => string | undefined = (it) => it.group,
+): Record<string, Scores> {
   const groups = Map.groupBy(
-    items.filter((it) => it.group !== undefined),
-    (it) => it.group!,
+    items.filter((it) => key(it) !== undefined),
+    (it) => key(it)!,
   );
   return Object.fromEntries([...groups].map(([g, its]) => [g, scores(its, k)]));
 }

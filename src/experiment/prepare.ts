@@ -1,5 +1,5 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { DEFAULT_LM, ensureModel } from "../../models/index.ts";
 import type { AppContext } from "../context.ts";
 import { corpusSettingsPath, getCorpus, ingestPaths } from "../corpus/index.ts";
@@ -7,7 +7,8 @@ import { parseDataset } from "../eval/dataset.ts";
 import type { EvalItem } from "../eval/dataset.ts";
 import { renderPlain } from "../policy/types.ts";
 import { generateWorld } from "../world/generate.ts";
-import { corpusJsonl, evalJsonl, toJsonl } from "../world/jsonl.ts";
+import { stratifiedSample } from "../eval/stats.ts";
+import { corpusJsonl, evalJsonl, evalRow, toJsonl } from "../world/jsonl.ts";
 import { sftPairs } from "../world/sft-data.ts";
 import { splitWorld } from "../world/split.ts";
 import type { ExperimentPreset, SftStage } from "./presets.ts";
@@ -18,6 +19,10 @@ export interface Prepared {
   /** The supervised warm start every configuration begins from. */
   warmModel: string;
   evalItems: EvalItem[];
+  /** The world's gold training tasks with their documents' ids: the `oracle_tasks` file. */
+  oracleTasks: string;
+  /** Warm-start pairs of the reasoner (gold solutions): `sft_more`'s data. */
+  reasonerPairs: string;
   world: {
     train_documents: number;
     eval_documents: number;
@@ -155,7 +160,13 @@ export async function prepareExperiment(
       .map(({ prompt, completion }) => ({ prompt, completion }));
     writeFileSync(file, toJsonl(rows));
   }
-  const evalItems = parseDataset(evalJsonl(split.eval)).items.slice(0, preset.evalItems);
+  const oracleTasks = join(worldDir, "train-tasks.jsonl");
+  writeFileSync(oracleTasks, toJsonl(split.train.tasks.map((t) => ({ ...evalRow(t), doc_id: t.doc_id }))));
+  const allEval = parseDataset(evalJsonl(split.eval)).items;
+  const evalItems =
+    preset.evalSample === "all"
+      ? allEval
+      : stratifiedSample(allEval, (it) => `${it.answerType}|${it.group ?? ""}`, preset.evalSample, preset.world.seed);
 
   // 2. The corpus. Toy-world documents are templated: near-duplicate curation would reject most of them.
   mkdirSync(dataDir, { recursive: true });
@@ -182,7 +193,7 @@ export async function prepareExperiment(
       cpSync(options.warmModel, warmModel, { recursive: true });
       writeFileSync(
         join(workDir, "sft-summary.json"),
-        JSON.stringify({ supplied: resolve(options.warmModel), stages: [] }, null, 2),
+        JSON.stringify({ supplied: options.warmModel, stages: [] }, null, 2),
       );
     } else {
       const stages = await runSftStages(preset, workDir, ensureModel(dataDir, DEFAULT_LM), sftFiles, log);
@@ -195,6 +206,8 @@ export async function prepareExperiment(
     dataDir,
     warmModel,
     evalItems,
+    oracleTasks,
+    reasonerPairs: sftFiles.reasoner,
     world: {
       train_documents: split.train.documents.length,
       eval_documents: split.eval.documents.length,

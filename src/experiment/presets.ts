@@ -1,5 +1,6 @@
 import type { WorldOptions } from "../world/generate.ts";
 import type { TrainerConfigInput } from "../trainer/config.ts";
+import type { ExperimentConfigName } from "./configs.ts";
 
 /**
  * Experiment presets: the toy world, the warm start and the self-play budget. `ci` exercises every
@@ -20,8 +21,11 @@ export interface ExperimentPreset {
   world: WorldOptions;
   /** Share of documents held out for evaluation (never ingested, never trained on). */
   evalFraction: number;
-  /** Held-out items evaluated (the first N of the eval set, for a bounded eval cost). */
-  evalItems: number;
+  /**
+   * Held-out items evaluated: "all", or a stratified sample of N (each answer type × difficulty
+   * keeps its share; seeded by the world's seed). Every evaluation of a preset scores the same items.
+   */
+  evalSample: number | "all";
   evalK: number;
   evalMaxTokens: number;
   /** Evaluate every N iterations (and at the start and the end). */
@@ -35,14 +39,36 @@ export interface ExperimentPreset {
   /** The trainer configuration every named configuration starts from. */
   trainer: TrainerConfigInput;
   seeds: number[];
+  /** The configurations run when --configs is not given. */
+  configs: ExperimentConfigName[];
+  /** `sft_more`: the step size of its supervised steps (the warm start's last stage's). */
+  sftMoreLr: number;
+  /** `spice experiment --sweep`: `oracle_challenger` with each variant's trainer overrides (docs/experiments.md). */
+  sweep: SweepVariant[];
 }
+
+/** One point of the update-size sweep. */
+export interface SweepVariant {
+  label: string;
+  trainer: TrainerConfigInput;
+}
+
+/** The configurations that bound SPICE and test the guard: the issue's comparison. */
+const MAIN_CONFIGS: ExperimentConfigName[] = [
+  "spice",
+  "spice_guard",
+  "fixed_challenger",
+  "oracle_challenger",
+  "sft_more",
+  "no_update",
+];
 
 export const PRESETS: Record<string, ExperimentPreset> = {
   ci: {
     name: "ci",
     world: { seed: 11, documents: 24 },
     evalFraction: 0.25,
-    evalItems: 6,
+    evalSample: 6,
     evalK: 1,
     evalMaxTokens: 24,
     evalEvery: 1,
@@ -62,35 +88,79 @@ export const PRESETS: Record<string, ExperimentPreset> = {
       checkpoint_every: 1000,
     },
     seeds: [1],
+    configs: MAIN_CONFIGS,
+    sftMoreLr: 2e-3,
+    sweep: [
+      { label: "lr1e-3", trainer: { learning_rate: 1e-3 } },
+      { label: "lr1e-4-mb64", trainer: { learning_rate: 1e-4, learner_minibatch: 64 } },
+    ],
   },
   default: {
     name: "default",
     // The world of `spice world generate --seed 1 --documents 2000` (same split): docs/eval.md's warm start.
     world: { seed: 1, documents: 2000 },
     evalFraction: 0.2,
-    evalItems: 100,
-    evalK: 4,
+    // The whole held-out set (1,123 tasks): greedy pass@1 with a bootstrap interval; avg@1 beside it.
+    evalSample: "all",
+    evalK: 1,
     evalMaxTokens: 96,
-    evalEvery: 5,
+    // At the start (shared by every run) and the end: each evaluation of the whole set costs minutes here.
+    evalEvery: 20,
     sft: [
       { data: "reasoner", steps: 450, batchSize: 16, lr: 3e-3, maxLength: 256 },
       { data: "all", steps: 410, batchSize: 16, lr: 2e-3, maxLength: 640 },
       { data: "challenger", steps: 370, batchSize: 16, lr: 2e-3, maxLength: 640 },
       { data: "all", steps: 70, batchSize: 16, lr: 2e-3, maxLength: 640 },
     ],
+    // Update size from the measured sweep (docs/experiments/sweep/sweep.md).
     trainer: {
       iterations: 20,
       batch_docs: 2,
       challenger_samples: 4,
-      reasoner_rollouts: 4,
+      reasoner_rollouts: 8,
       max_attempts: 8,
+      // The challenger's task JSON needs up to ~150 tokens.
       max_new_tokens: 160,
-      learning_rate: 2e-4,
+      learning_rate: 5e-5,
+      learner_minibatch: 8,
       learner: "embedded",
       checkpoint_every: 1000,
     },
     seeds: [1, 2, 3],
+    configs: MAIN_CONFIGS,
+    sftMoreLr: 2e-3,
+    sweep: [],
   },
+};
+
+/**
+ * The update-size sweep on `oracle_challenger` (`spice experiment --preset sweep --sweep`): step
+ * size × AdamW steps per iteration (minibatch 8 ≈ 4–5 steps over an iteration's trajectories with a
+ * non-zero advantage, 64 = one step). Its own trainer budget, fixed so the table stays comparable.
+ */
+PRESETS.sweep = {
+  ...PRESETS.default!,
+  name: "sweep",
+  evalEvery: 1000,
+  trainer: {
+    iterations: 30,
+    batch_docs: 2,
+    challenger_samples: 4,
+    reasoner_rollouts: 8,
+    max_attempts: 8,
+    max_new_tokens: 96,
+    learning_rate: 2e-5,
+    learner_minibatch: 8,
+    learner: "embedded",
+    checkpoint_every: 1000,
+  },
+  seeds: [1],
+  configs: ["oracle_challenger"],
+  sweep: [
+    { label: "lr2e-5-mb8", trainer: { learning_rate: 2e-5, learner_minibatch: 8 } },
+    { label: "lr5e-5-mb8", trainer: { learning_rate: 5e-5, learner_minibatch: 8 } },
+    { label: "lr3e-4-mb64", trainer: { learning_rate: 3e-4, learner_minibatch: 64 } },
+  ],
 };
 
 /** One long SPICE run from the same warm start, for the issue's "within 60 minutes" budget, on one seed. */
@@ -100,4 +170,5 @@ PRESETS.long = {
   evalEvery: 25,
   trainer: { ...PRESETS.default!.trainer, iterations: 400 },
   seeds: [1],
+  configs: ["spice"],
 };

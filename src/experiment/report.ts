@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { bootstrapMean, type Interval, MCQ_CHANCE, pairedGain } from "../eval/stats.ts";
 import { CONFIG_DESCRIPTIONS, type ExperimentConfigName } from "./configs.ts";
 import { challengerReward, INVALID_PENALTY } from "../spice/rewards.ts";
 import { lineChart, passRateChart, renderPng } from "./plots.ts";
 import type { Prepared } from "./prepare.ts";
-import type { ExperimentPreset } from "./presets.ts";
+import { type ExperimentPreset, PRESETS } from "./presets.ts";
 import type { PairResult } from "./run.ts";
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
@@ -23,10 +24,17 @@ export interface ConfigSummary {
   start: number[];
   end: number[];
   delta: number[];
+  /** The gain's 95% bootstrap interval over items (per item, the mean over seeds of end − start). */
+  gain: Interval | null;
+  /** Per item, the mean over seeds of the final greedy verdict (for comparisons between configurations). */
+  endItems: number[] | null;
   firstPHat: number[];
   lastPHat: number[];
   validRate: number[];
   seconds: number[];
+  cpuSeconds: number[];
+  /** pass@1 per answer type, at the start and (mean over seeds) at the end. */
+  byType: Record<string, { start: number; end: number }>;
 }
 
 /** Mean p̂ over the first / last third of a run's iterations. */
@@ -36,24 +44,75 @@ function pHatEnds(r: PairResult): [number, number] {
   return [mean(ps.slice(0, third)), mean(ps.slice(-third))];
 }
 
+const verdicts = (e: { greedy?: string } | undefined) =>
+  e?.greedy ? [...e.greedy].map((c) => (c === "1" ? 1 : 0)) : null;
+
+/** Per item, the mean over runs of their final verdicts; null when some run has none. */
+function endItemMeans(rs: PairResult[]): number[] | null {
+  const ends = rs.map((r) => verdicts(r.evals.at(-1)));
+  if (ends.some((e) => e === null) || ends.length === 0) return null;
+  return ends[0]!.map((_, i) => mean(ends.map((e) => e![i]!)));
+}
+
 export function summarise(results: PairResult[]): ConfigSummary[] {
-  const byConfig = Map.groupBy(results, (r) => r.config);
-  return [...byConfig.entries()].map(([config, rs]) => ({
-    config,
-    seeds: rs.map((r) => r.seed),
-    start: rs.map((r) => r.evals[0]!.pass_at_1),
-    end: rs.map((r) => r.evals.at(-1)!.pass_at_1),
-    delta: rs.map((r) => r.evals.at(-1)!.pass_at_1 - r.evals[0]!.pass_at_1),
-    firstPHat: rs.map((r) => pHatEnds(r)[0]),
-    lastPHat: rs.map((r) => pHatEnds(r)[1]),
-    validRate: rs.map((r) => mean(r.metrics.map((m) => m["challenger.valid_rate"] ?? 0))),
-    seconds: rs.map((r) => r.seconds),
-  }));
+  const byConfig = Map.groupBy(results, (r) => (r.variant ? `${r.config}@${r.variant}` : r.config));
+  return [...byConfig.values()].map((rs) => {
+    const startItems = verdicts(rs[0]!.evals[0]);
+    const ends = rs.map((r) => verdicts(r.evals.at(-1)));
+    const gain =
+      startItems && ends.every((e) => e !== null && e.length === startItems.length)
+        ? pairedGain(startItems, ends as number[][], { seed: 1 })
+        : null;
+    const types = Object.keys(rs[0]!.evals[0]!.by_answer_type ?? {}).sort();
+    const byType = Object.fromEntries(
+      types.map((t) => [
+        t,
+        {
+          start: rs[0]!.evals[0]!.by_answer_type![t]!,
+          end: mean(rs.map((r) => r.evals.at(-1)!.by_answer_type?.[t] ?? Number.NaN)),
+        },
+      ]),
+    );
+    return {
+      config: rs[0]!.config,
+      seeds: rs.map((r) => r.seed),
+      start: rs.map((r) => r.evals[0]!.pass_at_1),
+      end: rs.map((r) => r.evals.at(-1)!.pass_at_1),
+      delta: rs.map((r) => r.evals.at(-1)!.pass_at_1 - r.evals[0]!.pass_at_1),
+      gain,
+      endItems: endItemMeans(rs),
+      firstPHat: rs.map((r) => pHatEnds(r)[0]),
+      lastPHat: rs.map((r) => pHatEnds(r)[1]),
+      validRate: rs.map((r) => mean(r.metrics.map((m) => m["challenger.valid_rate"] ?? 0))),
+      seconds: rs.map((r) => r.seconds),
+      cpuSeconds: rs.map((r) => r.cpu_seconds ?? Number.NaN),
+      byType,
+    };
+  });
+}
+
+/** An interval in points: "+2.1 [−0.4, +4.6]". */
+const signed = (x: number) => `${x >= 0 ? "+" : "−"}${pts(Math.abs(x))}`;
+export const fmtInterval = (i: Interval) => `${signed(i.mean)} [${signed(i.lo)}, ${signed(i.hi)}]`;
+
+/** What an interval says about "> 0". */
+export function intervalVerdict(i: Interval): "above 0" | "below 0" | "spans 0" {
+  return i.lo > 0 ? "above 0" : i.hi < 0 ? "below 0" : "spans 0";
+}
+
+/** The interval of a − b over items (each the per-item mean over its seeds). */
+function differenceInterval(a: ConfigSummary, b: ConfigSummary): Interval | null {
+  if (!a.endItems || !b.endItems || a.endItems.length !== b.endItems.length) return null;
+  return bootstrapMean(
+    a.endItems.map((x, i) => x - b.endItems![i]!),
+    { seed: 1 },
+  );
 }
 
 /**
- * "holds" when the mean gain of `a` is at least each other's; a difference smaller than the seeds'
- * spread is flagged, so that noise is not read as an ordering.
+ * "holds" when `a` ends at least as high as each other configuration, judged by the 95% interval of
+ * the per-item difference of final verdicts: above 0 holds, below 0 does not, spanning 0 is not
+ * distinguishable from noise.
  */
 function ordering(
   summaries: ConfigSummary[],
@@ -61,14 +120,21 @@ function ordering(
   others: ExperimentConfigName[],
   label: string,
 ): string | null {
-  const sa = summaries.find((s) => s.config === a);
+  const sa = summaries.find((s) => s.config === a && !s.config.includes("@"));
   const so = others.map((o) => summaries.find((s) => s.config === o)).filter((s): s is ConfigSummary => !!s);
   if (!sa || so.length === 0) return null;
-  const holds = so.every((s) => mean(sa.delta) >= mean(s.delta));
-  const spread = Math.max(sd(sa.delta), ...so.map((s) => sd(s.delta)));
-  const withinNoise = so.every((s) => Math.abs(mean(sa.delta) - mean(s.delta)) <= spread);
-  const detail = [sa, ...so].map((s) => `${s.config} ${pm(s.delta)}`).join(", ");
-  return `- ${label}: **${holds ? "holds" : "does not hold"}**${withinNoise ? " (every difference within one standard deviation: not distinguishable from noise)" : ""} (gain in held-out pass@1, points: ${detail}).`;
+  const parts = so.map((s) => {
+    const d = differenceInterval(sa, s);
+    if (!d) return `${a} − ${s.config}: ${pts(mean(sa.end) - mean(s.end))} points (no per-item verdicts)`;
+    return `${a} − ${s.config}: ${fmtInterval(d)} points, ${intervalVerdict(d)}`;
+  });
+  const ds = so.map((s) => differenceInterval(sa, s));
+  const verdict = ds.every((d) => d && d.lo > 0)
+    ? "holds"
+    : ds.some((d) => d && d.hi < 0)
+      ? "does not hold"
+      : "not distinguishable from noise";
+  return `- ${label}: **${verdict}** (final held-out pass@1, 95% interval over items: ${parts.join("; ")}).`;
 }
 
 /** What the challenger wrote: a few valid tasks of a run, with the reasoner's pass rate on them. */
@@ -87,6 +153,8 @@ export async function writeReport(args: {
   prepared: Prepared;
   results: PairResult[];
   command: string;
+  /** Pairs with no result (a --report-only report written before they completed). */
+  missing?: string[];
   /** Valid tasks sampled from the runs, and the share of valid tasks some rollout answered as the gold. */
   tasks?: {
     examples: TaskExample[];
@@ -105,9 +173,18 @@ export async function writeReport(args: {
     `Made by \`${args.command}\` on ${new Date().toISOString().slice(0, 10)}. Every number below comes from that run; the per-run JSON is in \`results/\`.`,
     "",
   );
+  if (args.missing?.length)
+    lines.push(
+      `**Incomplete**: ${args.missing.length} planned run(s) had not completed when this report was written and are left out: ${args.missing.join(", ")}.`,
+      "",
+    );
   lines.push("## Setup", "");
+  const evaluated =
+    prepared.evalItems.length === prepared.world.eval_tasks
+      ? `all ${prepared.evalItems.length} are evaluated`
+      : `a stratified sample of ${prepared.evalItems.length} is evaluated (each answer type × difficulty keeps its share)`;
   lines.push(
-    `- Toy world (seed ${preset.world.seed}): ${prepared.world.train_documents} training documents (the corpus), ${prepared.world.eval_documents} held-out documents whose ${prepared.world.eval_tasks} tasks form the evaluation set (the first ${prepared.evalItems.length} are evaluated; ${prepared.world.dropped_duplicates} held-out tasks dropped as duplicates of training questions).`,
+    `- Toy world (seed ${preset.world.seed}): ${prepared.world.train_documents} training documents (the corpus), ${prepared.world.eval_documents} held-out documents whose ${prepared.world.eval_tasks} tasks form the evaluation set (${evaluated}; ${prepared.world.dropped_duplicates} held-out tasks dropped as duplicates of training questions).`,
   );
   const stages = preset.sft.map((st, i) => {
     const done = prepared.sft.stages[i];
@@ -121,22 +198,50 @@ export async function writeReport(args: {
   for (const st of stages) lines.push(`  ${st}`);
   const t = preset.trainer;
   lines.push(
-    `- Self-play per run: ${t.iterations} iterations, B ${t.batch_docs}, G ${t.challenger_samples}, K ${t.reasoner_rollouts}, max_attempts ${t.max_attempts}, max_new_tokens ${t.max_new_tokens}, lr ${t.learning_rate}, embedded Dr. GRPO learner.`,
+    `- Self-play per run: ${t.iterations} iterations, B ${t.batch_docs}, G ${t.challenger_samples}, K ${t.reasoner_rollouts}, max_attempts ${t.max_attempts}, max_new_tokens ${t.max_new_tokens}, lr ${t.learning_rate}, minibatch ${t.learner_minibatch ?? 8} (AdamW steps per iteration = trajectories ÷ minibatch), epochs ${t.learner_epochs ?? 1}, embedded Dr. GRPO learner.`,
   );
   lines.push(
-    `- Evaluation: greedy pass@1 on the held-out set (avg@${preset.evalK} also stored), at the start, every ${preset.evalEvery} iterations and at the end. Seeds: ${[...new Set(results.map((r) => r.seed))].join(", ")}.`,
+    "- Update size (learning rate, minibatch): measured on `oracle_challenger` in the sweep ([sweep.md](../sweep/sweep.md)).",
+  );
+  lines.push(
+    `- \`sft_more\`: ${t.iterations} supervised steps of ${(t.batch_docs ?? 2) * (t.challenger_samples ?? 4) * (t.reasoner_rollouts ?? 4)} gold solutions each (as many sequences as one RL iteration's rollouts), lr ${preset.sftMoreLr}. \`no_update\`: the oracle loop with the rollout-only learner (weights never change: its gain is 0 by construction, and its row shows the evaluation's own interval).`,
+  );
+  lines.push(
+    `- Evaluation: greedy pass@1 on the held-out items (avg@${preset.evalK} also stored), at the start, every ${preset.evalEvery} iterations and at the end. Intervals are 95% percentile bootstraps over items (2,000 resamples, seeded); a gain's interval is over the per-item difference (final verdict averaged over seeds, minus the warm start's). Seeds: ${[...new Set(results.map((r) => r.seed))].join(", ")}.`,
     "",
   );
   lines.push("## Results", "");
-  lines.push("Held-out pass@1 in percent, mean ± standard deviation over seeds.", "");
   lines.push(
-    "| configuration | seeds | start | end | gain (points) | mean p̂ first → last third | challenger valid rate | minutes/run |",
+    "Held-out pass@1 in percent. *start* is the warm start (with its 95% interval over items); *end* is the mean ± standard deviation over seeds; *gain* is the mean over seeds with its 95% interval over items.",
+    "",
   );
-  lines.push("|---|---|---|---|---|---|---|---|");
+  lines.push(
+    "| configuration | seeds | start [95% CI] | end (mean ± sd over seeds) | gain, points [95% CI] | verdict | mean p̂ first → last third | challenger valid rate | wall min/run | CPU min/run |",
+  );
+  lines.push("|---|---|---|---|---|---|---|---|---|---|");
+  const startCi = results[0]?.evals[0]?.ci95;
   for (const s of summaries) {
+    const gain = s.gain ? fmtInterval(s.gain) : pm(s.delta);
+    const verdict = s.gain ? `gain ${intervalVerdict(s.gain)}` : "–";
     lines.push(
-      `| ${s.config} — ${CONFIG_DESCRIPTIONS[s.config]} | ${s.seeds.length} | ${pm(s.start)} | ${pm(s.end)} | ${pm(s.delta)} | ${p2(mean(s.firstPHat))} → ${p2(mean(s.lastPHat))} | ${mean(s.validRate).toFixed(2)} | ${(mean(s.seconds) / 60).toFixed(1)} |`,
+      `| ${s.config} — ${CONFIG_DESCRIPTIONS[s.config]} | ${s.seeds.length} | ${pts(mean(s.start))}${startCi ? ` [${pts(startCi[0])}, ${pts(startCi[1])}]` : ""} | ${pm(s.end)} | ${gain} | ${verdict} | ${p2(mean(s.firstPHat))} → ${p2(mean(s.lastPHat))} | ${mean(s.validRate).toFixed(2)} | ${(mean(s.seconds) / 60).toFixed(1)} | ${Number.isFinite(mean(s.cpuSeconds)) ? (mean(s.cpuSeconds) / 60).toFixed(1) : "–"} |`,
     );
+  }
+  const types = [...new Set(summaries.flatMap((s) => Object.keys(s.byType)))];
+  if (types.length) {
+    lines.push("", "### By answer type", "");
+    lines.push(
+      `pass@1 in percent, start → end (mean over seeds). MCQ has four options: guessing scores ${pts(MCQ_CHANCE)}%.`,
+      "",
+    );
+    lines.push(
+      `| configuration | ${types.map((ty) => (ty === "MCQ" ? `MCQ (chance ${pts(MCQ_CHANCE)})` : ty)).join(" | ")} |`,
+    );
+    lines.push(`|---|${types.map(() => "---").join("|")}|`);
+    for (const s of summaries)
+      lines.push(
+        `| ${s.config} | ${types.map((ty) => (s.byType[ty] ? `${pts(s.byType[ty]!.start)} → ${pts(s.byType[ty]!.end)}` : "–")).join(" | ")} |`,
+      );
   }
   const rewardOrder = ordering(
     summaries,
@@ -147,9 +252,12 @@ export async function writeReport(args: {
   const corpusOrder = ordering(summaries, "spice", ["no_corpus"], "with corpus ≥ without corpus");
   const coevo = ordering(summaries, "spice", ["fixed_challenger"], "co-evolving challenger ≥ fixed challenger");
   const mix = ordering(summaries, "spice", ["mcq_only", "free_form_only"], "MCQ + free-form ≥ either alone");
-  const orderings = [rewardOrder, corpusOrder, coevo, mix].filter((l): l is string => l !== null);
-  if (orderings.length) lines.push("", "## The paper's orderings, checked here", "", ...orderings);
-  const silent = summaries.filter((s) => mean(s.validRate) < 0.05);
+  const guard = ordering(summaries, "spice_guard", ["spice"], "the collapse guard helps (spice_guard ≥ spice)");
+  const oracle = ordering(summaries, "oracle_challenger", ["sft_more"], "RL on gold tasks ≥ the same budget of SFT");
+  const orderings = [rewardOrder, corpusOrder, coevo, mix, guard, oracle].filter((l): l is string => l !== null);
+  if (orderings.length) lines.push("", "## Orderings, judged by intervals", "", ...orderings);
+  // Configurations with a challenger that barely wrote a valid task (sft_more has no challenger).
+  const silent = summaries.filter((s) => s.config !== "sft_more" && mean(s.validRate) < 0.05);
   if (silent.length) {
     lines.push(
       "",
@@ -181,15 +289,31 @@ export async function writeReport(args: {
             "",
           ]
         : []),
-      "Format-valid is not answerable: a 0.25 M-parameter challenger writes garbled questions with arbitrary gold answers, so the reasoner's rewards mostly grade agreement with noise. The paper's base models (3B–8B) write coherent, document-grounded tasks from the start; here that precondition fails, which is the likeliest reason the reasoner loses held-out accuracy under self-play.",
+      "Format-valid is not answerable: a 0.25 M-parameter challenger writes garbled questions with arbitrary gold answers, so the reasoner's rewards mostly grade agreement with noise. The paper's base models (3B–8B) write coherent, document-grounded tasks from the start; here that precondition fails. `oracle_challenger` isolates it: the same reasoner update with the world's own tasks.",
     );
   }
-  const spice = summaries.find((s) => s.config === "spice");
-  if (spice) {
-    lines.push("", "## Targets", "");
-    lines.push(
-      `- SPICE lifts held-out pass@1 by ≥ 10 points over the warm start: **${mean(spice.delta) >= 0.1 ? "met" : "not met"}** (${pm(spice.delta)} points).`,
+  const find = (c: ExperimentConfigName) => summaries.find((s) => s.config === c);
+  const spice = find("spice");
+  const oracleS = find("oracle_challenger");
+  const fixed = find("fixed_challenger");
+  const targetLines: string[] = [];
+  const cpu = (s: ConfigSummary) =>
+    Number.isFinite(mean(s.cpuSeconds)) ? `${(mean(s.cpuSeconds) / 60).toFixed(1)} CPU-min per run` : "";
+  if (oracleS?.gain)
+    targetLines.push(
+      `- \`oracle_challenger\` RL ≥ +10 points over the warm start: **${oracleS.gain.mean >= 0.1 ? "met" : "not met"}** (${fmtInterval(oracleS.gain)} points, ${oracleS.seeds.length} seed(s), ${cpu(oracleS)}).`,
     );
+  if (spice?.gain)
+    targetLines.push(
+      `- SPICE ≥ +5 points with the 95% interval above 0: **${spice.gain.mean >= 0.05 && spice.gain.lo > 0 ? "met" : "not met"}** (${fmtInterval(spice.gain)} points, ${spice.seeds.length} seed(s), ${cpu(spice)}).`,
+    );
+  if (spice && fixed) {
+    const d = differenceInterval(spice, fixed);
+    targetLines.push(
+      `- SPICE ≥ the frozen challenger: **${d ? (d.mean >= 0 ? "met" : "not met") : mean(spice.end) >= mean(fixed.end) ? "met" : "not met"}**${d && intervalVerdict(d) === "spans 0" ? " on the point estimate; the interval spans 0, so not distinguishable from noise" : ""} (${d ? `final pass@1 difference ${fmtInterval(d)} points, interval ${intervalVerdict(d)}` : `${pts(mean(spice.end))} vs ${pts(mean(fixed.end))}`}).`,
+    );
+  }
+  if (spice) {
     const [first, last] = [mean(spice.firstPHat), mean(spice.lastPHat)];
     const toward =
       Number.isFinite(first) && Number.isFinite(last)
@@ -197,8 +321,9 @@ export async function writeReport(args: {
           ? "yes"
           : "no"
         : "not measurable (no valid task)";
-    lines.push(`- The challenger's mean p̂ moves toward 0.5: **${toward}** (${p2(first)} → ${p2(last)}).`);
+    targetLines.push(`- The challenger's mean p̂ moves toward 0.5: **${toward}** (${p2(first)} → ${p2(last)}).`);
   }
+  if (targetLines.length) lines.push("", "## Targets", "", ...targetLines);
 
   // Plots.
   const series = (pick: (r: PairResult) => Array<{ iteration: number; value: number }>) =>
@@ -236,5 +361,68 @@ export async function writeReport(args: {
   for (const [file] of plots) lines.push(`![${file.replace(".png", "")}](plots/${file})`, "");
   const md = lines.join("\n");
   writeFileSync(join(outDir, "report.md"), md);
+  return md;
+}
+
+/**
+ * The update-size sweep's table (`spice experiment --sweep`): `oracle_challenger` with each variant's
+ * learning rate, minibatch and epochs, its gain with the 95% interval over items, and its cost.
+ */
+export async function writeSweepReport(args: {
+  outDir: string;
+  preset: ExperimentPreset;
+  prepared: Prepared;
+  results: PairResult[];
+  command: string;
+  missing?: string[];
+}): Promise<string> {
+  const { outDir, preset, prepared, results } = args;
+  mkdirSync(join(outDir, "plots"), { recursive: true });
+  const t = preset.trainer;
+  const rollouts = (t.batch_docs ?? 2) * (t.challenger_samples ?? 4) * (t.reasoner_rollouts ?? 4);
+  const lines: string[] = [
+    `# Update-size sweep on \`oracle_challenger\`: preset \`${preset.name}\``,
+    "",
+    `Made by \`${args.command}\` on ${new Date().toISOString().slice(0, 10)}; the per-run JSON is in \`results/\`.`,
+    "",
+    `Each row is reasoner RL from the warm start with the world's gold tasks as the challenger (a perfect challenger): ${t.iterations} iterations of B ${t.batch_docs} documents × G ${t.challenger_samples} tasks × K ${t.reasoner_rollouts} rollouts (${rollouts} rollouts per iteration, max_new_tokens ${t.max_new_tokens}). Evaluated on ${prepared.evalItems.length} held-out items (greedy pass@1); the gain's 95% interval is a bootstrap over items. AdamW steps per iteration ≈ trajectories with a non-zero advantage ÷ minibatch × epochs.`,
+    "",
+    ...(args.missing?.length ? [`**Incomplete**: no result yet for ${args.missing.join(", ")}.`, ""] : []),
+    "| variant | learning rate | minibatch | epochs | start | end | gain, points [95% CI] | verdict | learner steps/iter | wall min | CPU min |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of results) {
+    const o = { ...t, ...(r.overrides ?? {}) } as Record<string, unknown>;
+    const start = verdicts(r.evals[0]);
+    const end = verdicts(r.evals.at(-1));
+    const gain = start && end ? pairedGain(start, [end], { seed: 1 }) : null;
+    const steps = mean(r.metrics.map((m) => m["learner.steps"] ?? 0));
+    lines.push(
+      `| ${r.variant ?? r.config} | ${o.learning_rate} | ${o.learner_minibatch ?? 8} | ${o.learner_epochs ?? 1} | ${pts(r.evals[0]!.pass_at_1)} | ${pts(r.evals.at(-1)!.pass_at_1)} | ${gain ? fmtInterval(gain) : "–"} | ${gain ? intervalVerdict(gain) : "–"} | ${steps.toFixed(1)} | ${(r.seconds / 60).toFixed(1)} | ${r.cpu_seconds !== undefined ? (r.cpu_seconds / 60).toFixed(1) : "–"} |`,
+    );
+  }
+  const scored = results.map((r) => {
+    const start = verdicts(r.evals[0]);
+    const end = verdicts(r.evals.at(-1));
+    return { r, gain: start && end ? pairedGain(start, [end], { seed: 1 }) : null };
+  });
+  const best = scored.filter((x) => x.gain).sort((a, b) => b.gain!.mean - a.gain!.mean)[0];
+  if (best) {
+    const o = { ...t, ...(best.r.overrides ?? {}) } as Record<string, unknown>;
+    lines.push(
+      "",
+      `Largest measured gain: \`${best.r.variant}\` (${fmtInterval(best.gain!)} points): learning rate ${o.learning_rate}, minibatch ${o.learner_minibatch ?? 8}. The \`default\` preset's trainer uses learning rate ${PRESETS.default!.trainer.learning_rate} and minibatch ${PRESETS.default!.trainer.learner_minibatch ?? 8}.`,
+    );
+  }
+  const accuracy = results.flatMap((r) =>
+    r.evals.map((e) => ({ config: r.variant ?? r.config, iteration: e.iteration, value: e.pass_at_1 })),
+  );
+  writeFileSync(
+    join(outDir, "plots", "sweep_accuracy.png"),
+    await renderPng(lineChart("Held-out pass@1 (greedy) per sweep variant", "pass@1", accuracy)),
+  );
+  lines.push("", "![sweep accuracy](plots/sweep_accuracy.png)", "");
+  const md = lines.join("\n");
+  writeFileSync(join(outDir, "sweep.md"), md);
   return md;
 }

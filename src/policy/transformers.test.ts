@@ -37,6 +37,27 @@ describe("TransformersPolicy", () => {
     expect(batched[0]!.promptTokenIds!.length).toBeGreaterThan(0);
   });
 
+  test("finished rows leaving the batch change no row's tokens", async () => {
+    // A stop string ends rows at different steps, so the batch
+    // shrinks as it goes. Every row must decode exactly as it does in a batch of its own.
+    const opts = { n: 4, temperature: 1, maxTokens: 24, seed: 9, stop: ["e"] };
+    const batched = await policy.generate([prompts[1]!, prompts[2]!], opts);
+    const alone = await TransformersPolicy.load(dir, { maxBatch: 1, maxWaitMs: 0 });
+    try {
+      const single = await alone.generate([prompts[1]!, prompts[2]!], opts);
+      const rows = (r: typeof batched) => r.flatMap((g) => g.completions);
+      expect(rows(batched).map((c) => c.tokenIds)).toEqual(rows(single).map((c) => c.tokenIds));
+      const lengths = new Set(rows(batched).map((c) => c.tokenIds!.length));
+      expect(lengths.size).toBeGreaterThan(1); // rows did finish at different steps
+      for (const [i, c] of rows(batched).entries())
+        for (const [k, lp] of c.logprobs!.entries())
+          expect(Math.abs(lp - rows(single)[i]!.logprobs![k]!)).toBeLessThan(1e-4);
+      expect(alone.batchSizes.every((b) => b === 1)).toBe(true);
+    } finally {
+      await alone.close();
+    }
+  });
+
   test("seeded sampling repeats; another seed differs", async () => {
     const opts = { n: 4, temperature: 1, topP: 0.9, maxTokens: 16, seed: 42 };
     const a = await policy.generate(prompts, opts);

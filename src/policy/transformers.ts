@@ -47,6 +47,12 @@ export interface TransformersPolicyOptions {
   maxBatch?: number;
   /** How long the first queued request waits for company before its batch starts. */
   maxWaitMs?: number;
+  /**
+   * onnxruntime's intra-op threads. Default: 1 for a small model (weights under 64 MB), whose
+   * operators are too small to split (extra threads only spin: half the CPU time on the built
+   * tiny model, bench/eval.ts), else onnxruntime's default (one per core). 0 asks for that default.
+   */
+  threads?: number;
 }
 
 interface Row {
@@ -196,6 +202,14 @@ function floatData(t: ort.Tensor): Float32Array {
   throw new PolicyError("bad_response", `unsupported logits type ${t.type}`);
 }
 
+const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
+
+/** The session options for a weights file: see `TransformersPolicyOptions.threads`. */
+function threadOptions(weightsPath: string, threads: number | undefined): ort.InferenceSession.SessionOptions {
+  const n = threads ?? (existsSync(weightsPath) && statSync(weightsPath).size < SMALL_MODEL_BYTES ? 1 : 0);
+  return n === 0 ? {} : { intraOpNumThreads: n, interOpNumThreads: 1 };
+}
+
 export class TransformersPolicy implements Policy {
   readonly info: PolicyInfo;
   private current: Lease;
@@ -226,8 +240,11 @@ export class TransformersPolicy implements Policy {
     this.eosIds = new Set(eos);
     this.padId = tokenizer.pad_token_id ?? eos[0] ?? 0;
     const device = options.device ?? "cpu";
-    this.sessionOptions = { executionProviders: [device === "auto" ? "cpu" : device] };
     this.weightsPath = weightsFile(dir, config, options.dtype);
+    this.sessionOptions = {
+      executionProviders: [device === "auto" ? "cpu" : device],
+      ...threadOptions(this.weightsPath, options.threads),
+    };
     this.maxTokenChars = readMaxTokenChars(dir);
     this.queue = new BatchQueue({ maxBatch: options.maxBatch ?? 32, maxWaitMs: options.maxWaitMs ?? 10 }, (rows) =>
       this.runBatch(rows),
@@ -239,9 +256,11 @@ export class TransformersPolicy implements Policy {
     const path = resolve(dir);
     const tokenizer = await AutoTokenizer.from_pretrained(path);
     const device = options.device ?? "cpu";
+    const config = JSON.parse(readFileSync(join(path, "config.json"), "utf8")) as Record<string, unknown>;
     const model = await AutoModelForCausalLM.from_pretrained(path, {
       device,
       ...(options.dtype ? { dtype: options.dtype } : {}),
+      session_options: threadOptions(weightsFile(path, config, options.dtype), options.threads),
     }).catch((err: Error) => {
       // onnxruntime-node's CUDA provider ships only through an install-time download: say so plainly.
       if (device !== "cpu" && device !== "auto") {
@@ -505,7 +524,9 @@ export class TransformersPolicy implements Policy {
     let active = rows.map((_, b) => b);
     let past: Record<string, ort.Tensor> = {};
     for (let step = 0; ; step++) {
-      const staying = active.filter((b) => !rows[b]!.signal?.aborted);
+      // Rows whose caller went away, and rows that finished, leave the batch (and its cache): a batch
+      // then costs what its unfinished rows cost, not rows × its longest row.
+      const staying = active.filter((b) => !rows[b]!.signal?.aborted && !out[b]!.finish);
       if (staying.length < active.length) {
         const kept = dropRows(past, active, staying);
         if (kept) {

@@ -185,3 +185,63 @@ describe("one self-play iteration", () => {
     ).rejects.toThrow();
   });
 });
+
+describe("beyond the paper: the collapse guard and the oracle challenger", () => {
+  test("with task_guard, a short question is rejected (ρ, no rollouts) and the others are scored as before", async () => {
+    const out = await runSelfPlayIteration(
+      { policy: scripted(), documents: docs() },
+      { ...settings, taskGuard: true },
+      { runId: "r", iteration: 1, seed: 5 },
+    );
+    for (const seg of out.segments) {
+      const mcq = seg.tasks[2]!;
+      expect(mcq.valid).toBe(false);
+      expect(mcq.reason).toMatch(/^guard: question has 5 words/);
+      expect(mcq.reward).toBe(-0.1);
+      expect(mcq.rollouts).toEqual([]);
+      // The two free-form tasks (8+ words, gold not in the question) pass: p̂ 0.5 and 0.25, the sibling is invalid but 0 < p̂ < 1.
+      expect(seg.tasks.slice(0, 2).map((t) => [t.valid, t.passRate, t.reward])).toEqual([
+        [true, 0.5, challengerReward(0.5)],
+        [true, 0.25, challengerReward(0.25)],
+      ]);
+    }
+    // Without the guard the same MCQ is valid at p̂ = 1 (the reward hole the guard closes).
+    const plain = await runSelfPlayIteration({ policy: scripted(), documents: docs() }, settings, {
+      runId: "r",
+      iteration: 1,
+      seed: 5,
+    });
+    expect(plain.segments[0]!.tasks[2]!.valid).toBe(true);
+    expect(plain.segments[0]!.tasks[2]!.reward).toBeGreaterThan(-0.1);
+  });
+
+  test("an oracle replaces the challenger: its tasks are solved and scored, and no challenger step is trained", async () => {
+    const policy = scripted();
+    const asked: string[] = [];
+    const out = await runSelfPlayIteration(
+      {
+        policy,
+        documents: docs(),
+        oracle: (doc, count) => {
+          asked.push(doc.id);
+          return Array.from({ length: count }, (_, i) => ({
+            valid: true,
+            taskType: "free_form" as const,
+            question: `How many apples in case ${i % 2} of doc ${doc.id}?`,
+            answer: "12",
+            answerType: "Integer" as const,
+          }));
+        },
+      },
+      settings,
+      { runId: "r", iteration: 1, seed: 5 },
+    );
+    expect(asked).toEqual(["a", "b"]);
+    for (const seg of out.segments) {
+      expect(seg.tasks.map((t) => t.passRate)).toEqual([0.5, 0.25, 0.5, 0.25]);
+      expect(seg.tasks.every((t) => t.raw === "")).toBe(true);
+    }
+    expect(out.groups.some((g) => g.role === "challenger")).toBe(false);
+    expect(out.groups.filter((g) => g.role === "reasoner")).toHaveLength(8);
+  });
+});

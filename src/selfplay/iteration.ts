@@ -1,4 +1,4 @@
-import { runChallengerPhase } from "./challenger-phase.ts";
+import { guardChallenge, oracleChallenges, runChallengerPhase } from "./challenger-phase.ts";
 import { drawDocuments } from "./documents.ts";
 import { generatedTokens, iterationMetrics } from "./metrics.ts";
 import { solveTasks, validTasks, verifyRollouts } from "./reasoner-phase.ts";
@@ -26,7 +26,12 @@ export async function runSelfPlayIteration(
 
   const docs = await t.phase("corpus", () => drawDocuments(deps.documents, s));
   const challengerPolicy = deps.challenger ?? deps.policy;
-  const challenges = await t.phase("challenger", () => runChallengerPhase(challengerPolicy, docs, s, args));
+  const drawn = await t.phase("challenger", async () =>
+    deps.oracle
+      ? oracleChallenges(deps.oracle, docs, s, args.seed)
+      : runChallengerPhase(challengerPolicy, docs, s, args),
+  );
+  const challenges = s.taskGuard ? drawn.map(guardChallenge) : drawn;
   checkAbort();
   const tasks = validTasks(challenges);
   const solved = tasks.length
@@ -45,7 +50,8 @@ export async function runSelfPlayIteration(
     iteration: args.iteration,
     reward: s.reward,
     reasonerRollouts: s.reasonerRollouts,
-    trainChallenger: !deps.challenger,
+    trainChallenger: !deps.challenger && !deps.oracle,
+    guard: s.taskGuard ?? false,
   });
   const tokens = generatedTokens(slots);
   const metrics = iterationMetrics(segments, { reasonerRollouts: s.reasonerRollouts, tokens, seconds: t.seconds });

@@ -2,6 +2,7 @@ import type { ChallengeResult, Step } from "../roles/challenge.ts";
 import { passRate, type RolloutScore } from "../spice/reasoner.ts";
 import { challengerOutputReward, drGrpoAdvantages, reasonerReward, type RewardFunction } from "../spice/rewards.ts";
 import type { PolicyVersion } from "../policy/types.ts";
+import { guardRewards } from "../spice/guard.ts";
 import type { PolicyVersionRecord, ScoredGroup } from "../spice/scored-group.ts";
 import type { RolloutRecord, SegmentRecord, TaskRecord } from "./record.ts";
 
@@ -34,6 +35,8 @@ export interface ScoreSettings {
   reasonerRollouts: number;
   /** False with a fixed challenger: another model, whose outputs are scored and stored but never trained on. */
   trainChallenger: boolean;
+  /** The collapse guard's reward cap (src/spice/guard.ts `guardRewards`); off by default. */
+  guard?: boolean;
 }
 
 /** A completion's policy version as records and exports carry it (snake_case); null when the backend gave none. */
@@ -115,7 +118,14 @@ function scoreSlot(
     const rollouts = draw.rollouts[i];
     return rollouts ? passRate(rollouts.map((ro) => ro.verdict)) : null;
   });
-  const rewards = group.map((sample, i) => challengerOutputReward(sample.result.valid, passRates[i]!, o.reward));
+  const raw = group.map((sample, i) => challengerOutputReward(sample.result.valid, passRates[i]!, o.reward));
+  const rewards = o.guard
+    ? guardRewards(
+        raw,
+        group.map((sample) => sample.result.valid),
+        passRates,
+      )
+    : raw;
   const advantages = drGrpoAdvantages(rewards);
   const groups: UnnumberedGroup[] = [];
   const tasks = group.map((sample, i): TaskRecord => {

@@ -92,6 +92,40 @@ const TRAINER_CONFIG_SHAPE = {
     .default("embedded")
     .describe("embedded = jax-js Dr. GRPO updates in process; rollout-only = write scored groups as JSON Lines"),
   learning_rate: z.number().positive().max(1).default(1e-3).describe("learner step size (paper: 1e-6 for 4B models)"),
+  learner_minibatch: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .default(8)
+    .describe("embedded learner: trajectories per AdamW step (an update with more takes several steps)"),
+  learner_epochs: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(1)
+    .describe("embedded learner: passes over each iteration's trajectories"),
+  clip_eps: z
+    .number()
+    .gt(0)
+    .max(10)
+    .default(0.2)
+    .describe("embedded learner: PPO ratio clip against the behaviour log-probs (acts once a batch is reused)"),
+  task_guard: z
+    .boolean()
+    .default(false)
+    .describe(
+      "beyond the paper: reject tasks with a short question or their numeric gold in the question, and cap p̂ ∈ {0,1} at ρ beside invalid siblings",
+    ),
+  oracle_tasks: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe(
+      "baseline: JSON Lines of gold tasks {doc_id, question, answer, answer_type, options?}; the drawn document's gold tasks replace the challenger",
+    ),
   checkpoint_every: z.number().int().min(1).default(10).describe("keep a checkpoint every N iterations"),
   keep_checkpoints: z.number().int().min(1).default(3).describe("how many kept checkpoints to retain"),
   rollout_path: z

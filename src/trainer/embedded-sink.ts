@@ -13,6 +13,10 @@ export interface EmbeddedSinkOptions {
   learningRate: number;
   /** L in the Dr. GRPO constant: the run's max_new_tokens. */
   maxGenLength: number;
+  /** Trajectories per AdamW step, passes per update, PPO clip (trainer keys learner_minibatch, learner_epochs, clip_eps). */
+  minibatch?: number;
+  epochs?: number;
+  clipEps?: number;
   /** Receives the new weights after every update: the serving policy's hot swap. */
   swap?: (onnx: Uint8Array) => Promise<void>;
 }
@@ -39,7 +43,14 @@ export class EmbeddedSink implements LearnerSink {
   private learnerOptions() {
     // jax-js's wasm heap only grows, and every new (rows, length) shape compiles and allocates anew:
     // minibatches of 8 and lengths rounded up to 128 keep a long run to a few shapes under its 4 GiB.
-    return { maxGenLength: this.o.maxGenLength, microBatch: 8, lengthBucket: 128, adamw: { lr: this.o.learningRate } };
+    return {
+      maxGenLength: this.o.maxGenLength,
+      microBatch: this.o.minibatch ?? 8,
+      epochs: this.o.epochs ?? 1,
+      clipEps: this.o.clipEps ?? 0.2,
+      lengthBucket: 128,
+      adamw: { lr: this.o.learningRate },
+    };
   }
 
   private fresh(): EmbeddedLearner {

@@ -7,6 +7,7 @@ import { runSelfPlayIteration, type DocumentSource, type SelfPlaySettings } from
 import type { TrainerConfig } from "./config.ts";
 import { EmbeddedSink } from "./embedded-sink.ts";
 import type { RunFactory } from "./runner.ts";
+import { loadOracle } from "./oracle.ts";
 import { resolveRolloutPath, TrainerSetupError } from "./setup.ts";
 import { RolloutFileSink, type LearnerSink } from "./sink.ts";
 
@@ -94,6 +95,8 @@ export function createRunFactory(ctx: AppContext): RunFactory {
     const policy = await getPolicy(ctx);
     const challenger = config.challenger_policy ? await fixedChallenger(config.challenger_policy, ctx) : undefined;
     const docs = config.use_corpus ? await corpusSource(ctx, config, resume?.samplerState ?? null) : null;
+    if (config.oracle_tasks && !docs) throw new TrainerSetupError("oracle_tasks needs the corpus (use_corpus true)");
+    const oracle = config.oracle_tasks ? await loadOracle(config.oracle_tasks) : undefined;
     const dir = runDir(ctx.config.dataDir, runId);
 
     let sink: LearnerSink;
@@ -107,6 +110,9 @@ export function createRunFactory(ctx: AppContext): RunFactory {
         runDir: dir,
         learningRate: config.learning_rate,
         maxGenLength: config.max_new_tokens,
+        minibatch: config.learner_minibatch,
+        epochs: config.learner_epochs,
+        clipEps: config.clip_eps,
         swap,
       });
     } else {
@@ -130,7 +136,11 @@ export function createRunFactory(ctx: AppContext): RunFactory {
       tied: { corpusHash: docs?.hash ?? null, modelHash: (await policy.weightsHash?.()) ?? null },
       engine: {
         runIteration: (args) =>
-          runSelfPlayIteration({ policy, challenger, documents: docs?.source ?? null }, settings, args),
+          runSelfPlayIteration(
+            { policy, challenger, documents: docs?.source ?? null, ...(oracle ? { oracle } : {}) },
+            settings,
+            args,
+          ),
         close: async () => {
           await challenger?.close();
         },
@@ -152,5 +162,6 @@ export function selfPlaySettings(config: TrainerConfig): SelfPlaySettings {
     temperature: config.temperature,
     topP: config.top_p,
     maxNewTokens: config.max_new_tokens,
+    taskGuard: config.task_guard,
   };
 }

@@ -65,7 +65,57 @@ describe("spice experiment (ci preset)", () => {
     } finally {
       t.cleanup();
     }
-  }, 180_000);
+  }, 600_000);
+
+  test("the baselines, the guard and the sweep run at the ci preset", async () => {
+    const t = tempDir();
+    try {
+      const out = join(t.dir, "out");
+      const spice = (...args: string[]) =>
+        Bun.spawnSync(
+          ["bun", join(REPO_ROOT, "src/cli/main.ts"), "experiment", "--preset", "ci", "--out", out, ...args],
+          {
+            env: { ...process.env, SPICE_DATA_DIR: t.dir, SPICE_LOG_LEVEL: "warn" },
+          },
+        );
+      const r = spice("--configs", "oracle_challenger,sft_more,no_update,spice_guard", "--json");
+      expect(r.exitCode).toBe(0);
+      const results = JSON.parse(r.stdout.toString()) as Array<{
+        config: string;
+        cpu_seconds: number;
+        evals: { iteration: number; pass_at_1: number; greedy: string; ci95: [number, number] }[];
+      }>;
+      expect(results.map((x) => x.config)).toEqual(["oracle_challenger", "sft_more", "no_update", "spice_guard"]);
+      for (const x of results) {
+        expect(x.evals.map((e) => e.iteration)).toEqual([0, 1, 2]);
+        expect(x.cpu_seconds).toBeGreaterThan(0);
+        for (const e of x.evals) {
+          expect(e.greedy).toMatch(/^[01]{6}$/); // the ci preset's 6-item stratified sample
+          expect(e.ci95[0]).toBeLessThanOrEqual(e.pass_at_1);
+        }
+      }
+      // The oracle's tasks are the world's: every one is valid, and the run trains the reasoner only.
+      const oracle = JSON.parse(readFileSync(join(out, "results", "oracle_challenger__s1.json"), "utf8"));
+      for (const m of oracle.metrics) expect(m["challenger.valid_rate"]).toBe(1);
+      // no_update never changes the weights: the final verdicts are the warm start's.
+      const still = results.find((x) => x.config === "no_update")!;
+      expect(still.evals.at(-1)!.greedy).toBe(still.evals[0]!.greedy);
+      const report = readFileSync(join(out, "report.md"), "utf8");
+      expect(report).toContain("| oracle_challenger — baseline");
+      expect(report).toContain("| spice_guard — SPICE + the collapse guard");
+      expect(report).toContain("### By answer type");
+      expect(report).toContain("RL on gold tasks ≥ the same budget of SFT");
+
+      const sw = spice("--sweep");
+      expect(sw.exitCode).toBe(0);
+      const table = readFileSync(join(out, "sweep.md"), "utf8");
+      expect(table).toContain("| lr1e-3 | 0.001 | 8 | 1 |");
+      expect(table).toContain("| lr1e-4-mb64 | 0.0001 | 64 | 1 |");
+      expect(existsSync(join(out, "results", "oracle_challenger@lr1e-4-mb64__s1.json"))).toBe(true);
+    } finally {
+      t.cleanup();
+    }
+  }, 600_000);
 
   test("bad flags exit 2 with one line", () => {
     const r = Bun.spawnSync(["bun", join(REPO_ROOT, "src/cli/main.ts"), "experiment", "--configs", "spice,bogus"]);
