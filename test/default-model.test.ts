@@ -8,30 +8,13 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
-import { REPO_ROOT, tempDir } from "./helpers.ts";
+import { REPO_ROOT, tempDir, waitForUrl } from "./helpers.ts";
 
 setDefaultTimeout(120_000);
 const CLI = join(REPO_ROOT, "src/cli/main.ts");
 const data = tempDir("spice-default-");
 let server: ReturnType<typeof Bun.spawn>;
 let url = "";
-
-async function waitForUrl(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  let seen = "";
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-    const m = /serving on (http:\/\/\S+)/.exec(seen);
-    if (m) {
-      reader.releaseLock();
-      return m[1]!;
-    }
-  }
-  throw new Error(`server did not start: ${seen}`);
-}
 
 const post = async (path: string, body: unknown) => {
   const res = await fetch(`${url}${path}`, {

@@ -24,3 +24,21 @@ export function testContext(flags: ConfigFlags = {}): AppContext & { dataDir: st
 }
 
 export const REPO_ROOT = join(import.meta.dir, "..");
+
+/** Read a `spice serve` process's stderr until its "serving on URL" line; the URL. */
+export async function waitForUrl(stream: ReadableStream<Uint8Array>, timeoutMs = 30_000): Promise<string> {
+  const reader = stream.getReader();
+  let seen = "";
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+    const m = /serving on (http:\/\/\S+)/.exec(seen);
+    if (m) {
+      reader.releaseLock();
+      return m[1]!;
+    }
+  }
+  throw new Error(`server did not start: ${seen}`);
+}

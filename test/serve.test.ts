@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { REPO_ROOT, tempDir } from "./helpers.ts";
+import { REPO_ROOT, tempDir, waitForUrl } from "./helpers.ts";
 
 const CLI = join(REPO_ROOT, "src/cli/main.ts");
 
@@ -24,24 +24,6 @@ async function runToEnd(args: string[], env: Record<string, string> = {}) {
     p.exited,
   ]);
   return { stdout, stderr, code };
-}
-
-/** Read stderr until the "serving on URL" line appears. */
-async function waitForUrl(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  let seen = "";
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-    const m = /serving on (http:\/\/\S+)/.exec(seen);
-    if (m) {
-      reader.releaseLock();
-      return m[1]!;
-    }
-  }
-  throw new Error(`server did not start: ${seen}`);
 }
 
 describe("spice serve (real process, loopback HTTP)", () => {

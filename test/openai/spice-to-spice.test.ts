@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ScoredGroupSchema } from "../../src/spice/scored-group.ts";
-import { REPO_ROOT, tempDir } from "../helpers.ts";
+import { REPO_ROOT, tempDir, waitForUrl } from "../helpers.ts";
 
 /**
  * spice → spice: one `spice serve` process serves the committed warm-start model as an OpenAI-compatible
@@ -21,23 +21,6 @@ const clientDir = join(tmp.dir, "client");
 const env = { ...process.env, SPICE_LOG_LEVEL: "warn", SPICE_POLICY_URL: "", SPICE_MODEL: "" };
 let server: ReturnType<typeof Bun.spawn> | null = null;
 let url = "";
-
-async function waitForUrl(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  let seen = "";
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-    const m = /serving on (http:\/\/\S+)/.exec(seen);
-    if (m) {
-      reader.releaseLock();
-      return m[1]!;
-    }
-  }
-  throw new Error(`server did not start: ${seen}`);
-}
 
 /** The client side: another toolkit process whose policy is the server above. */
 async function client(...args: string[]) {
