@@ -91,7 +91,12 @@ const TRAINER_CONFIG_SHAPE = {
     .enum(["embedded", "rollout-only"])
     .default("embedded")
     .describe("embedded = jax-js Dr. GRPO updates in process; rollout-only = write scored groups as JSON Lines"),
-  learning_rate: z.number().positive().max(1).default(1e-3).describe("learner step size (paper: 1e-6 for 4B models)"),
+  learning_rate: z
+    .number()
+    .positive()
+    .max(1)
+    .default(5e-5)
+    .describe("learner step size (the oracle sweep's best for the built models; paper: 1e-6 for 4B models)"),
   learner_minibatch: z
     .number()
     .int()
