@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { DEFAULT_POLICY } from "../../models/index.ts";
 import { createApp } from "../../src/app.ts";
 import { getPolicy } from "../../src/policy/index.ts";
 import type { TransformersPolicy } from "../../src/policy/transformers.ts";
@@ -27,7 +28,8 @@ afterAll(async () => {
   await ctx.close();
 });
 
-const MODEL = "spice-lm-tiny";
+// The default policy (the committed trained model) serves under its folder name.
+const MODEL = DEFAULT_POLICY;
 /** vLLM's extra field, which the client passes through untyped. */
 const asIds = { return_tokens_as_token_ids: true } as Record<string, unknown>;
 const idsOf = (tokens: string[]) => tokens.map((t) => Number(/^token_id:(\d+)$/.exec(t)![1]));
