@@ -5,7 +5,7 @@ import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../../models/index.ts"
 import { createApp } from "../../src/app.ts";
 import { startFakeOpenAI } from "../../test/fakes/openai-server.ts";
 import { tempDir, testContext } from "../../test/helpers.ts";
-import { arithmeticScript } from "../../test/trainer/fixtures.ts";
+import { arithmeticScript, fakeServerConfig } from "../../test/trainer/fixtures.ts";
 
 const fake = startFakeOpenAI();
 const outside = tempDir("spice-outside-");
@@ -33,16 +33,7 @@ const post = (path: string, body?: unknown) =>
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 
-const CONFIG = {
-  iterations: 2,
-  batch_docs: 1,
-  challenger_samples: 3,
-  reasoner_rollouts: 2,
-  max_attempts: 3,
-  use_corpus: false,
-  learner: "rollout-only",
-  max_new_tokens: 200,
-};
+const CONFIG = fakeServerConfig({ iterations: 2 });
 
 describe("/v1/trainer", () => {
   test("idle status before any run", async () => {

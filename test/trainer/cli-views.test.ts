@@ -3,22 +3,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeOpenAI } from "../fakes/openai-server.ts";
 import { REPO_ROOT, tempDir } from "../helpers.ts";
-import { arithmeticScript } from "./fixtures.ts";
+import { arithmeticScript, fakeServerConfig } from "./fixtures.ts";
 
 /** What a person reads: `spice train`'s lines, `spice train status`, `spice runs`, `spice train plot`. */
 const fake = startFakeOpenAI();
 fake.setReply((prompt, choice) => arithmeticScript(prompt, { sample: choice }));
 const t = tempDir();
-const CONFIG = {
-  iterations: 3,
-  batch_docs: 1,
-  challenger_samples: 3,
-  reasoner_rollouts: 2,
-  max_attempts: 3,
-  use_corpus: false,
-  learner: "rollout-only",
-  max_new_tokens: 200,
-};
+const CONFIG = fakeServerConfig({ iterations: 3 });
 const env = { ...process.env, SPICE_DATA_DIR: t.dir, SPICE_POLICY_URL: fake.url, SPICE_LOG_LEVEL: "info" };
 async function spice(...args: string[]) {
   const p = Bun.spawn(["bun", join(REPO_ROOT, "src/cli/main.ts"), ...args], { env, stdout: "pipe", stderr: "pipe" });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ScoredGroupSchema } from "../../src/spice/scored-group.ts";
 import { startFakeOpenAI } from "../fakes/openai-server.ts";
 import { REPO_ROOT, tempDir } from "../helpers.ts";
-import { arithmeticScript } from "./fixtures.ts";
+import { arithmeticScript, fakeServerConfig } from "./fixtures.ts";
 
 /**
  * The daemon against real processes: `spice train` over HTTP to a fake OpenAI-compatible server,
@@ -16,16 +16,7 @@ fake.setReply((prompt, choice) => arithmeticScript(prompt, { sample: choice }));
 afterAll(() => fake.stop());
 
 const ITERATIONS = 4;
-const CONFIG = {
-  iterations: ITERATIONS,
-  batch_docs: 2,
-  challenger_samples: 3,
-  reasoner_rollouts: 2,
-  max_attempts: 3,
-  use_corpus: false,
-  learner: "rollout-only",
-  max_new_tokens: 200,
-};
+const CONFIG = fakeServerConfig({ iterations: ITERATIONS, batch_docs: 2 });
 
 function setup() {
   const t = tempDir();

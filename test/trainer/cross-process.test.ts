@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeOpenAI } from "../fakes/openai-server.ts";
 import { REPO_ROOT, tempDir } from "../helpers.ts";
-import { arithmeticScript } from "./fixtures.ts";
+import { arithmeticScript, fakeServerConfig } from "./fixtures.ts";
 
 /**
  * One trainer per data dir across real processes: `spice train` (daemon or foreground) and `spice serve`
@@ -16,16 +16,7 @@ fake.setReply((prompt, choice) => arithmeticScript(prompt, { sample: choice }));
 afterAll(() => fake.stop());
 
 const CLI = join(REPO_ROOT, "src/cli/main.ts");
-const CONFIG = {
-  iterations: 400,
-  batch_docs: 1,
-  challenger_samples: 3,
-  reasoner_rollouts: 2,
-  max_attempts: 3,
-  use_corpus: false,
-  learner: "rollout-only",
-  max_new_tokens: 200,
-};
+const CONFIG = fakeServerConfig({ iterations: 400 });
 
 function setup() {
   const t = tempDir();

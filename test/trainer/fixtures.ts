@@ -74,3 +74,20 @@ export function scriptedFactory(
     };
   };
 }
+
+/**
+ * A trainer configuration (JSON, as a file or an HTTP body) for runs against the fake OpenAI server answering
+ * `arithmeticScript`: rollout-only, no corpus, one small group per document.
+ */
+export function fakeServerConfig(over: TrainerConfigInput = {}): TrainerConfigInput {
+  return {
+    batch_docs: 1,
+    challenger_samples: 3,
+    reasoner_rollouts: 2,
+    max_attempts: 3,
+    use_corpus: false,
+    learner: "rollout-only",
+    max_new_tokens: 200,
+    ...over,
+  };
+}
