@@ -63,12 +63,13 @@ describe("a read-only data dir", () => {
   });
 
   test("read-only commands work: corpus stats, train status", async () => {
+    // Each check names the command's output, so a failure on a CI machine says why without a rerun.
     const stats = await run(ro, data.dir, ["corpus", "stats", "--json"]);
-    expect(stats.stderr).toBe("");
-    expect(stats.code).toBe(0);
+    expect(stats.stderr, `corpus stats wrote to stderr: ${stats.stderr}`).toBe("");
+    expect(stats.code, `corpus stats exited ${stats.code}: ${stats.stderr}`).toBe(0);
     expect(JSON.parse(stats.stdout)).toMatchObject({ documents: 2, segments: 2 });
     const status = await run(ro, data.dir, ["train", "status", "--json"]);
-    expect(status.code).toBe(0);
+    expect(status.code, `train status exited ${status.code}: ${status.stderr}${status.stdout}`).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ pid: null, runs: 0 });
   });
 

@@ -58,6 +58,25 @@ describe("TransformersPolicy", () => {
     }
   });
 
+  test("samples of one prompt share its prefill, and decode as they would without it", async () => {
+    const opts = { n: 5, temperature: 1, maxTokens: 16, seed: 3 };
+    const before = policy.prefillRows;
+    const shared = await policy.generate([prompts[0]!, prompts[1]!], opts);
+    expect(policy.prefillRows - before).toBe(2); // 10 rows, 2 distinct prompts
+    const alone = await TransformersPolicy.load(dir, { maxBatch: 1, maxWaitMs: 0 });
+    try {
+      const single = await alone.generate([prompts[0]!, prompts[1]!], opts);
+      expect(alone.prefillRows).toBe(10);
+      const rows = (r: typeof shared) => r.flatMap((g) => g.completions);
+      expect(rows(shared).map((c) => c.tokenIds)).toEqual(rows(single).map((c) => c.tokenIds));
+      for (const [i, c] of rows(shared).entries())
+        for (const [k, lp] of c.logprobs!.entries())
+          expect(Math.abs(lp - rows(single)[i]!.logprobs![k]!)).toBeLessThan(1e-4);
+    } finally {
+      await alone.close();
+    }
+  });
+
   test("seeded sampling repeats; another seed differs", async () => {
     const opts = { n: 4, temperature: 1, topP: 0.9, maxTokens: 16, seed: 42 };
     const a = await policy.generate(prompts, opts);

@@ -222,6 +222,7 @@ export class TransformersPolicy implements Policy {
   private hash: Promise<string> | null = null;
   private swaps = 0;
   private steps = 0;
+  private prefilled = 0;
   /** Most input characters one token covers (from tokenizer.json); null when no cheap bound holds. */
   private readonly maxTokenChars: number | null;
 
@@ -290,6 +291,11 @@ export class TransformersPolicy implements Policy {
   /** Forward passes (prefill or one decoding step of a batch) run so far; tests of cancellation read it. */
   get decodeSteps(): number {
     return this.steps;
+  }
+
+  /** Rows the prefills have run so far: one per distinct prompt of a batch (its samples share it). */
+  get prefillRows(): number {
+    return this.prefilled;
   }
 
   render(prompt: Prompt): string {
@@ -470,9 +476,11 @@ export class TransformersPolicy implements Policy {
   /**
    * Left-padded batched decoding with the KV cache; each row stops at its own EOS, stop string or length.
    * A row whose signal fired leaves the batch before the next step (its cache rows are dropped), so a
-   * gone caller costs nothing more; the loop ends when no row is left.
+   * gone caller costs nothing more; the loop ends when no row is left. Rows with the same prompt share
+   * one prefill: its cache is copied to each of them, so K samples of a question cost one prompt's
+   * forward pass, not K (the prompt is most of the tokens an answer's rows see).
    */
-  private async decodeBatch(session: RawSession, rows: Row[]): Promise<Completion[]> {
+  private async decodeBatch(session: RawSession, rows: Row[], shared = true): Promise<Completion[]> {
     const B = rows.length;
     const L = Math.max(...rows.map((r) => r.promptIds.length));
     const capacity = L + Math.max(...rows.map((r) => r.maxTokens)) + 1;
@@ -539,13 +547,20 @@ export class TransformersPolicy implements Policy {
       }
       if (active.length === 0 || active.every((b) => out[b]!.finish)) break;
       const A = active.length;
+      // The prefill runs each distinct prompt once (an item's K samples and its greedy answer share one):
+      // `fed` are the batch rows the model sees, `source[i]` the one active row i reads its logits from.
+      const prefill = step === 0 && shared ? sharePrefill(rows, active) : null;
+      const fed = prefill?.fed ?? active;
+      const source = prefill?.source ?? null;
+      const F = fed.length;
+      if (step === 0) this.prefilled += F;
       const feeds: Record<string, ort.Tensor> =
         step === 0
           ? {
-              ...emptyCache(A),
+              ...emptyCache(F),
               input_ids: int64(
-                active.flatMap((b) => padded[b]!.ids),
-                [A, L],
+                fed.flatMap((b) => padded[b]!.ids),
+                [F, L],
               ),
             }
           : {
@@ -555,15 +570,15 @@ export class TransformersPolicy implements Policy {
                 [A, 1],
               ),
             };
-      const mask = new BigInt64Array(A * width);
-      for (const [i, b] of active.entries()) mask.set(padded[b]!.mask.subarray(0, width), i * width);
-      feeds.attention_mask = new ort.Tensor("int64", mask, [A, width]);
+      const mask = new BigInt64Array(F * width);
+      for (const [i, b] of fed.entries()) mask.set(padded[b]!.mask.subarray(0, width), i * width);
+      feeds.attention_mask = new ort.Tensor("int64", mask, [F, width]);
       if (wants("position_ids"))
         feeds.position_ids =
           step === 0
             ? int64(
-                active.flatMap((b) => padded[b]!.pos),
-                [A, L],
+                fed.flatMap((b) => padded[b]!.pos),
+                [F, L],
               )
             : int64(
                 active.map((b) => nextPos[b]! - 1),
@@ -587,7 +602,7 @@ export class TransformersPolicy implements Policy {
         const o = out[b]!;
         last[b] = this.padId;
         if (o.finish) return;
-        logSoftmax(data, (i * S! + S! - 1) * V!, V!, lp);
+        logSoftmax(data, ((source ? source[i]! : i) * S! + S! - 1) * V!, V!, lp);
         const token = sampleToken(lp, r, () => rngs[b]!.next(), scratch);
         last[b] = token;
         o.tokens.push(token);
@@ -603,6 +618,14 @@ export class TransformersPolicy implements Policy {
       past = {};
       for (const name of session.outputNames) {
         if (name.startsWith("present")) past[name.replace(/^present/, "past_key_values")] = result[name]!;
+      }
+      if (source) {
+        const expanded = gatherRows(past, source);
+        if (!expanded) {
+          // A cache whose first axis is not the batch cannot be copied row by row: redo this decode unshared.
+          return this.decodeBatch(session, rows, false);
+        }
+        past = expanded;
       }
       for (const b of active) {
         padded[b]!.mask[width] = 1n;
@@ -652,20 +675,54 @@ function dropRows(
   to: readonly number[],
 ): Record<string, ort.Tensor> | null {
   const at = new Map(from.map((b, i) => [b, i]));
-  const kept: Record<string, ort.Tensor> = {};
+  return gatherRows(
+    past,
+    to.map((b) => at.get(b)!),
+    from.length,
+  );
+}
+
+/**
+ * A cache whose row i is row `source[i]` of `past` (rows may repeat: a shared prefill fans out); null when
+ * a tensor's first axis is not the batch (`batch` rows, when known).
+ */
+function gatherRows(
+  past: Record<string, ort.Tensor>,
+  source: readonly number[],
+  batch?: number,
+): Record<string, ort.Tensor> | null {
+  const out: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(past)) {
-    const [batch, ...rest] = t.dims as number[];
-    if (batch !== from.length) return null;
+    const [first, ...rest] = t.dims as number[];
+    if (first === undefined || (batch !== undefined && first !== batch) || source.some((j) => j >= first)) return null;
     const stride = rest.reduce((a, d) => a * d, 1);
     const src = t.data as Float32Array | Uint16Array;
-    const data = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(to.length * stride);
-    to.forEach((b, i) => {
-      const j = at.get(b)!;
+    const data = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(source.length * stride);
+    source.forEach((j, i) => {
       data.set(src.subarray(j * stride, (j + 1) * stride), i * stride);
     });
-    kept[name] = new ort.Tensor(t.type as "float32", data as Float32Array, [to.length, ...rest]);
+    out[name] = new ort.Tensor(t.type as "float32", data as Float32Array, [source.length, ...rest]);
   }
-  return kept;
+  return out;
+}
+
+/**
+ * The prefill's batch: the first active row of each distinct prompt (`fed`), and for each active row the
+ * position in `fed` of the row whose prompt it shares (`source`); null when no two rows share a prompt.
+ */
+function sharePrefill(rows: readonly Row[], active: readonly number[]): { fed: number[]; source: number[] } | null {
+  const at = new Map<string, number>();
+  const fed: number[] = [];
+  const source = active.map((b) => {
+    const key = rows[b]!.promptIds.join(",");
+    let i = at.get(key);
+    if (i === undefined) {
+      i = fed.push(b) - 1;
+      at.set(key, i);
+    }
+    return i;
+  });
+  return fed.length < active.length ? { fed, source } : null;
 }
 
 /** One row's decoding so far; `emitted` counts streamed characters, `sent` streamed tokens. */
