@@ -92,7 +92,7 @@ export const PRESETS: Record<string, ExperimentPreset> = {
     sftMoreLr: 2e-3,
     sweep: [
       { label: "lr1e-3", trainer: { learning_rate: 1e-3 } },
-      { label: "lr1e-4-mb64", trainer: { learning_rate: 1e-4, learner_minibatch: 64 } },
+      { label: "lr1e-4-mb64", trainer: { learning_rate: 1e-4, learner_minibatch: 64, iterations: 1 } },
     ],
   },
   default: {
@@ -111,6 +111,11 @@ export const PRESETS: Record<string, ExperimentPreset> = {
       { data: "all", steps: 410, batchSize: 16, lr: 2e-3, maxLength: 640 },
       { data: "challenger", steps: 370, batchSize: 16, lr: 2e-3, maxLength: 640 },
       { data: "all", steps: 70, batchSize: 16, lr: 2e-3, maxLength: 640 },
+      // Stages 1–4 left the reasoner under-trained (19% held-out pass@1; 300 more steps on reasoner pairs
+      // reach 34%): a longer reasoner stage, then the challenger's again, then a short mixed stage.
+      { data: "reasoner", steps: 600, batchSize: 16, lr: 1e-3, maxLength: 256 },
+      { data: "challenger", steps: 400, batchSize: 16, lr: 1e-3, maxLength: 640 },
+      { data: "all", steps: 150, batchSize: 16, lr: 5e-4, maxLength: 640 },
     ],
     // Update size from the measured sweep (docs/experiments/sweep/sweep.md).
     trainer: {
@@ -128,7 +133,7 @@ export const PRESETS: Record<string, ExperimentPreset> = {
     },
     seeds: [1, 2, 3],
     configs: MAIN_CONFIGS,
-    sftMoreLr: 2e-3,
+    sftMoreLr: 5e-4,
     sweep: [],
   },
 };
@@ -160,6 +165,20 @@ PRESETS.sweep = {
     { label: "lr2e-5-mb8", trainer: { learning_rate: 2e-5, learner_minibatch: 8 } },
     { label: "lr5e-5-mb8", trainer: { learning_rate: 5e-5, learner_minibatch: 8 } },
     { label: "lr3e-4-mb64", trainer: { learning_rate: 3e-4, learner_minibatch: 64 } },
+    { label: "lr1e-4-mb8", trainer: { learning_rate: 1e-4, learner_minibatch: 8 } },
+    { label: "lr5e-5-mb32", trainer: { learning_rate: 5e-5, learner_minibatch: 32 } },
+    // Two passes over each iteration's trajectories: the second is clipped against the behaviour log-probs (PPO).
+    {
+      label: "lr5e-5-mb8-ep2-clip0.2",
+      trainer: { learning_rate: 5e-5, learner_minibatch: 8, learner_epochs: 2, clip_eps: 0.2 },
+    },
+    // A fresh AdamW's first steps move every weight by the full step size: warm up before a larger one.
+    { label: "lr2e-4-mb8-warm50", trainer: { learning_rate: 2e-4, learner_minibatch: 8, lr_warmup_steps: 50 } },
+    // 4× the tasks per iteration: each AdamW step averages 32 trajectories instead of 8.
+    {
+      label: "b8-lr1e-4-mb32-warm20",
+      trainer: { batch_docs: 8, learning_rate: 1e-4, learner_minibatch: 32, lr_warmup_steps: 20 },
+    },
   ],
 };
 
@@ -174,4 +193,11 @@ PRESETS.long = {
   trainer: { ...PRESETS.default!.trainer, iterations: 300 },
   seeds: [1],
   configs: ["oracle_challenger", "spice", "fixed_challenger"],
+  // Larger updates need larger batches: 4× the documents per iteration, one AdamW step per ~64 trajectories.
+  sweep: [
+    {
+      label: "b8-lr2e-4-mb64",
+      trainer: { iterations: 100, batch_docs: 8, learning_rate: 2e-4, learner_minibatch: 64 },
+    },
+  ],
 };

@@ -21,6 +21,12 @@ export type LearnerOptions = {
   epochs?: number;
   /** PPO ratio clip ε; it only matters once a batch is reused (epochs > 1 or several minibatches). */
   clipEps?: number;
+  /**
+   * Linear step-size warm-up over the first N optimizer steps (0: none). A fresh AdamW's first steps move
+   * every weight by about the full step size whatever its gradient (the moments are one sample): on the
+   * noisy gradients of a few RL groups, a warm-up keeps them small until the moments mean something.
+   */
+  warmupSteps?: number;
   /** Sequence lengths are rounded up to a multiple of this so few programs are compiled. */
   lengthBucket?: number;
   /** Fallback tokenizer for groups that carry text only (no token ids). */
@@ -47,6 +53,7 @@ export class EmbeddedLearner implements Learner {
       microBatch: opts.microBatch ?? 16,
       epochs: opts.epochs ?? 1,
       clipEps: opts.clipEps ?? 0.2,
+      warmupSteps: opts.warmupSteps ?? 0,
       lengthBucket: opts.lengthBucket ?? 32,
       tokenize: opts.tokenize,
     };
@@ -91,7 +98,11 @@ export class EmbeddedLearner implements Learner {
     let steps = 0;
     for (let e = 0; e < this.o.epochs; e++) {
       for (let i = 0; i < packed.length; i++) {
-        const r = await this.state.apply(this.pgStep, this.pgBatch(packed[i]!, reuse ? oldLp[i]!.ref : null));
+        const r = await this.state.apply(
+          this.pgStep,
+          this.pgBatch(packed[i]!, reuse ? oldLp[i]!.ref : null),
+          warmupScale(this.state.step + 1, this.o.warmupSteps),
+        );
         lossSum += r.loss;
         gradNorm = r.gradNorm;
         steps++;
@@ -177,4 +188,9 @@ export class EmbeddedLearner implements Learner {
     );
     return lp.blockUntilReady();
   }
+}
+
+/** The step-size factor of 1-based step `step` under a linear warm-up of `steps` steps (1 once it is over). */
+export function warmupScale(step: number, steps: number): number {
+  return steps > 0 ? Math.min(1, step / steps) : 1;
 }

@@ -3,7 +3,7 @@
 import { beforeAll, expect, test } from "bun:test";
 import { init, jit, numpy as np } from "@jax-js/jax";
 import { DEFAULT_ADAMW } from "./adamw.ts";
-import { EmbeddedLearner } from "./learner.ts";
+import { EmbeddedLearner, warmupScale } from "./learner.ts";
 import { createRng } from "../prng.ts";
 import { forward, type GptConfig, initHostParams, type Params, toDevice } from "./model.ts";
 import { parseSftJsonl, runSft, sftRows } from "./sft.ts";
@@ -107,4 +107,50 @@ test("SFT on a tiny text lowers its loss; prompt tokens carry no loss", async ()
   const tail = losses.slice(-3).reduce((a, b) => a + b) / 3;
   expect(head).toBeGreaterThan(3.5); // ≈ ln 64 at initialisation
   expect(tail).toBeLessThan(0.6 * head);
+});
+
+test("lr warm-up: the first step moves the weights 1/N as far; warmupScale rises linearly to 1", async () => {
+  expect([1, 5, 10, 11].map((s) => warmupScale(s, 10))).toEqual([0.1, 0.5, 1, 1]);
+  expect(warmupScale(1, 0)).toBe(1);
+  const cfg: GptConfig = { vocabSize: 16, nPositions: 16, dModel: 16, nLayer: 1, nHead: 2 };
+  const host = initHostParams(cfg, 5);
+  const group: ScoredGroup = {
+    run: "toy",
+    iteration: 0,
+    role: "reasoner",
+    group: 0,
+    prompt: "",
+    completions: ["a", "b"],
+    rewards: [1, 0],
+    advantages: [0.5, -0.5],
+    token_ids: [
+      [7, 7, 3],
+      [2, 9, 4],
+    ],
+    logprobs: null,
+    prompt_token_ids: [1, 2],
+  };
+  // The largest change of any weight after one update (AdamW's first step is about the step size everywhere).
+  const moved = async (warmupSteps: number) => {
+    const learner = EmbeddedLearner.fromHost(new Uint8Array(), cfg, host, {
+      maxGenLength: 3,
+      lengthBucket: 8,
+      adamw: { lr: 1e-2, weightDecay: 0 },
+      warmupSteps,
+    });
+    await learner.update([group]);
+    const after = await learner.hostParams();
+    learner.dispose();
+    let most = 0;
+    for (const [k, w] of after)
+      w.data.forEach((x, i) => {
+        most = Math.max(most, Math.abs(x - host.get(k)!.data[i]!));
+      });
+    return most;
+  };
+  const plain = await moved(0);
+  const warm = await moved(10);
+  expect(plain).toBeGreaterThan(5e-3);
+  expect(warm / plain).toBeGreaterThan(0.08);
+  expect(warm / plain).toBeLessThan(0.12);
 });

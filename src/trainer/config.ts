@@ -117,6 +117,15 @@ const TRAINER_CONFIG_SHAPE = {
     .max(10)
     .default(0.2)
     .describe("embedded learner: PPO ratio clip against the behaviour log-probs (acts once a batch is reused)"),
+  lr_warmup_steps: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(0)
+    .describe(
+      "embedded learner: AdamW steps over which the step size rises linearly to learning_rate (0: constant, as in the paper)",
+    ),
   task_guard: z
     .boolean()
     .default(false)

@@ -17,6 +17,8 @@ export interface EmbeddedSinkOptions {
   minibatch?: number;
   epochs?: number;
   clipEps?: number;
+  /** AdamW steps of linear step-size warm-up (trainer key lr_warmup_steps; 0: none). */
+  warmupSteps?: number;
   /** Receives the new weights after every update: the serving policy's hot swap. */
   swap?: (onnx: Uint8Array) => Promise<void>;
 }
@@ -48,6 +50,7 @@ export class EmbeddedSink implements LearnerSink {
       microBatch: this.o.minibatch ?? 8,
       epochs: this.o.epochs ?? 1,
       clipEps: this.o.clipEps ?? 0.2,
+      warmupSteps: this.o.warmupSteps ?? 0,
       lengthBucket: 128,
       adamw: { lr: this.o.learningRate },
     };

@@ -113,6 +113,7 @@ export function createRunFactory(ctx: AppContext): RunFactory {
         minibatch: config.learner_minibatch,
         epochs: config.learner_epochs,
         clipEps: config.clip_eps,
+        warmupSteps: config.lr_warmup_steps,
         swap,
       });
     } else {

@@ -109,8 +109,9 @@ describe("spice experiment (ci preset)", () => {
       const sw = spice("--sweep");
       expect(sw.exitCode).toBe(0);
       const table = readFileSync(join(out, "sweep.md"), "utf8");
-      expect(table).toContain("| lr1e-3 | 0.001 | 8 | 1 |");
-      expect(table).toContain("| lr1e-4-mb64 | 0.0001 | 64 | 1 |");
+      // iterations | B | learning rate | minibatch | epochs | clip | warm-up: the preset's, or the variant's own.
+      expect(table).toContain("| lr1e-3 | 2 | 1 | 0.001 | 8 | 1 | 0.2 | 0 |");
+      expect(table).toContain("| lr1e-4-mb64 | 1 | 1 | 0.0001 | 64 | 1 | 0.2 | 0 |");
       expect(existsSync(join(out, "results", "oracle_challenger@lr1e-4-mb64__s1.json"))).toBe(true);
     } finally {
       t.cleanup();
