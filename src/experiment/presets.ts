@@ -128,6 +128,9 @@ export const PRESETS: Record<string, ExperimentPreset> = {
       max_new_tokens: 160,
       learning_rate: 5e-5,
       learner_minibatch: 8,
+      // Two passes per iteration, the second clipped to the behaviour log-probs: the sweep's best row.
+      learner_epochs: 2,
+      clip_eps: 0.2,
       learner: "embedded",
       checkpoint_every: 1000,
     },
