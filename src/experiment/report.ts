@@ -409,9 +409,10 @@ export async function writeSweepReport(args: {
   const best = scored.filter((x) => x.gain).sort((a, b) => b.gain!.mean - a.gain!.mean)[0];
   if (best) {
     const o = { ...t, ...(best.r.overrides ?? {}) } as Record<string, unknown>;
+    const d = PRESETS.default!.trainer;
     lines.push(
       "",
-      `Largest measured gain: \`${best.r.variant}\` (${fmtInterval(best.gain!)} points): learning rate ${o.learning_rate}, minibatch ${o.learner_minibatch ?? 8}. The \`default\` preset's trainer uses learning rate ${PRESETS.default!.trainer.learning_rate} and minibatch ${PRESETS.default!.trainer.learner_minibatch ?? 8}.`,
+      `Largest measured gain: \`${best.r.variant}\` (${fmtInterval(best.gain!)} points): learning rate ${o.learning_rate}, minibatch ${o.learner_minibatch ?? 8}, epochs ${o.learner_epochs ?? 1}. The \`default\` preset's trainer uses learning rate ${d.learning_rate}, minibatch ${d.learner_minibatch ?? 8}, epochs ${d.learner_epochs ?? 1}.`,
     );
   }
   const accuracy = results.flatMap((r) =>
