@@ -1,64 +1,39 @@
-import { z } from "zod";
-import { type Config, ConfigError, loadConfig, optionalString, SETTINGS } from "../config.ts";
+import { type Config, ConfigError, loadConfig, SETTINGS } from "../config.ts";
 
 /**
  * The edge build's settings, read from the platform's environment bindings with the names and rules of
- * `spice serve` (docs/method.md §3.4): the shared ones through the one config schema (loadConfig), so a value
- * valid for one is valid for the other. docs/edge.md.
+ * `spice serve` (docs/method.md §3.4), through the one config schema (loadConfig), so a value valid for one is
+ * valid for the other. docs/edge.md.
  */
-
-// The policy server's model, endpoint and key: spelled as the OpenAI backend's settings (SPICE_POLICY_*).
-// TODO(issue 14): once they are in ConfigSchema, read them through loadConfig with the others and drop this schema.
-const EdgePolicySchema = z.object({
-  policyModel: optionalString,
-  policyEndpoint: z.enum(["completions", "chat"]).default("completions"),
-  policyApiKey: optionalString,
-});
 
 /** Setting → environment name, for every setting the edge reads. */
 export const EDGE_ENV = {
   policyUrl: SETTINGS.policyUrl.env,
-  policyModel: "SPICE_POLICY_MODEL",
-  policyEndpoint: "SPICE_POLICY_ENDPOINT",
-  policyApiKey: "SPICE_POLICY_API_KEY",
+  policyModel: SETTINGS.policyModel.env,
+  policyEndpoint: SETTINGS.policyEndpoint.env,
+  policyApiKey: SETTINGS.policyApiKey.env,
   apiToken: SETTINGS.apiToken.env,
   logLevel: SETTINGS.logLevel.env,
   maxBody: SETTINGS.maxBody.env,
-} as const;
+} as const satisfies Partial<Record<keyof Config, string>>;
 
-const SHARED_KEYS = ["policyUrl", "apiToken", "logLevel", "maxBody"] as const satisfies readonly (keyof Config)[];
+const KEYS = Object.keys(EDGE_ENV) as (keyof typeof EDGE_ENV)[];
 
-export type EdgeSettings = Pick<Config, (typeof SHARED_KEYS)[number]> & z.infer<typeof EdgePolicySchema>;
+export type EdgeSettings = Pick<Config, keyof typeof EDGE_ENV>;
 
 export type Bindings = Record<string, string | undefined>;
 
 /** The settings `bindings` (environment names → values) give; a bad value is a ConfigError naming it. */
 export function readEdgeSettings(bindings: Bindings): EdgeSettings {
-  let shared: Config;
+  let config: Config;
   try {
-    shared = loadConfig({}, Object.fromEntries(SHARED_KEYS.map((k) => [EDGE_ENV[k], bindings[EDGE_ENV[k]]])));
+    config = loadConfig({}, Object.fromEntries(KEYS.map((k) => [EDGE_ENV[k], bindings[EDGE_ENV[k]]])));
   } catch (err) {
     // The edge has no command line: name the binding only ("SPICE_MAX_BODY", not "SPICE_MAX_BODY / --max-body").
     if (err instanceof ConfigError) throw new ConfigError(err.message.replace(/ \/ --[\w-]+/, ""));
     throw err;
   }
-  const extra = EdgePolicySchema.safeParse({
-    policyModel: bindings[EDGE_ENV.policyModel],
-    policyEndpoint: bindings[EDGE_ENV.policyEndpoint],
-    policyApiKey: bindings[EDGE_ENV.policyApiKey],
-  });
-  if (!extra.success) {
-    const issue = extra.error.issues[0]!;
-    const key = String(issue.path[0]) as keyof typeof EDGE_ENV;
-    throw new ConfigError(`invalid setting ${EDGE_ENV[key]}: ${issue.message}`);
-  }
-  return {
-    policyUrl: shared.policyUrl,
-    apiToken: shared.apiToken,
-    logLevel: shared.logLevel,
-    maxBody: shared.maxBody,
-    ...extra.data,
-  };
+  return Object.fromEntries(KEYS.map((k) => [k, config[k]])) as EdgeSettings;
 }
 
 const NAMES: readonly string[] = Object.values(EDGE_ENV);
