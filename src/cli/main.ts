@@ -1,20 +1,39 @@
 #!/usr/bin/env bun
 import { Command, CommanderError } from "commander";
 import { API_VERSION } from "../version.ts";
-import { registerServe } from "./serve.ts";
-import { registerCorpus } from "./corpus.ts";
-import { registerModel } from "./model.ts";
-import { registerRuns, registerTrain } from "./train.ts";
-import { registerRoles } from "./roles.ts";
-import { registerVerify } from "./verify.ts";
-import { registerWorld } from "./world.ts";
-import { registerEval } from "./eval.ts";
-import { registerExperiment } from "./experiment.ts";
-import { registerGym } from "./gym.ts";
 import { deniedWrite } from "../paths.ts";
 import { addSettingsOptions, EXIT_USAGE, exitOnKnownError } from "./util.ts";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each top-level command's module, in the order `spice --help` lists them. A command line loads only the
+ * modules of the commands it names (every one when it names none: help, a typo's suggestion), so a
+ * `spice verify` in a pipeline does not start by importing onnxruntime, LanceDB and jax-js.
+ */
+const COMMANDS: Array<[names: string[], load: () => Promise<Register[]>]> = [
+  [["serve"], async () => [(await import("./serve.ts")).registerServe]],
+  [["corpus"], async () => [(await import("./corpus.ts")).registerCorpus]],
+  [["model"], async () => [(await import("./model.ts")).registerModel]],
+  [
+    ["train", "runs"],
+    async () => {
+      const m = await import("./train.ts");
+      return [m.registerTrain, m.registerRuns];
+    },
+  ],
+  [["challenge", "solve"], async () => [(await import("./roles.ts")).registerRoles]],
+  [["verify"], async () => [(await import("./verify.ts")).registerVerify]],
+  [["world"], async () => [(await import("./world.ts")).registerWorld]],
+  [["eval"], async () => [(await import("./eval.ts")).registerEval]],
+  [["experiment"], async () => [(await import("./experiment.ts")).registerExperiment]],
+  [["gym"], async () => [(await import("./gym.ts")).registerGym]],
+];
+
+/** The program with the commands `argv` names (all of them when it names none). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const named = COMMANDS.filter(([names]) => names.some((n) => argv.includes(n)));
+  const registers = (await Promise.all((named.length ? named : COMMANDS).map(([, load]) => load()))).flat();
   const program = new Command("spice")
     .description("SPICE self-play toolkit: challenger, reasoner, verifier, corpus and trainer")
     .version(API_VERSION)
@@ -23,17 +42,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `spice: ${s.slice(7)}` : s) });
   addSettingsOptions(program);
-  registerServe(program);
-  registerCorpus(program);
-  registerModel(program);
-  registerTrain(program);
-  registerRuns(program);
-  registerRoles(program);
-  registerVerify(program);
-  registerWorld(program);
-  registerEval(program);
-  registerExperiment(program);
-  registerGym(program);
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -41,7 +50,7 @@ export function buildProgram(): Command {
 const isClosedPipe = (err: unknown) => (err as { code?: unknown } | null)?.code === "EPIPE";
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   process.stdout.on("error", (err) => {
     if (isClosedPipe(err)) process.exit(0);
     throw err;
