@@ -75,5 +75,5 @@ describe("spice serve (real process, loopback HTTP)", () => {
     expect(help.stdout).toContain("Usage: spice serve");
     const unknown = await runToEnd(["no-such-command"]);
     expect(unknown.code).toBe(2);
-  }, 30_000); // three process starts: generous, for a loaded machine
+  });
 });
