@@ -282,7 +282,8 @@ export function registerExperiment(program: Command): void {
             }
           }
         }
-        const command = `bun run spice experiment --preset ${preset.name}${opts.sweep ? " --sweep" : ""}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}${opts.reportOnly ? " --report-only" : ""}`;
+        // The command that makes these results (--report-only rewrites the same report from them).
+        const command = `bun run spice experiment --preset ${preset.name}${opts.sweep ? " --sweep" : ""}${opts.configs ? ` --configs ${configs.join(",")}` : ""}${opts.seeds ? ` --seeds ${seeds.join(",")}` : ""}${opts.warmModel ? ` --warm-model ${opts.warmModel}` : ""}`;
         if (opts.sweep) {
           await writeSweepReport({ outDir, preset, prepared, results, command, missing });
           log(`sweep table: ${join(outDir, "sweep.md")}`);
