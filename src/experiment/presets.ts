@@ -195,7 +195,7 @@ PRESETS.long = {
   evalEvery: 50,
   trainer: { ...PRESETS.default!.trainer, iterations: 300 },
   seeds: [1],
-  configs: ["oracle_challenger", "spice", "fixed_challenger"],
+  configs: ["oracle_challenger", "spice", "spice_guard"],
   // Larger updates need larger batches: 4× the documents per iteration, one AdamW step per ~64 trajectories.
   sweep: [
     {
