@@ -177,6 +177,13 @@ PRESETS.sweep = {
     },
     // A fresh AdamW's first steps move every weight by the full step size: warm up before a larger one.
     { label: "lr2e-4-mb8-warm50", trainer: { learning_rate: 2e-4, learner_minibatch: 8, lr_warmup_steps: 50 } },
+    // Beyond the paper, a diagnostic: only the positive advantages (the group's better rollouts), at RL's
+    // step size and at the supervised baseline's.
+    {
+      label: "lr5e-5-mb8-ep2-pos",
+      trainer: { learning_rate: 5e-5, learner_minibatch: 8, learner_epochs: 2, positive_advantages_only: true },
+    },
+    { label: "lr5e-4-mb8-pos", trainer: { learning_rate: 5e-4, learner_minibatch: 8, positive_advantages_only: true } },
     // 4× the tasks per iteration: each AdamW step averages 32 trajectories instead of 8.
     {
       label: "b8-lr1e-4-mb32-warm20",

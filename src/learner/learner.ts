@@ -27,6 +27,12 @@ export type LearnerOptions = {
    * noisy gradients of a few RL groups, a warm-up keeps them small until the moments mean something.
    */
   warmupSteps?: number;
+  /**
+   * Leave out trajectories with a negative advantage (beyond the paper): the update then only raises the
+   * group's better rollouts, rejection-sampling fine-tuning weighted by the advantage. A diagnostic for
+   * whether pushing down the worse rollouts is what hurts a small model.
+   */
+  positiveOnly?: boolean;
   /** Sequence lengths are rounded up to a multiple of this so few programs are compiled. */
   lengthBucket?: number;
   /** Fallback tokenizer for groups that carry text only (no token ids). */
@@ -54,6 +60,7 @@ export class EmbeddedLearner implements Learner {
       epochs: opts.epochs ?? 1,
       clipEps: opts.clipEps ?? 0.2,
       warmupSteps: opts.warmupSteps ?? 0,
+      positiveOnly: opts.positiveOnly ?? false,
       lengthBucket: opts.lengthBucket ?? 32,
       tokenize: opts.tokenize,
     };
@@ -150,7 +157,8 @@ export class EmbeddedLearner implements Learner {
       const groupSize = typeof g.meta?.group_size === "number" && g.meta.group_size >= G ? g.meta.group_size : G;
       const prompt = g.prompt_token_ids ?? this.o.tokenize?.(g.prompt) ?? null;
       for (let i = 0; i < G; i++) {
-        const adv = g.advantages[i] ?? 0;
+        const raw = g.advantages[i] ?? 0;
+        const adv = this.o.positiveOnly ? Math.max(0, raw) : raw;
         const completion = g.token_ids?.[i] ?? this.o.tokenize?.(g.completions[i]!) ?? null;
         if (adv === 0 || !Number.isFinite(adv) || !prompt || !completion || completion.length === 0) {
           skipped++;

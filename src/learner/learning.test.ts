@@ -154,3 +154,45 @@ test("lr warm-up: the first step moves the weights 1/N as far; warmupScale rises
   expect(warm / plain).toBeGreaterThan(0.08);
   expect(warm / plain).toBeLessThan(0.12);
 });
+
+test("positive advantages only: the negative-advantage rollouts are left out of the update", async () => {
+  const cfg: GptConfig = { vocabSize: 16, nPositions: 16, dModel: 16, nLayer: 1, nHead: 2 };
+  const host = initHostParams(cfg, 5);
+  const group = (advantages: number[]): ScoredGroup => ({
+    run: "toy",
+    iteration: 0,
+    role: "reasoner",
+    group: 0,
+    prompt: "",
+    completions: ["a", "b"],
+    rewards: [1, 0],
+    advantages,
+    token_ids: [
+      [7, 7, 3],
+      [2, 9, 4],
+    ],
+    logprobs: null,
+    prompt_token_ids: [1, 2],
+  });
+  const after = async (advantages: number[], positiveOnly: boolean) => {
+    const learner = EmbeddedLearner.fromHost(new Uint8Array(), cfg, host, {
+      maxGenLength: 3,
+      lengthBucket: 8,
+      adamw: { lr: 1e-2, weightDecay: 0 },
+      positiveOnly,
+    });
+    const stats = await learner.update([group(advantages)]);
+    const weights = await learner.hostParams();
+    learner.dispose();
+    return { stats, weights };
+  };
+  const both = await after([0.5, -0.5], false);
+  const pos = await after([0.5, -0.5], true);
+  const alone = await after([0.5, 0], false);
+  expect(both.stats.trajectories).toBe(2);
+  expect(pos.stats.trajectories).toBe(1);
+  // Positive-only equals an update in which the negative rollout had advantage 0, weight for weight.
+  for (const [k, w] of pos.weights) expect([...w.data]).toEqual([...alone.weights.get(k)!.data]);
+  const differs = [...pos.weights].some(([k, w]) => w.data.some((x, i) => x !== both.weights.get(k)!.data[i]));
+  expect(differs).toBe(true);
+});

@@ -126,6 +126,12 @@ const TRAINER_CONFIG_SHAPE = {
     .describe(
       "embedded learner: AdamW steps over which the step size rises linearly to learning_rate (0: constant, as in the paper)",
     ),
+  positive_advantages_only: z
+    .boolean()
+    .default(false)
+    .describe(
+      "beyond the paper: the embedded learner trains only on trajectories with a positive advantage (a diagnostic: rejection-sampling fine-tuning on the group's better rollouts)",
+    ),
   task_guard: z
     .boolean()
     .default(false)

@@ -19,6 +19,8 @@ export interface EmbeddedSinkOptions {
   clipEps?: number;
   /** AdamW steps of linear step-size warm-up (trainer key lr_warmup_steps; 0: none). */
   warmupSteps?: number;
+  /** Trajectories with a negative advantage are left out (trainer key positive_advantages_only). */
+  positiveOnly?: boolean;
   /** Receives the new weights after every update: the serving policy's hot swap. */
   swap?: (onnx: Uint8Array) => Promise<void>;
 }
@@ -51,6 +53,7 @@ export class EmbeddedSink implements LearnerSink {
       epochs: this.o.epochs ?? 1,
       clipEps: this.o.clipEps ?? 0.2,
       warmupSteps: this.o.warmupSteps ?? 0,
+      positiveOnly: this.o.positiveOnly ?? false,
       lengthBucket: 128,
       adamw: { lr: this.o.learningRate },
     };

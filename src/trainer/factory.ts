@@ -114,6 +114,7 @@ export function createRunFactory(ctx: AppContext): RunFactory {
         epochs: config.learner_epochs,
         clipEps: config.clip_eps,
         warmupSteps: config.lr_warmup_steps,
+        positiveOnly: config.positive_advantages_only,
         swap,
       });
     } else {
