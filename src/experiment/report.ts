@@ -385,11 +385,11 @@ export async function writeSweepReport(args: {
     "",
     `Made by \`${args.command}\` on ${new Date().toISOString().slice(0, 10)}; the per-run JSON is in \`results/\`.`,
     "",
-    `Each row is reasoner RL from the warm start with the world's gold tasks as the challenger (a perfect challenger): unless its row says otherwise, ${t.iterations} iterations of B ${t.batch_docs} documents × G ${t.challenger_samples} tasks × K ${t.reasoner_rollouts} rollouts (${rollouts} rollouts per iteration, max_new_tokens ${t.max_new_tokens}). Evaluated on ${prepared.evalItems.length} held-out items (greedy pass@1); the gain's 95% interval is a bootstrap over items. AdamW steps per iteration ≈ trajectories with a non-zero advantage ÷ minibatch × epochs; epochs > 1 clip the ratio to the behaviour log-probs at 1 ± clip; a warm-up raises the step size linearly over its first AdamW steps.`,
+    `Each row is reasoner RL from the warm start with the world's gold tasks as the challenger (a perfect challenger): unless its row says otherwise, ${t.iterations} iterations of B ${t.batch_docs} documents × G ${t.challenger_samples} tasks × K ${t.reasoner_rollouts} rollouts (${rollouts} rollouts per iteration, max_new_tokens ${t.max_new_tokens}). Evaluated on ${prepared.evalItems.length} held-out items (greedy pass@1); the gain's 95% interval is a bootstrap over items. AdamW steps per iteration ≈ trajectories with a non-zero advantage ÷ minibatch × epochs; epochs > 1 clip the ratio to the behaviour log-probs at 1 ± clip; a warm-up raises the step size linearly over its first AdamW steps; "positive advantages only" (beyond the paper) leaves the group's worse rollouts out of the update.`,
     "",
     ...(args.missing?.length ? [`**Incomplete**: no result yet for ${args.missing.join(", ")}.`, ""] : []),
-    "| variant | iterations | B | learning rate | minibatch | epochs | clip | warm-up steps | start | end | gain, points [95% CI] | verdict | learner steps/iter | wall min | CPU min |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| variant | iterations | B | learning rate | minibatch | epochs | clip | warm-up steps | positive advantages only | start | end | gain, points [95% CI] | verdict | learner steps/iter | wall min | CPU min |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of results) {
     const o = { ...t, ...(r.overrides ?? {}) } as Record<string, unknown>;
@@ -398,7 +398,7 @@ export async function writeSweepReport(args: {
     const gain = start && end ? pairedGain(start, [end], { seed: 1 }) : null;
     const steps = mean(r.metrics.map((m) => m["learner.steps"] ?? 0));
     lines.push(
-      `| ${r.variant ?? r.config} | ${o.iterations} | ${o.batch_docs} | ${o.learning_rate} | ${o.learner_minibatch ?? 8} | ${o.learner_epochs ?? 1} | ${o.clip_eps ?? 0.2} | ${o.lr_warmup_steps ?? 0} | ${pts(r.evals[0]!.pass_at_1)} | ${pts(r.evals.at(-1)!.pass_at_1)} | ${gain ? fmtInterval(gain) : "–"} | ${gain ? intervalVerdict(gain) : "–"} | ${steps.toFixed(1)} | ${(r.seconds / 60).toFixed(1)} | ${r.cpu_seconds !== undefined ? (r.cpu_seconds / 60).toFixed(1) : "–"} |`,
+      `| ${r.variant ?? r.config} | ${o.iterations} | ${o.batch_docs} | ${o.learning_rate} | ${o.learner_minibatch ?? 8} | ${o.learner_epochs ?? 1} | ${o.clip_eps ?? 0.2} | ${o.lr_warmup_steps ?? 0} | ${o.positive_advantages_only ? "yes" : "no"} | ${pts(r.evals[0]!.pass_at_1)} | ${pts(r.evals.at(-1)!.pass_at_1)} | ${gain ? fmtInterval(gain) : "–"} | ${gain ? intervalVerdict(gain) : "–"} | ${steps.toFixed(1)} | ${(r.seconds / 60).toFixed(1)} | ${r.cpu_seconds !== undefined ? (r.cpu_seconds / 60).toFixed(1) : "–"} |`,
     );
   }
   const scored = results.map((r) => {
