@@ -109,12 +109,10 @@ test("SFT on a tiny text lowers its loss; prompt tokens carry no loss", async ()
   expect(tail).toBeLessThan(0.6 * head);
 });
 
-test("lr warm-up: the first step moves the weights 1/N as far; warmupScale rises linearly to 1", async () => {
-  expect([1, 5, 10, 11].map((s) => warmupScale(s, 10))).toEqual([0.1, 0.5, 1, 1]);
-  expect(warmupScale(1, 0)).toBe(1);
-  const cfg: GptConfig = { vocabSize: 16, nPositions: 16, dModel: 16, nLayer: 1, nHead: 2 };
-  const host = initHostParams(cfg, 5);
-  const group: ScoredGroup = {
+/** A one-layer model and a group of two 3-token rollouts with the given advantages (the update tests below). */
+const SMALL: GptConfig = { vocabSize: 16, nPositions: 16, dModel: 16, nLayer: 1, nHead: 2 };
+function twoRollouts(advantages: number[]): ScoredGroup {
+  return {
     run: "toy",
     iteration: 0,
     role: "reasoner",
@@ -122,7 +120,7 @@ test("lr warm-up: the first step moves the weights 1/N as far; warmupScale rises
     prompt: "",
     completions: ["a", "b"],
     rewards: [1, 0],
-    advantages: [0.5, -0.5],
+    advantages,
     token_ids: [
       [7, 7, 3],
       [2, 9, 4],
@@ -130,9 +128,16 @@ test("lr warm-up: the first step moves the weights 1/N as far; warmupScale rises
     logprobs: null,
     prompt_token_ids: [1, 2],
   };
+}
+
+test("lr warm-up: the first step moves the weights 1/N as far; warmupScale rises linearly to 1", async () => {
+  expect([1, 5, 10, 11].map((s) => warmupScale(s, 10))).toEqual([0.1, 0.5, 1, 1]);
+  expect(warmupScale(1, 0)).toBe(1);
+  const host = initHostParams(SMALL, 5);
+  const group = twoRollouts([0.5, -0.5]);
   // The largest change of any weight after one update (AdamW's first step is about the step size everywhere).
   const moved = async (warmupSteps: number) => {
-    const learner = EmbeddedLearner.fromHost(new Uint8Array(), cfg, host, {
+    const learner = EmbeddedLearner.fromHost(new Uint8Array(), SMALL, host, {
       maxGenLength: 3,
       lengthBucket: 8,
       adamw: { lr: 1e-2, weightDecay: 0 },
@@ -156,32 +161,15 @@ test("lr warm-up: the first step moves the weights 1/N as far; warmupScale rises
 });
 
 test("positive advantages only: the negative-advantage rollouts are left out of the update", async () => {
-  const cfg: GptConfig = { vocabSize: 16, nPositions: 16, dModel: 16, nLayer: 1, nHead: 2 };
-  const host = initHostParams(cfg, 5);
-  const group = (advantages: number[]): ScoredGroup => ({
-    run: "toy",
-    iteration: 0,
-    role: "reasoner",
-    group: 0,
-    prompt: "",
-    completions: ["a", "b"],
-    rewards: [1, 0],
-    advantages,
-    token_ids: [
-      [7, 7, 3],
-      [2, 9, 4],
-    ],
-    logprobs: null,
-    prompt_token_ids: [1, 2],
-  });
+  const host = initHostParams(SMALL, 5);
   const after = async (advantages: number[], positiveOnly: boolean) => {
-    const learner = EmbeddedLearner.fromHost(new Uint8Array(), cfg, host, {
+    const learner = EmbeddedLearner.fromHost(new Uint8Array(), SMALL, host, {
       maxGenLength: 3,
       lengthBucket: 8,
       adamw: { lr: 1e-2, weightDecay: 0 },
       positiveOnly,
     });
-    const stats = await learner.update([group(advantages)]);
+    const stats = await learner.update([twoRollouts(advantages)]);
     const weights = await learner.hostParams();
     learner.dispose();
     return { stats, weights };
