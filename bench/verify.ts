@@ -254,7 +254,9 @@ for (const r of runs) {
 }
 const main = runs[0]!;
 const mainMax = Math.max(...main.times);
-const rateOk = N / (main.cpuMs / 1000) >= 20_000;
+// Both measures: wall time is the speed on a quiet machine; CPU time (which also counts the engine's JIT and GC
+// threads) is the steadier one on a shared machine.
+const met = (ms: number) => (N / (ms / 1000) >= 20_000 ? "met" : "NOT met");
 console.log(
-  `\nTarget on the SPICE-shaped set: ≥ 20,000 verdicts/s (CPU time) ${rateOk ? "met" : "NOT met"}; max ≤ 50 ms per item (wall) ${mainMax <= 50 ? "met" : "NOT met"}.`,
+  `\nTarget on the SPICE-shaped set: ≥ 20,000 verdicts/s by wall time ${met(main.wallMs)}, by CPU time ${met(main.cpuMs)}; max ≤ 50 ms per item (wall) ${mainMax <= 50 ? "met" : "NOT met"}.`,
 );
