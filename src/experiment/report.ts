@@ -147,7 +147,8 @@ export interface TaskExample {
   pass_rate: number | null;
 }
 
-export async function writeReport(args: {
+/** What both reports are written from. */
+export interface ReportArgs {
   outDir: string;
   preset: ExperimentPreset;
   prepared: Prepared;
@@ -155,15 +156,20 @@ export async function writeReport(args: {
   command: string;
   /** Pairs with no result (a --report-only report written before they completed). */
   missing?: string[];
-  /** Valid tasks sampled from the runs, and the share of valid tasks some rollout answered as the gold. */
-  tasks?: {
-    examples: TaskExample[];
-    valid: number;
-    answeredOnce: number;
-    /** The most frequent gold answer among valid tasks of the runs' last fifth: a collapsed pair writes one answer. */
-    topGold: { answer: string; share: number; tasks: number } | null;
-  };
-}): Promise<string> {
+}
+
+export async function writeReport(
+  args: ReportArgs & {
+    /** Valid tasks sampled from the runs, and the share of valid tasks some rollout answered as the gold. */
+    tasks?: {
+      examples: TaskExample[];
+      valid: number;
+      answeredOnce: number;
+      /** The most frequent gold answer among valid tasks of the runs' last fifth: a collapsed pair writes one answer. */
+      topGold: { answer: string; share: number; tasks: number } | null;
+    };
+  },
+): Promise<string> {
   const { outDir, preset, prepared, results } = args;
   mkdirSync(join(outDir, "plots"), { recursive: true });
   const summaries = summarise(results);
@@ -366,16 +372,9 @@ export async function writeReport(args: {
 
 /**
  * The update-size sweep's table (`spice experiment --sweep`): `oracle_challenger` with each variant's
- * learning rate, minibatch and epochs, its gain with the 95% interval over items, and its cost.
+ * trainer settings, its gain with the 95% interval over items, and its cost.
  */
-export async function writeSweepReport(args: {
-  outDir: string;
-  preset: ExperimentPreset;
-  prepared: Prepared;
-  results: PairResult[];
-  command: string;
-  missing?: string[];
-}): Promise<string> {
+export async function writeSweepReport(args: ReportArgs): Promise<string> {
   const { outDir, preset, prepared, results } = args;
   mkdirSync(join(outDir, "plots"), { recursive: true });
   const t = preset.trainer;
@@ -391,24 +390,25 @@ export async function writeSweepReport(args: {
     "| variant | iterations | B | learning rate | minibatch | epochs | clip | warm-up steps | positive advantages only | start | end | gain, points [95% CI] | verdict | learner steps/iter | wall min | CPU min |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
-  for (const r of results) {
-    const o = { ...t, ...(r.overrides ?? {}) } as Record<string, unknown>;
+  // Each variant's settings (the preset's, overridden) and its gain, computed once for the table and the best row.
+  const rows = results.map((r) => {
     const start = verdicts(r.evals[0]);
     const end = verdicts(r.evals.at(-1));
-    const gain = start && end ? pairedGain(start, [end], { seed: 1 }) : null;
+    return {
+      r,
+      o: { ...t, ...(r.overrides ?? {}) } as Record<string, unknown>,
+      gain: start && end ? pairedGain(start, [end], { seed: 1 }) : null,
+    };
+  });
+  for (const { r, o, gain } of rows) {
     const steps = mean(r.metrics.map((m) => m["learner.steps"] ?? 0));
     lines.push(
       `| ${r.variant ?? r.config} | ${o.iterations} | ${o.batch_docs} | ${o.learning_rate} | ${o.learner_minibatch ?? 8} | ${o.learner_epochs ?? 1} | ${o.clip_eps ?? 0.2} | ${o.lr_warmup_steps ?? 0} | ${o.positive_advantages_only ? "yes" : "no"} | ${pts(r.evals[0]!.pass_at_1)} | ${pts(r.evals.at(-1)!.pass_at_1)} | ${gain ? fmtInterval(gain) : "–"} | ${gain ? intervalVerdict(gain) : "–"} | ${steps.toFixed(1)} | ${(r.seconds / 60).toFixed(1)} | ${r.cpu_seconds !== undefined ? (r.cpu_seconds / 60).toFixed(1) : "–"} |`,
     );
   }
-  const scored = results.map((r) => {
-    const start = verdicts(r.evals[0]);
-    const end = verdicts(r.evals.at(-1));
-    return { r, gain: start && end ? pairedGain(start, [end], { seed: 1 }) : null };
-  });
-  const best = scored.filter((x) => x.gain).sort((a, b) => b.gain!.mean - a.gain!.mean)[0];
+  const best = rows.filter((x) => x.gain).sort((a, b) => b.gain!.mean - a.gain!.mean)[0];
   if (best) {
-    const o = { ...t, ...(best.r.overrides ?? {}) } as Record<string, unknown>;
+    const { o } = best;
     const d = PRESETS.default!.trainer;
     lines.push(
       "",
