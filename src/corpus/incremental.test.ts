@@ -4,9 +4,8 @@
  * the indexes are folded in at a fixed share of new rows instead of after every ingest.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { corpusDataDir, docs, openTestCorpus, prose } from "../../test/corpus/helpers.ts";
+import { corpusDataDir, docs, freshDirs, openTestCorpus, prose } from "../../test/corpus/helpers.ts";
 import { corpusDir, type Corpus } from "./corpus.ts";
 import { contentHash, MINHASH_BANDS, minhashSignature } from "./curate.ts";
 import { ftsSearch } from "./search.ts";
@@ -28,39 +27,37 @@ import { clusteredVectors } from "./synthetic.ts";
 setDefaultTimeout(60_000);
 const dd = corpusDataDir();
 afterAll(() => dd.cleanup());
-let n = 0;
-const freshDir = () => {
-  const dir = join(dd.dir, `c${n++}`);
-  mkdirSync(join(dir, "models"), { recursive: true });
-  for (const m of ["spice-encoder-tiny", "spice-lm-tiny"])
-    Bun.spawnSync(["ln", "-s", join(dd.dir, "models", m), join(dir, "models", m)]);
-  return dir;
-};
+const freshDir = freshDirs(dd.dir);
 
 const DIM = 64; // the built encoder's
 
-/** Stored segments written straight into the tables (as a committed ingest would leave them), bands included. */
-async function writeStored(tables: Tables, texts: string[], withBands = true): Promise<void> {
-  const vectors = clusteredVectors(texts.length, DIM, 8, 1);
-  const rows: SegmentRow[] = texts.map((text, i) => ({
-    id: `s${i}:0`,
-    doc_id: `s${i}`,
-    source: "stored",
+/** One stored segment (a document of one segment), as a committed ingest would leave it. */
+function storedRow(id: string, text: string, hash: string, vector: SegmentRow["vector"], source: string): SegmentRow {
+  return {
+    id: `${id}:0`,
+    doc_id: id,
+    source,
     position: 0,
     line: null,
     char_start: 0,
     char_end: text.length,
     text,
-    hash: contentHash(text),
-    doc_hash: contentHash(text),
+    hash,
+    doc_hash: hash,
     tokens: 60,
     ingested_at: "",
     corpus_version: 1,
     ingest_id: "stored",
     metadata: "{}",
     minhash: minhashSignature(text),
-    vector: vectors[i]!,
-  }));
+    vector,
+  };
+}
+
+/** Stored segments written straight into the tables (as a committed ingest would leave them), bands included. */
+async function writeStored(tables: Tables, texts: string[], withBands = true): Promise<void> {
+  const vectors = clusteredVectors(texts.length, DIM, 8, 1);
+  const rows = texts.map((text, i) => storedRow(`s${i}`, text, contentHash(text), vectors[i]!, "stored"));
   await tables.segments.add(toArrowTable(segmentSchema(DIM), rows));
   if (withBands) await tables.db.createTable(BANDS_TABLE, toArrowTable(bandSchema, bandRows(rows)));
   const run = { ingest_id: "stored", corpus_version: 1, started_at: "", finished_at: "", sources: "[]" };
@@ -148,25 +145,7 @@ describe("ingest cost follows the new documents", () => {
       await tables.segments.add(
         toArrowTable(
           segmentSchema(DIM),
-          rows.map((text, i) => ({
-            id: `n${from + i}:0`,
-            doc_id: `n${from + i}`,
-            source: "new",
-            position: 0,
-            line: null,
-            char_start: 0,
-            char_end: text.length,
-            text,
-            hash: `n${from + i}`,
-            doc_hash: `n${from + i}`,
-            tokens: 60,
-            ingested_at: "",
-            corpus_version: 1,
-            ingest_id: "stored",
-            metadata: "{}",
-            minhash: minhashSignature(text),
-            vector: vectors[i]!,
-          })),
+          rows.map((text, i) => storedRow(`n${from + i}`, text, `n${from + i}`, vectors[i]!, "new")),
         ),
       );
     };

@@ -4,21 +4,13 @@ import { join } from "node:path";
 import type { Corpus } from "./corpus.ts";
 import { ensureSampleCorpus, getCorpus, corpusManifest, ingestPaths, LockBusyError } from "./index.ts";
 import { REPO_ROOT, testContext } from "../../test/helpers.ts";
-import { corpusDataDir, docs, openTestCorpus, prose, PROSE_FIXTURE_DIR } from "../../test/corpus/helpers.ts";
+import { corpusDataDir, docs, freshDirs, openTestCorpus, prose, PROSE_FIXTURE_DIR } from "../../test/corpus/helpers.ts";
 
 // Real encoder + LanceDB work on 2 shared cores: allow it, still catch hangs.
 setDefaultTimeout(30_000);
 const dd = corpusDataDir();
 afterAll(() => dd.cleanup());
-let n = 0;
-const freshDir = () => {
-  const dir = join(dd.dir, `c${n++}`);
-  mkdirSync(join(dir, "models"), { recursive: true });
-  // Share the built models between the corpora of this file.
-  for (const m of ["spice-encoder-tiny", "spice-lm-tiny"])
-    Bun.spawnSync(["ln", "-s", join(dd.dir, "models", m), join(dir, "models", m)]);
-  return dir;
-};
+const freshDir = freshDirs(dd.dir);
 
 describe("ingest, idempotency, provenance and search (prose fixture, real encoder, real LanceDB)", () => {
   let corpus: Corpus;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_ENCODER, DEFAULT_LM, ensureModel } from "../../models/index.ts";
@@ -19,6 +19,18 @@ export function corpusDataDir(): { dir: string; cleanup: () => void } {
   ensureModel(dir, DEFAULT_ENCODER);
   ensureModel(dir, DEFAULT_LM);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Fresh data dirs under `parent` (a corpusDataDir), each sharing its built models through symlinks. */
+export function freshDirs(parent: string): () => string {
+  let n = 0;
+  return () => {
+    const dir = join(parent, `c${n++}`);
+    mkdirSync(join(dir, "models"), { recursive: true });
+    for (const m of [DEFAULT_ENCODER, DEFAULT_LM])
+      Bun.spawnSync(["ln", "-s", join(parent, "models", m), join(dir, "models", m)]);
+    return dir;
+  };
 }
 
 export function openTestCorpus(dataDir: string, settings: CorpusSettingsInput = {}): Promise<Corpus> {
