@@ -480,7 +480,7 @@ export class TransformersPolicy implements Policy {
    * one prefill: its cache is copied to each of them, so K samples of a question cost one prompt's
    * forward pass, not K (the prompt is most of the tokens an answer's rows see).
    */
-  private async decodeBatch(session: RawSession, rows: Row[], shared = true): Promise<Completion[]> {
+  private async decodeBatch(session: RawSession, rows: Row[]): Promise<Completion[]> {
     const B = rows.length;
     const L = Math.max(...rows.map((r) => r.promptIds.length));
     const capacity = L + Math.max(...rows.map((r) => r.maxTokens)) + 1;
@@ -550,7 +550,7 @@ export class TransformersPolicy implements Policy {
       const A = active.length;
       // The prefill runs each distinct prompt once (an item's K samples and its greedy answer share one):
       // `fed` are the batch rows the model sees, `source[i]` the one active row i reads its logits from.
-      const prefill = step === 0 && shared ? sharePrefill(rows, active) : null;
+      const prefill = step === 0 && cacheByBatch(session) ? sharePrefill(rows, active) : null;
       const fed = prefill?.fed ?? active;
       const source = prefill?.source ?? null;
       const F = fed.length;
@@ -621,12 +621,8 @@ export class TransformersPolicy implements Policy {
         if (name.startsWith("present")) past[name.replace(/^present/, "past_key_values")] = result[name]!;
       }
       if (source) {
-        const expanded = gatherRows(past, source);
-        if (!expanded) {
-          // A cache whose first axis is not the batch cannot be copied row by row: redo this decode unshared.
-          return this.decodeBatch(session, rows, false);
-        }
-        past = expanded;
+        // cacheByBatch said every cache tensor's first axis is the batch, so the rows can be copied.
+        past = gatherRows(past, source)!;
       }
       for (const b of active) {
         padded[b]!.mask[width] = 1n;
@@ -681,6 +677,16 @@ function dropRows(
     to.map((b) => at.get(b)!),
     from.length,
   );
+}
+
+/**
+ * Whether every KV-cache input's first axis is the batch (as transformers.js and Optimum exports name it),
+ * so a shared prefill's cache rows can be copied to the rows that share its prompt.
+ */
+function cacheByBatch(session: RawSession): boolean {
+  for (const meta of session.inputMetadata ?? [])
+    if (KV_INPUT.test(meta.name) && meta.shape?.[0] !== "batch_size") return false;
+  return true;
 }
 
 /**
